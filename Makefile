@@ -1,0 +1,172 @@
+# autotariffs — the whole pipeline as a DAG of real file targets.
+#
+#   make            set up the pinned environment if needed, then run every notebook (papermill)
+#   make test       ruff + pytest (unit, reproduction, browser, Jupyter) + nbval over notebooks/
+#
+# Reading top to bottom: environment -> raw-data check -> 01 data -> 02 tariffs -> 03 descriptives
+# -> 04 estimates (KOR, JPN) -> 05 robustness -> 06 report. Each notebook run is one recipe that
+# writes every output atomically; .DELETE_ON_ERROR removes targets of a failed step.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+VENV    := .venv
+PY      := $(VENV)/bin/python
+ENV     := $(VENV)/.installed
+KERNEL  := autotariffs
+RUN     := $(PY) -m autotariffs.run --kernel $(KERNEL)
+
+NB      := notebooks
+PAR     := notebooks/params
+EXE     := reports/notebooks
+PROC    := data/processed
+RES     := reports/results
+
+# ---- source groups: each notebook depends on the modules it really imports ----------------------
+S := src/autotariffs
+SRC_CORE    := $(S)/__init__.py $(S)/paths.py $(S)/io.py $(S)/config.py $(S)/run.py $(S)/errors.py
+SRC_FIG     := $(S)/figures/__init__.py $(S)/report.py
+SRC_DATA    := $(SRC_CORE) $(S)/countries.py $(S)/schemas.py $(S)/build.py $(S)/reconcile.py \
+               $(wildcard $(S)/sources/*.py)
+SRC_TARIFF  := $(SRC_CORE) $(SRC_FIG) $(S)/tariffs.py $(S)/figures/tariffs.py
+SRC_PANEL   := $(SRC_CORE) $(SRC_FIG) $(S)/panel.py $(S)/schemas.py
+SRC_DESC    := $(SRC_PANEL) $(S)/figures/descriptives.py
+SRC_MODELS  := $(SRC_PANEL) $(wildcard $(S)/models/*.py) $(S)/figures/estimates.py
+SRC_REPORT  := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/templates/*) $(S)/literature.py \
+               $(S)/validation.py $(S)/validation_sst.py $(S)/validation_yotov.py
+RAW_FILES   := $(shell find data/raw -type f ! -path 'data/raw/fetched/*' | LC_ALL=C sort)
+EXT_FILES   := $(shell find data/external -type f | LC_ALL=C sort)
+
+# ---- outputs -------------------------------------------------------------------------------------
+DATA_OUT    := $(PROC)/flows.parquet $(PROC)/fx_monthly.parquet $(PROC)/macro_monthly.parquet \
+               $(PROC)/coverage.csv $(PROC)/reconciliation.csv $(RES)/01_build_data.json
+TARIFF_OUT  := $(PROC)/tariffs_monthly.parquet $(RES)/02_tariff_schedule.json
+PANEL_OUT   := $(PROC)/panel.parquet $(RES)/03_descriptives.json
+ORIGINS     := KOR JPN
+EST_NB      := $(foreach o,$(ORIGINS),$(EXE)/04_estimates_$(o).ipynb)
+EST_RES     := $(foreach o,$(ORIGINS),$(RES)/04_estimates_$(o).json)
+ROB_OUT     := $(RES)/05_robustness.json
+REPORT_OUT  := reports/index.html reports/results.json reports/figures/registry.csv
+
+.PHONY: all help env data tariffs descriptives estimates robustness figures report test test-unit \
+        test-nbval lint lab fetch clean notebooks-refresh verify verify-quick bench lock check-raw
+
+all: report ## Run the whole analysis (default): data -> tariffs -> descriptives -> estimates -> robustness -> report
+
+help: ## List the targets
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# ---- environment: .venv from the lock, with a named Jupyter kernel -------------------------------
+env: $(ENV) ## Create/refresh .venv from requirements.lock and register the 'autotariffs' kernel
+
+$(ENV): requirements.lock pyproject.toml
+	@echo "[env ] creating $(VENV) from requirements.lock with $(PYTHON_BOOT)"
+	@$(PYTHON_BOOT) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 required, found {sys.version.split()[0]} at {sys.executable}; set PYTHON_BOOT=/path/to/python3.11"'
+	rm -rf $(VENV)
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (autotariffs)" >/dev/null
+	@touch $@
+
+lock: ## Regenerate requirements.lock and environment.yml from pyproject.toml (needs network)
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	$(PY) scripts/write_environment_yml.py requirements.lock environment.yml
+
+# ---- raw data: verified before anything reads it --------------------------------------------------
+check-raw: ## Verify data/raw against data/raw/SHA256SUMS
+	@$(PY) -c 'from autotariffs.sources.manifest import verify_manifest; verify_manifest()' \
+	  && echo "[raw ] data/raw matches SHA256SUMS"
+
+# ---- 01 data --------------------------------------------------------------------------------------
+data: $(EXE)/01_build_data.ipynb ## Build flows, FX, coverage and reconciliation from data/raw
+
+$(EXE)/01_build_data.ipynb $(DATA_OUT) &: $(NB)/01_build_data.ipynb $(PAR)/01_build_data.yaml \
+		$(SRC_DATA) $(RAW_FILES) requirements.lock | $(ENV)
+	$(RUN) $< $(PAR)/01_build_data.yaml $(EXE)/01_build_data.ipynb
+
+# ---- 02 tariffs -----------------------------------------------------------------------------------
+tariffs: $(EXE)/02_tariff_schedule.ipynb ## Build the monthly tariff schedule and effective rates
+
+$(EXE)/02_tariff_schedule.ipynb $(TARIFF_OUT) &: $(NB)/02_tariff_schedule.ipynb \
+		$(PAR)/02_tariff_schedule.yaml $(SRC_TARIFF) $(DATA_OUT) requirements.lock | $(ENV)
+	$(RUN) $< $(PAR)/02_tariff_schedule.yaml $(EXE)/02_tariff_schedule.ipynb
+
+# ---- 03 descriptives ------------------------------------------------------------------------------
+descriptives: $(EXE)/03_descriptives.ipynb ## Analysis panel and descriptive figures
+
+$(EXE)/03_descriptives.ipynb $(PANEL_OUT) &: $(NB)/03_descriptives.ipynb \
+		$(PAR)/03_descriptives.yaml $(SRC_DESC) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
+	$(RUN) $< $(PAR)/03_descriptives.yaml $(EXE)/03_descriptives.ipynb
+
+# ---- 04 estimates: one notebook, one run per params file -------------------------------------------
+estimates: $(EST_NB) ## Elasticity, pass-through, event study for each origin (KOR, JPN)
+
+$(EXE)/04_estimates_%.ipynb $(RES)/04_estimates_%.json &: $(NB)/04_estimates.ipynb \
+		$(PAR)/04_estimates_%.yaml $(SRC_MODELS) $(PANEL_OUT) requirements.lock | $(ENV)
+	$(RUN) $< $(PAR)/04_estimates_$*.yaml $(EXE)/04_estimates_$*.ipynb
+
+# ---- 05 robustness --------------------------------------------------------------------------------
+robustness: $(EXE)/05_robustness.ipynb ## Placebos, leave-one-out, content share, PPML, windows
+
+$(EXE)/05_robustness.ipynb $(ROB_OUT) &: $(NB)/05_robustness.ipynb $(PAR)/05_robustness.yaml \
+		$(SRC_MODELS) $(SRC_TARIFF) $(PANEL_OUT) $(DATA_OUT) requirements.lock | $(ENV)
+	$(RUN) $< $(PAR)/05_robustness.yaml $(EXE)/05_robustness.ipynb
+
+figures: $(EXE)/02_tariff_schedule.ipynb $(EXE)/03_descriptives.ipynb $(EST_NB) $(EXE)/05_robustness.ipynb ## Every figure (reports/figures/)
+
+# ---- 06 report ------------------------------------------------------------------------------------
+report: reports/index.html ## HTML report, results.json and figure registry
+
+$(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.yaml $(SRC_REPORT) \
+		$(RES)/01_build_data.json $(TARIFF_OUT) $(PANEL_OUT) $(EST_RES) $(ROB_OUT) $(EXT_FILES) \
+		requirements.lock | $(ENV)
+	$(RUN) $< $(PAR)/06_report.yaml $(EXE)/06_report.ipynb
+
+# ---- checks -----------------------------------------------------------------------------------------
+NBVAL_OPTS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+              -p no:cacheprovider
+
+test: $(ENV) ## ruff + pytest (unit, reproduction, browser, Jupyter) + nbval over notebooks/
+	$(PY) -m ruff check src tests scripts
+	$(PY) -m pytest -q tests
+	$(MAKE) test-nbval
+
+test-unit: $(ENV) ## pytest only (no nbval)
+	$(PY) -m pytest -q tests
+
+test-nbval: $(ENV) ## Execute every notebook in notebooks/ under nbval (outputs go to a temp dir)
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  AUTOTARIFFS_OUTPUT_ROOT=$$tmp $(PY) -m pytest -q $(NBVAL_OPTS) $(NB)
+
+lint: $(ENV) ## ruff
+	$(PY) -m ruff check src tests scripts
+
+lab: $(ENV) ## JupyterLab on notebooks/ with the project kernel
+	$(VENV)/bin/jupyter lab --notebook-dir=$(NB) --MappingKernelManager.default_kernel_name=$(KERNEL)
+
+fetch: $(ENV) ## Opt-in live refresh into data/raw/fetched/ (Census, Comtrade, FRED; network needed)
+	$(PY) -m autotariffs.sources.fetch --out data/raw/fetched
+
+notebooks-refresh: all ## Re-execute notebooks and store their checked outputs in notebooks/
+	@for nb in 01_build_data 02_tariff_schedule 03_descriptives 04_estimates_KOR:04_estimates 05_robustness 06_report; do \
+	  src=$${nb#*:}; exe=$${nb%%:*}; \
+	  $(PY) -c "from autotariffs.run import refresh_source; from pathlib import Path; refresh_source(Path('$(EXE)/$$exe.ipynb'), Path('$(NB)/$$src.ipynb'))"; \
+	  echo "[nb  ] $(NB)/$$src.ipynb refreshed from $(EXE)/$$exe.ipynb"; \
+	done
+
+verify: $(ENV) ## Build from clean twice in temp copies and compare SHA-256 of every output
+	$(PY) scripts/verify.py --runs 2
+
+bench: $(ENV) ## Benchmarks: make timings, estimator scaling vs pyfixest (reports/benchmarks/)
+	$(PY) scripts/bench.py
+
+clean: ## Remove generated files (never touches data/raw/)
+	rm -rf $(PROC)/* reports/notebooks reports/figures reports/tables reports/results \
+	  reports/index.html reports/results.json reports/screenshots
+	@echo "[clean] generated files removed; data/raw untouched"

@@ -1,0 +1,241 @@
+"""Notebook parameters: defaults, types and validation.
+
+papermill only *warns* about unknown parameters and never checks types, so every notebook calls
+:func:`validate` right after its ``parameters`` cell. The spec below is the single source of truth
+for what each notebook accepts; the YAML files in ``notebooks/params/`` are checked against it too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ParameterError(ValueError):
+    """A notebook parameter is unknown, of the wrong type or out of range."""
+
+
+@dataclass(frozen=True)
+class Param:
+    type: type | tuple[type, ...]
+    default: Any
+    doc: str
+    choices: tuple[Any, ...] | None = None
+    check: Callable[[Any], str | None] | None = field(default=None, compare=False)
+
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+def _month(v: Any) -> str | None:
+    return None if _MONTH.match(str(v)) else f"expected a month 'YYYY-MM', got {v!r}"
+
+
+def _date(v: Any) -> str | None:
+    return None if _DATE.match(str(v)) else f"expected a date 'YYYY-MM-DD', got {v!r}"
+
+
+def _unit(v: Any) -> str | None:
+    return None if 0.0 <= float(v) <= 1.0 else f"expected a share in [0, 1], got {v!r}"
+
+
+def _positive(v: Any) -> str | None:
+    return None if v > 0 else f"expected a positive number, got {v!r}"
+
+
+def _range_pair(v: Any) -> str | None:
+    if len(v) != 2 or not all(isinstance(x, int | float) and 0 <= x <= 1 for x in v) or v[0] > v[1]:
+        return f"expected [low, high] with 0 <= low <= high <= 1, got {v!r}"
+    return None
+
+
+ORIGINS_ESTIMABLE = ("KOR", "JPN")
+SOURCES = ("snapshot", "census")
+
+_COMMON = {
+    "source": Param(str, "snapshot", "data source: shipped snapshot or the fetched Census panel", SOURCES),
+}
+_WINDOW = {
+    "start": Param(str, "2020-01", "first month of the sample (YYYY-MM)", check=_month),
+    "end": Param(str, "2025-07", "last month of the sample (YYYY-MM)", check=_month),
+}
+
+SPECS: dict[str, dict[str, Param]] = {
+    "01_build_data": {
+        **_COMMON,
+        "verify_checksums": Param(bool, True, "verify data/raw/SHA256SUMS before reading anything"),
+    },
+    "02_tariff_schedule": {
+        "include_derived": Param(bool, True, "keep event rows whose status is 'derived'"),
+        "include_scheduled": Param(bool, True, "keep event rows whose status is 'scheduled'"),
+        "usmca_nonus_share": Param(
+            float, 0.5, "non-US content share of USMCA vehicles (MEX, CAN)", check=_unit
+        ),
+        "uk_in_quota_share": Param(
+            float, 1.0, "share of UK car imports entering within the 2025 TRQ", check=_unit
+        ),
+        "timeline_start": Param(str, "2024-01", "first month of the timeline figure", check=_month),
+        "timeline_end": Param(str, "2026-06", "last month of the timeline figure", check=_month),
+    },
+    "03_descriptives": {**_WINDOW},
+    "04_estimates": {
+        **_COMMON,
+        **_WINDOW,
+        "origin": Param(str, "KOR", "treated origin (ISO-3)", ORIGINS_ESTIMABLE),
+        "controls": Param(list, ["MEX", "CAN"], "less-treated comparison origins (ISO-3)"),
+        "event_date": Param(str, "2025-04-03", "Section 232 vehicle duties in force", check=_date),
+        "leads": Param(int, 6, "event-study leads (months before the event)", check=_positive),
+        "n_boot": Param(int, 999, "wild cluster bootstrap draws (Webb weights)", check=_positive),
+        "seed": Param(int, 20250403, "random seed for bootstrap and randomization inference"),
+    },
+    "05_robustness": {
+        **_WINDOW,
+        "origins": Param(list, ["KOR", "JPN"], "treated origins"),
+        "placebo_date": Param(str, "2024-04-03", "placebo event date", check=_date),
+        "usmca_share_range": Param(
+            list, [0.3, 0.7], "range of the USMCA non-US content share", check=_range_pair
+        ),
+        "n_boot": Param(int, 999, "wild cluster bootstrap draws", check=_positive),
+        "seed": Param(int, 20250403, "random seed"),
+    },
+    "06_report": {
+        "title": Param(str, "US auto tariffs and imports from Korea and Japan", "report title"),
+    },
+}
+
+
+def _type_ok(value: Any, typ: type | tuple[type, ...]) -> bool:
+    types = typ if isinstance(typ, tuple) else (typ,)
+    if float in types and isinstance(value, int) and not isinstance(value, bool):
+        return True
+    if bool not in types and isinstance(value, bool):
+        return False
+    return isinstance(value, types)
+
+
+def validate(
+    notebook: str,
+    namespace: Mapping[str, Any],
+    before: set[str] | None = None,
+    known_origins: set[str] | None = None,
+) -> dict[str, Any]:
+    """Check a notebook's parameters; return them as a dict or raise :class:`ParameterError`.
+
+    ``namespace`` is the notebook's ``globals()``; ``before`` is the set of names that existed
+    before the parameters cell, so names papermill injected that the spec does not know are caught.
+    ``known_origins`` lists the origins present in the data, for an origin check before computing.
+    """
+    if notebook not in SPECS:
+        raise ParameterError(f"no parameter spec for notebook {notebook!r}; known: {sorted(SPECS)}")
+    spec = SPECS[notebook]
+    problems: list[str] = []
+    if before is not None:
+        new = {
+            k
+            for k in namespace
+            if k not in before and not k.startswith("_") and k not in {"In", "Out", "exit", "quit"}
+        }
+        unknown = sorted(new - set(spec))
+        for name in unknown:
+            problems.append(f"unknown parameter {name!r} (allowed: {', '.join(sorted(spec))})")
+    params: dict[str, Any] = {}
+    for name, p in spec.items():
+        if name not in namespace:
+            problems.append(f"parameter {name!r} is missing from the parameters cell")
+            continue
+        value = namespace[name]
+        if not _type_ok(value, p.type):
+            tname = p.type.__name__ if isinstance(p.type, type) else str(p.type)
+            problems.append(
+                f"parameter {name!r} must be {tname}, got {type(value).__name__} {value!r}"
+            )
+            continue
+        if p.choices is not None and value not in p.choices:
+            problems.append(f"parameter {name!r} = {value!r} is not one of {list(p.choices)}")
+            continue
+        if p.check is not None:
+            msg = p.check(value)
+            if msg:
+                problems.append(f"parameter {name!r}: {msg}")
+                continue
+        params[name] = float(value) if p.type is float else value
+    if "start" in params and "end" in params and params["start"] > params["end"]:
+        problems.append(f"start {params['start']!r} is after end {params['end']!r}")
+    if known_origins is not None:
+        for key in ("origin", "controls", "origins"):
+            vals = params.get(key)
+            if vals is None:
+                continue
+            for o in [vals] if isinstance(vals, str) else vals:
+                if o not in known_origins:
+                    problems.append(
+                        f"parameter {key!r}: origin {o!r} is not in the data "
+                        f"(available: {', '.join(sorted(known_origins))})"
+                    )
+    if problems:
+        raise ParameterError(f"notebook {notebook}: " + "; ".join(problems))
+    return params
+
+
+def load_params_file(path: str | Path) -> dict[str, Any]:
+    """Read a papermill YAML params file the way papermill does (dates stay strings)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ParameterError(f"{path}: params file not found") from exc
+    try:
+        data = yaml.load(text, Loader=_NoDatesLoader)
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path}: not valid YAML ({exc})") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParameterError(f"{path}: expected a mapping of parameter names, got {type(data).__name__}")
+    return data
+
+
+class _NoDatesLoader(yaml.SafeLoader):
+    pass
+
+
+_NoDatesLoader.yaml_implicit_resolvers = {
+    k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+
+
+def check_params_file(notebook: str, path: str | Path) -> dict[str, Any]:
+    """Validate a params YAML file against the notebook spec (used by Make before papermill)."""
+    data = load_params_file(path)
+    ns = {name: p.default for name, p in SPECS[notebook].items()} if notebook in SPECS else {}
+    ns.update(data)
+    try:
+        return validate(notebook, ns, before=set())
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from exc
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m autotariffs.config NOTEBOOK PARAMS.yaml", file=sys.stderr)
+        return 2
+    try:
+        check_params_file(args[0], args[1])
+    except ParameterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""One figure style for the whole package, and byte-stable saving.
+
+Every figure: seaborn ``ticks`` style, the colour-blind-safe Okabe-Ito palette, distinct line
+styles/markers so nothing depends on colour alone, axis labels with units, a source note under the
+plot, and PNG (300 dpi) plus PDF written without timestamps so reruns are byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from autotariffs.io import atomic_path  # noqa: E402
+
+# Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = [
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#E69F00",  # orange
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+]
+LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1)), "-"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+# Fixed colour / style per origin so every figure reads the same way.
+ORIGIN_ORDER = ["KOR", "JPN", "DEU", "EUN", "GBR", "MEX", "CAN", "ROW"]
+ORIGIN_STYLE = {
+    o: {"color": OKABE_ITO[i], "linestyle": LINESTYLES[i], "marker": MARKERS[i]}
+    for i, o in enumerate(ORIGIN_ORDER)
+}
+ORIGIN_LABEL = {
+    "KOR": "Korea",
+    "JPN": "Japan",
+    "DEU": "Germany",
+    "EUN": "EU-27",
+    "GBR": "United Kingdom",
+    "MEX": "Mexico",
+    "CAN": "Canada",
+    "ROW": "Rest of world",
+}
+
+# Policy events marked on every time-series figure.
+EVENTS = {
+    "2025-04-03": "S232 autos 25%",
+    "2025-06-30": "UK deal",
+    "2025-08-01": "EU deal",
+    "2025-09-16": "Japan deal",
+    "2025-11-01": "Korea deal",
+}
+
+_METADATA = {
+    "png": {"Software": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
+    "svg": {"Date": None, "Creator": None},
+}
+
+
+def set_style() -> None:
+    """Apply the house style; call once per notebook (figures call it too)."""
+    sns.set_theme(context="paper", style="ticks", palette=OKABE_ITO, font_scale=1.1)
+    plt.rcParams.update(
+        {
+            "figure.figsize": (7.0, 4.0),
+            "figure.dpi": 100,
+            "savefig.dpi": 300,
+            "savefig.bbox": "tight",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "legend.frameon": False,
+            "pdf.fonttype": 42,
+            "svg.hashsalt": "autotariffs",
+            "path.simplify": False,
+        }
+    )
+
+
+def add_source_note(fig: plt.Figure, text: str) -> None:
+    """Write the data source and vintage under the axes."""
+    fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=7, color="#444444", wrap=True)
+
+
+def mark_events(ax: plt.Axes, events: dict[str, str] | None = None, label: bool = True) -> None:
+    """Draw dashed vertical lines at the policy dates inside the x-range."""
+    import pandas as pd
+
+    events = EVENTS if events is None else events
+    lo, hi = ax.get_xlim()
+    import matplotlib.dates as mdates
+
+    for i, (d, text) in enumerate(sorted(events.items())):
+        x = mdates.date2num(pd.Timestamp(d))
+        if not lo <= x <= hi:
+            continue
+        ax.axvline(x, color="#555555", linestyle=":", linewidth=0.9, zorder=0)
+        if label:
+            ax.annotate(
+                text,
+                xy=(x, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, -2 - 9 * (i % 3)),
+                textcoords="offset points",
+                fontsize=6.5,
+                color="#333333",
+                va="top",
+            )
+
+
+def save(fig: plt.Figure, fig_id: str, outdir: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+    """Save ``fig`` as ``<fig_id>.png`` (300 dpi) and ``<fig_id>.pdf`` atomically, no timestamps."""
+    from autotariffs import paths
+
+    outdir = Path(outdir) if outdir is not None else paths.FIGURES
+    out: dict[str, Path] = {}
+    for ext in ("png", "pdf"):
+        target = outdir / f"{fig_id}.{ext}"
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format=ext, metadata=_METADATA[ext])
+        out[ext] = target
+    return out

@@ -1,0 +1,168 @@
+"""Run one notebook with papermill the way Make needs it.
+
+``python -m autotariffs.run NOTEBOOK.ipynb PARAMS.yaml OUTPUT.ipynb``
+
+1. validates the params file against :mod:`autotariffs.config` *before* starting a kernel;
+2. executes with papermill on the project kernel into a temporary file next to the target;
+3. strips volatile metadata (timings, absolute paths, progress-bar output) so executed copies are
+   byte-stable; 4. renames onto the target. Any failure or interrupt (SIGINT, SIGTERM, a killed
+   kernel) leaves no target behind, so the next ``make`` simply reruns the step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from autotariffs.config import ParameterError, check_params_file
+from autotariffs.io import atomic_path
+
+KERNEL = "autotariffs"
+_PROGRESS = re.compile(r"(\d+%\|)|(it/s)|(s/it)|\r")
+
+
+def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Remove what changes from run to run without changing results."""
+    pm = nb.metadata.get("papermill")
+    if pm is not None:
+        for key in ("start_time", "end_time", "duration", "input_path", "output_path",
+                    "environment_variables", "version"):
+            pm.pop(key, None)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cpm = cell.metadata.get("papermill")
+        if cpm is not None:
+            for key in ("start_time", "end_time", "duration", "exception", "status"):
+                cpm.pop(key, None)
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                if _PROGRESS.search(out.get("text", "")):
+                    continue
+            if out.get("output_type") == "display_data":
+                data = out.get("data", {})
+                if "application/vnd.jupyter.widget-view+json" in data:
+                    continue
+            kept.append(out)
+        cell["outputs"] = kept
+    return nb
+
+
+def load_params(params_file: Path, notebook: str) -> dict[str, Any]:
+    return check_params_file(notebook, params_file)
+
+
+def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNEL) -> float:
+    import papermill as pm
+
+    name = notebook.stem
+    params = load_params(params_file, name)
+    t0 = time.perf_counter()
+    with atomic_path(output, suffix=".ipynb") as tmp:
+        pm.execute_notebook(
+            str(notebook),
+            str(tmp),
+            parameters=params,
+            kernel_name=kernel,
+            cwd=str(notebook.parent),
+            progress_bar=sys.stderr.isatty(),
+            log_output=False,
+            report_mode=False,
+        )
+        nb = nbformat.read(tmp, as_version=4)
+        nbformat.write(strip_volatile(nb), tmp)
+    return time.perf_counter() - t0
+
+
+def _interrupt(signum: int, frame: Any) -> None:  # pragma: no cover - exercised by fault tests
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m autotariffs.run", description=__doc__.split("\n")[0])
+    ap.add_argument("notebook", type=Path)
+    ap.add_argument("params", type=Path)
+    ap.add_argument("output", type=Path)
+    ap.add_argument("--kernel", default=os.environ.get("AUTOTARIFFS_KERNEL", KERNEL))
+    args = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    label = args.output.stem
+    print(f"[run ] {label}", flush=True)
+    try:
+        secs = execute(args.notebook, args.params, args.output, kernel=args.kernel)
+    except ParameterError as exc:
+        print(f"[fail] {label}: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except KeyboardInterrupt:
+        print(f"[stop] {label}: interrupted; no output written", file=sys.stderr, flush=True)
+        return 130
+    except Exception as exc:  # papermill raises PapermillExecutionError with the cell traceback
+        msg = str(exc).strip().splitlines()
+        tail = "\n".join(msg[-12:])
+        print(f"[fail] {label}: {type(exc).__name__}\n{tail}", file=sys.stderr, flush=True)
+        return 1
+    print(f"[ ok ] {label} ({secs:.1f} s)", flush=True)
+    return 0
+
+
+def refresh_source(executed: Path, source: Path) -> None:
+    """Copy an executed notebook's checked outputs back into the source notebook.
+
+    Only cells tagged ``nbval-check-output`` keep their outputs (and an execution count, which nbval
+    needs to compare them); every other cell is stored clean, and papermill's injected-parameters
+    cell is dropped so the stored notebook carries its own defaults.
+    """
+    nb = nbformat.read(executed, as_version=4)
+    cells = []
+    count = 0
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            if "nbval-check-output" in tags:
+                count += 1
+                cell.execution_count = count
+                outs = []
+                for o in cell.outputs:
+                    if o.get("output_type") == "stream" and o.get("name") == "stderr":
+                        continue
+                    if o.get("output_type") == "execute_result":
+                        o["execution_count"] = count
+                    outs.append(o)
+                cell.outputs = outs
+            else:
+                cell.execution_count = None
+                cell.outputs = []
+        cells.append(cell)
+    nb.cells = cells
+    nb.metadata.pop("papermill", None)
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python (autotariffs)",
+        "language": "python",
+        "name": KERNEL,
+    }
+    with atomic_path(source, suffix=".ipynb") as tmp:
+        nbformat.write(nb, tmp)
+        # nbformat writes a trailing newline-less file; normalise for stable diffs
+        text = tmp.read_text(encoding="utf-8")
+        tmp.write_text(json.dumps(json.loads(text), indent=1, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
