@@ -1,0 +1,144 @@
+"""Figures of the statutory tariff schedule and of duties actually collected.
+
+Both follow the house style of :mod:`autotariffs.figures`: origins keep one colour *and* one line
+style / marker everywhere, axes carry units, policy dates are marked and a source note names the
+data and the assumptions behind the plotted rates.
+"""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from autotariffs.figures import (
+    ORIGIN_LABEL,
+    ORIGIN_ORDER,
+    ORIGIN_STYLE,
+    add_source_note,
+    mark_events,
+    set_style,
+)
+
+TIMELINE_EVENTS = {
+    "2025-04-03": "S232 autos 25%",
+    "2025-06-30": "UK deal",
+    "2025-08-01": "EU deal (retro.)",
+    "2025-09-16": "Japan deal",
+    "2025-11-01": "Korea deal (retro.)",
+}
+TARIFF_SOURCE = (
+    "Source: autotariffs event table data/raw/tariffs/us_auto_tariff_events.csv (HTSUS ch. 99, "
+    "Proc. 10908, EO 14309/14345, FR notices; see SOURCES.md). All-in ad valorem rate on a "
+    "representative HS 8703 line, day-weighted monthly mean."
+)
+
+
+def _step(ax: plt.Axes, s: pd.Series, origin: str, label: str, **kw) -> None:
+    """Monthly values as a step line held over the whole month (last month extended)."""
+    s = s.sort_index()
+    x = list(s.index) + [s.index[-1] + pd.offsets.MonthBegin(1)]
+    y = list(s.values) + [s.values[-1]]
+    style = {**ORIGIN_STYLE.get(origin, {}), **kw}
+    ax.step(x, y, where="post", label=label, markevery=3, markersize=4, linewidth=1.4, **style)
+
+
+def fig_tariff_timeline(
+    monthly: pd.DataFrame,
+    start: str = "2024-01",
+    end: str = "2026-06",
+    product: str = "8703",
+    usmca_nonus_share: float | None = 0.5,
+    uk_in_quota_share: float | None = 1.0,
+) -> plt.Figure:
+    """Step lines of the monthly all-in statutory rate on cars (HS 8703) by origin.
+
+    ``usmca_nonus_share`` / ``uk_in_quota_share`` are only written into the source note: pass
+    the values used to build ``monthly`` (None = not stated) so the figure says what it shows.
+    """
+    set_style()
+    m = monthly[(monthly["product"] == product)
+                & monthly["month"].between(pd.Timestamp(start), pd.Timestamp(end))]  # fmt: skip
+    if m.empty:
+        raise ValueError(f"monthly schedule has no rows for product {product} in {start}..{end}")
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    origins = [o for o in ORIGIN_ORDER if o in set(m["origin"])]
+    origins += sorted(set(m["origin"]) - set(origins))
+    for o in origins:
+        s = m[m["origin"] == o].set_index("month")["rate_pct"]
+        _step(ax, s, o, ORIGIN_LABEL.get(o, o))
+    ax.set_xlim(pd.Timestamp(start), pd.Timestamp(end) + pd.offsets.MonthBegin(1))
+    ax.set_ylim(bottom=-1)
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    ax.tick_params(axis="x", labelrotation=30)
+    ax.set_xlabel("Month")
+    ax.set_ylabel(f"US duty on HS {product}, all-in (% ad valorem)")
+    mark_events(ax, TIMELINE_EVENTS)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
+              title="Origin (lines overlap\nwhere rates are equal)", title_fontsize=7)  # fmt: skip
+    notes = []
+    if usmca_nonus_share is not None:
+        notes.append(f"Mexico/Canada: USMCA vehicles pay 25% on non-US content, assumed share "
+                     f"{usmca_nonus_share:g}")  # fmt: skip
+    if uk_in_quota_share is not None:
+        notes.append(f"UK from 2025-06-30: in-quota 10% / over-quota 27.5%, in-quota share "
+                     f"{uk_in_quota_share:g}")  # fmt: skip
+    add_source_note(fig, TARIFF_SOURCE + (" " + "; ".join(notes) + "." if notes else ""))
+    return fig
+
+
+def fig_effective_vs_statutory(
+    eff: pd.DataFrame,
+    monthly: pd.DataFrame,
+    partners: tuple[str, ...] = ("KOR", "JPN"),
+    start: str = "2013-01",
+    end: str = "2025-12",
+) -> plt.Figure:
+    """Duties collected / import value on chapter 87 vs the statutory car (8703) rate.
+
+    One panel per partner. Census monthly rates are a line; DataWeb multi-month periods are
+    horizontal segments over the months they cover. Chapter 87 also holds trucks and parts and
+    FTA claims pay nothing, so compare *changes* (Korea's KORUS step on 2016-01-01), not levels.
+    """
+    set_style()
+    fig, axes = plt.subplots(len(partners), 1, figsize=(7.5, 2.6 * len(partners)), sharex=True,
+                             squeeze=False)  # fmt: skip
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.offsets.MonthBegin(1)
+    events = {"2016-01-01": "KORUS: car duty 0 (Korea)", "2025-04-03": "S232 autos 25%"}
+    for ax, p in zip(axes[:, 0], partners, strict=True):
+        st = ORIGIN_STYLE.get(p, {})
+        e = eff[(eff["partner"] == p) & eff["period"].between(lo, hi)]
+        em = e[e["freq"] == "M"].sort_values("period")
+        if len(em):
+            ax.plot(em["period"], em["effective_rate_pct"], color=st.get("color", "k"),
+                    linestyle="-", linewidth=1.0,
+                    label="Duties collected / customs value, ch. 87 (Census, monthly)")  # fmt: skip
+        ep = e[e["freq"] != "M"]
+        for i, (_, r) in enumerate(ep.iterrows()):
+            x1 = r["period"] + pd.DateOffset(months=int(r["n_months"]))
+            ax.hlines(r["effective_rate_pct"], r["period"], x1, color=st.get("color", "k"),
+                      linestyle=(0, (1, 1)), linewidth=2.2,
+                      label="Duties / CIF value, ch. 87 (DataWeb, period mean)" if i == 0
+                      else None)  # fmt: skip
+        s = monthly[(monthly["origin"] == p) & (monthly["product"] == "8703")
+                    & monthly["month"].between(lo, hi)].set_index("month")["rate_pct"]  # fmt: skip
+        if len(s):
+            ax.step(list(s.index), list(s.values), where="post", color="#444444",
+                    linestyle="--", linewidth=1.2, label="Statutory all-in rate, HS 8703")  # fmt: skip
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(bottom=-0.5)
+        ax.set_ylabel("Duty rate (%)")
+        ax.set_title(ORIGIN_LABEL.get(p, p), loc="left", fontsize=9)
+        mark_events(ax, events if p == "KOR" else {k: v for k, v in events.items()
+                                                  if not k.startswith("2016")})
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.85), fontsize=7)
+    axes[-1, 0].set_xlabel("Month")
+    add_source_note(
+        fig,
+        "Source: Census HS2 monthly CAL_DUT_MO / CON_VAL_MO (2013-01..2021-07); USITC DataWeb "
+        "calculated duties / import value (2024, Jan-Aug 2025); statutory rate from the "
+        "autotariffs event table. Chapter 87 mixes cars, trucks and parts and FTA-free entries: "
+        "levels differ from the car rate, changes are comparable.",
+    )
+    return fig

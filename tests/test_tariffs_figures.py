@@ -1,0 +1,85 @@
+"""Tests for the tariff figures: what they draw (checked against the schedule), labels, events,
+source note, and byte-stable saving. Effective-rate inputs here are simulated (hand-made)."""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from autotariffs import tariffs as T
+from autotariffs.figures import ORIGIN_LABEL, ORIGIN_STYLE, save
+from autotariffs.figures.tariffs import fig_effective_vs_statutory, fig_tariff_timeline
+
+
+@pytest.fixture(scope="module")
+def monthly() -> pd.DataFrame:
+    ev = T.load_events()
+    return T.monthly_schedule(T.daily_schedule(ev, start="2013-01-01", end="2026-06-30"))
+
+
+def _event_lines(ax) -> set[str]:
+    xs = set()
+    for ln in ax.get_lines():
+        x = ln.get_xdata()
+        if len(x) == 2 and x[0] == x[1] and ln.get_linestyle() == ":":
+            xs.add(mdates.num2date(x[0]).strftime("%Y-%m-%d"))
+    return xs
+
+
+def test_timeline_draws_each_origin_with_its_style(monthly):
+    fig = fig_tariff_timeline(monthly)
+    ax = fig.axes[0]
+    labels = {ln.get_label(): ln for ln in ax.get_lines() if not ln.get_label().startswith("_")}
+    for o in ("KOR", "JPN", "DEU", "GBR", "MEX", "CAN", "ROW"):
+        ln = labels[ORIGIN_LABEL[o]]
+        assert ln.get_marker() == ORIGIN_STYLE[o]["marker"]  # not colour alone
+        assert ln.get_linestyle() != "None"
+    # Korea's line reaches 25 (s232) and ends at 15 (deal); Japan's goes through 27.5
+    kor = np.asarray(labels["Korea"].get_ydata(), dtype=float)
+    assert kor.max() == 25.0 and kor[-1] == 15.0
+    assert np.asarray(labels["Japan"].get_ydata(), dtype=float).max() == 27.5
+    assert "%" in ax.get_ylabel() and ax.get_xlabel() == "Month"
+    assert {"2025-04-03", "2025-06-30", "2025-08-01", "2025-09-16", "2025-11-01"} <= _event_lines(
+        ax
+    )
+    assert any("Source:" in t.get_text() and "0.5" in t.get_text() for t in fig.texts)
+    plt.close(fig)
+
+
+def test_timeline_rejects_empty_window(monthly):
+    with pytest.raises(ValueError, match="no rows"):
+        fig_tariff_timeline(monthly, start="2030-01", end="2030-06")
+
+
+def test_effective_vs_statutory_shows_korus_step(monthly, tmp_path):
+    # simulated effective rates (not real data): a 2% to 0.1% step at 2016-01 for Korea
+    months = pd.date_range("2014-01-01", "2017-12-01", freq="MS")
+    eff = pd.DataFrame({
+        "period": list(months) * 2, "freq": "M", "n_months": 1,
+        "partner": ["KOR"] * len(months) + ["JPN"] * len(months),
+        "effective_rate_pct": [2.0 if m.year < 2016 else 0.1 for m in months] + [2.4] * len(months),
+        "source": "census_hs2_m",
+    })  # fmt: skip
+    eff = pd.concat([eff, pd.DataFrame({
+        "period": [pd.Timestamp("2025-01-01")], "freq": ["P"], "n_months": [8],
+        "partner": ["KOR"], "effective_rate_pct": [11.3], "source": ["dataweb_hs2_2024_2025"],
+    })], ignore_index=True)  # fmt: skip
+    fig = fig_effective_vs_statutory(eff, monthly)
+    ax_kor, ax_jpn = fig.axes[:2]
+    assert ax_kor.get_title(loc="left") == "Korea"
+    assert "2016-01-01" in _event_lines(ax_kor) and "2016-01-01" not in _event_lines(ax_jpn)
+    stat = next(ln for ln in ax_kor.get_lines() if ln.get_label().startswith("Statutory"))
+    x = [mdates.num2date(v).strftime("%Y-%m") if not isinstance(v, pd.Timestamp)
+         else v.strftime("%Y-%m") for v in stat.get_xdata()]  # fmt: skip
+    y = dict(zip(x, np.asarray(stat.get_ydata(), dtype=float), strict=True))
+    assert y["2015-12"] == 2.5 and y["2016-01"] == 0.0  # KORUS step in the statutory line
+    assert len(ax_kor.collections) == 1  # the DataWeb period segment
+    assert ax_kor.get_ylabel() == "Duty rate (%)"
+    out1 = save(fig, "t_eff", outdir=tmp_path / "a")
+    out2 = save(fig, "t_eff", outdir=tmp_path / "b")
+    for ext in ("png", "pdf"):
+        assert out1[ext].read_bytes() == out2[ext].read_bytes()
+    plt.close(fig)
