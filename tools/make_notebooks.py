@@ -56,8 +56,8 @@ from autotariffs.figures import set_style
 
 set_style()
 pd.set_option("display.width", 120)
-_before = set(globals()) | {"_before"}
 """
+BEFORE = "\n_before = set(globals()) | {\"_before\"}  # names papermill may not override\n"
 
 
 def nb01():
@@ -74,11 +74,11 @@ long table of trade **flows**, monthly exchange rates, coverage and reconciliati
 `coverage.csv`, `reconciliation.csv`; `reports/results/01_build_data.json`; tables `coverage`,
 `reconciliation`.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs import build\n"),
+        code(HEADER_IMPORTS + "\nfrom autotariffs import build, reconcile\n" + BEFORE),
         params('source = "snapshot"\nverify_checksums = True'),
         code('P = config.validate("01_build_data", globals(), before=_before)\nP'),
         md("## Build (verify checksums → adapters → contracts → parquet)"),
-        code("outputs = build.build_all(verify=P['verify_checksums'], source=P['source'])\nsorted(p.name for p in outputs.values())"),
+        code("outputs = build.build_all(verify=P['verify_checksums'], log=print, include_fetched=P['source'] == 'census')\nsorted(p.name for p in outputs.values())"),
         code("""
 flows = pd.read_parquet(paths.PROCESSED / "flows.parquet")
 coverage = pd.read_csv(paths.PROCESSED / "coverage.csv")
@@ -103,7 +103,7 @@ report.register_table(recon, "reconciliation", "Reconciliation across sources",
 """),
         md("## Headline numbers (checked by nbval)"),
         check("""
-anchors = build.census_8703_2024_totals(flows)
+anchors = reconcile.census_8703_totals(flows)
 results = {"data": {"census_8703_2024_bn": {k: round(v / 1e9, 2) for k, v in anchors.items()},
                     "n_flows": int(len(flows)),
                     "reconciliation_all_pass": bool(recon["passes"].dropna().astype(bool).all())}}
@@ -131,7 +131,7 @@ computed from duties actually collected (Census ch. 87 2013–2021; DataWeb 2024
 **Writes.** `data/processed/tariffs_monthly.parquet`; figures `tariff_timeline`,
 `effective_vs_statutory`; `reports/results/02_tariff_schedule.json`.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs import tariffs\nfrom autotariffs.figures import tariffs as tfig\nfrom autotariffs.figures import save\n"),
+        code(HEADER_IMPORTS + "\nfrom autotariffs import tariffs\nfrom autotariffs.figures import tariffs as tfig\nfrom autotariffs.figures import save\n" + BEFORE),
         params('include_derived = True\ninclude_scheduled = True\nusmca_nonus_share = 0.5\nuk_in_quota_share = 1.0\ntimeline_start = "2024-01"\ntimeline_end = "2026-06"'),
         code('P = config.validate("02_tariff_schedule", globals(), before=_before)\nP'),
         md("## Events → daily → monthly"),
@@ -207,7 +207,7 @@ and plots imports, unit values and the US–Japan mirror.
 **Writes.** `data/processed/panel.parquet`; figures `imports_by_origin`, `unit_values`,
 `mirror_japan`; `reports/results/03_descriptives.json`.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs.figures import descriptives as dfig\nfrom autotariffs.figures import save\nfrom autotariffs.io import write_parquet\n"),
+        code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs.figures import descriptives as dfig\nfrom autotariffs.figures import save\nfrom autotariffs.io import write_parquet\n" + BEFORE),
         params('start = "2020-01"\nend = "2025-07"'),
         code('P = config.validate("03_descriptives", globals(), before=_before)\nP'),
         code("""
@@ -271,7 +271,7 @@ inference p-value, and the number of clusters.
 **Writes.** `reports/results/04_estimates_<origin>.json`; figure `event_study_<origin>`;
 table `estimates_<origin>`.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs.models import summarize_origin\nfrom autotariffs.figures import estimates as efig\nfrom autotariffs.figures import save\n"),
+        code(HEADER_IMPORTS + "\nfrom autotariffs.models import summarize_origin\nfrom autotariffs.figures import estimates as efig\nfrom autotariffs.figures import save\n" + BEFORE),
         params('origin = "KOR"\ncontrols = ["MEX", "CAN"]\nsource = "snapshot"\nstart = "2020-01"\nend = "2025-07"\nevent_date = "2025-04-03"\nleads = 6\nn_boot = 999\nseed = 20250403'),
         code("""
 panel = pd.read_parquet(paths.PROCESSED / "panel.parquet")
@@ -325,7 +325,7 @@ USMCA content-share range for MEX/CAN, value against quantity outcomes, and PPML
 
 **Writes.** `reports/results/05_robustness.json`; table `robustness`; figure `robustness`.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs.models import robustness\nfrom autotariffs.figures import save\n"),
+        code(HEADER_IMPORTS + "\nfrom autotariffs.models import robustness\nfrom autotariffs.figures import save\n" + BEFORE),
         params('origins = ["KOR", "JPN"]\nstart = "2020-01"\nend = "2025-07"\nplacebo_date = "2024-04-03"\nusmca_share_range = [0.3, 0.7]\nn_boot = 999\nseed = 20250403'),
         code("""
 panel = pd.read_parquet(paths.PROCESSED / "panel.parquet")
@@ -367,7 +367,7 @@ Reproduces the published validation tables with our estimators (Yotov et al. 201
 Silva–Tenreyro 2006), places our estimates beside the literature, and builds
 `reports/index.html`, `reports/results.json` and the figure registry.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs import literature, validation\n"),
+        code(HEADER_IMPORTS + "\nfrom autotariffs import literature, validation\n" + BEFORE),
         params('title = "US auto tariffs and imports from Korea and Japan"'),
         code('P = config.validate("06_report", globals(), before=_before)\nP'),
         md("## External validation"),

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from autotariffs import io, paths
+from autotariffs.errors import AutotariffsError
 from autotariffs.reconcile import reconciliation_table
 from autotariffs.schemas import FLOW_KEY, SOURCES, check_bloc_policy, sort_flows, validate_flows
 from autotariffs.sources import census, comtrade, dataweb, fred, usatrade
@@ -100,17 +101,36 @@ def coverage_table(flows: pd.DataFrame) -> pd.DataFrame:
     return cov
 
 
+def read_fetched_flows(raw_dir: Path = paths.RAW) -> pd.DataFrame:
+    """Flows parsed by ``make fetch`` from the live Census API (``data/raw/fetched/census``)."""
+    files = sorted((Path(raw_dir) / "fetched" / "census").glob("*_flows.parquet"))
+    if not files:
+        raise AutotariffsError(
+            f"source='census' but no fetched Census flows in {Path(raw_dir) / 'fetched' / 'census'}:"
+            " run `make fetch` first (needs network), or use source='snapshot'"
+        )
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
 def build_all(
     raw_dir: Path = paths.RAW, out_dir: Path = paths.PROCESSED, verify: bool = True,
-    log: Callable[[str], None] | None = None,
+    log: Callable[[str], None] | None = None, include_fetched: bool = False,
 ) -> dict[str, Path]:
-    """Verify, read, validate and write all processed outputs; return {name: path}."""
+    """Verify, read, validate and write all processed outputs; return {name: path}.
+
+    ``include_fetched`` adds the HS10 x country x month flows fetched from the Census API, so the
+    downstream notebooks can run unchanged on that panel (``source='census'``).
+    """
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     say = log or (lambda s: None)
     if verify:
         n = len(verify_manifest(raw_dir))
         say(f"manifest: {n} files verified")
     flows = read_flows(raw_dir, say)
+    if include_fetched:
+        fetched = read_fetched_flows(raw_dir)
+        say(f"fetched census flows: {len(fetched)} rows")
+        flows = validate_flows(sort_flows(pd.concat([flows, fetched], ignore_index=True)))
     say(f"flows: {len(flows)} rows validated (key {', '.join(FLOW_KEY)})")
     fx = fred.monthly_fx(fred.read_fred(raw_dir / f) for f in FX_DAILY_FILES)
     say(f"fx_monthly: {len(fx)} rows ({', '.join(sorted(fx['currency'].unique()))})")

@@ -201,3 +201,14 @@ def reconciliation_table(flows: pd.DataFrame) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=COLUMNS)
     df["passes"] = df["passes"].astype("boolean")
     return df
+
+
+def census_8703_totals(flows: pd.DataFrame, origins: tuple[str, ...] = ORIGINS) -> dict[str, float]:
+    """Census 2024 HS 8703 imports for consumption by origin (USD), summed over HS10 lines.
+
+    These are the published anchors the snapshot must reproduce exactly (PROVENANCE.md: Japan
+    $41.90B, Korea $36.86B, Mexico $49.75B, Canada $28.26B).
+    """
+    ce = _sel(flows, "census_hs10_2024")
+    ce = ce[ce["hs_code"].str.startswith("8703")]
+    return {p: float(ce.loc[ce["partner"] == p, "value_usd"].sum()) for p in origins}

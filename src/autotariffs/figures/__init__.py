@@ -88,8 +88,31 @@ def set_style() -> None:
 
 
 def add_source_note(fig: plt.Figure, text: str) -> None:
-    """Write the data source and vintage under the axes."""
-    fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=7, color="#444444", wrap=True)
+    """Attach the data source and vintage; :func:`place_source_note` puts it under everything.
+
+    The position is computed from the drawn axes (tick labels, axis labels, legends) rather than a
+    fixed offset, so the note never collides with rotated tick labels or an x-axis label.
+    """
+    fig._autotariffs_source_note = text  # type: ignore[attr-defined]
+    place_source_note(fig)
+
+
+def place_source_note(fig: plt.Figure) -> None:
+    text = getattr(fig, "_autotariffs_source_note", None)
+    if not text:
+        return
+    old = getattr(fig, "_autotariffs_source_artist", None)
+    if old is not None:
+        old.remove()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    inv = fig.transFigure.inverted()
+    bottoms = [inv.transform(ax.get_tightbbox(renderer).p0)[1] for ax in fig.axes if ax.get_visible()]
+    lefts = [inv.transform(ax.get_tightbbox(renderer).p0)[0] for ax in fig.axes if ax.get_visible()]
+    y = (min(bottoms) if bottoms else 0.0) - 0.01
+    x = max(min(lefts), 0.0) if lefts else 0.01
+    artist = fig.text(x, y, text, ha="left", va="top", fontsize=7, color="#444444", wrap=True)
+    fig._autotariffs_source_artist = artist  # type: ignore[attr-defined]
 
 
 def mark_events(ax: plt.Axes, events: dict[str, str] | None = None, label: bool = True) -> None:
@@ -123,6 +146,7 @@ def save(fig: plt.Figure, fig_id: str, outdir: str | os.PathLike[str] | None = N
     from autotariffs import paths
 
     outdir = Path(outdir) if outdir is not None else paths.FIGURES
+    place_source_note(fig)
     out: dict[str, Path] = {}
     for ext in ("png", "pdf"):
         target = outdir / f"{fig_id}.{ext}"
