@@ -27,6 +27,7 @@ def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iter
     )
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o644)  # mkstemp creates 0600; outputs are meant to be read and served
     try:
         yield tmp_path
         os.replace(tmp_path, path)

@@ -1,0 +1,330 @@
+"""Descriptive figures of the monthly HS 8703 panel: import values and counts, unit values, mirror.
+
+Each function takes the origin x month panel (columns ``origin, month, value_usd, quantity`` and,
+for JPN, the Japan-reported export flow ``mirror_v``/``mirror_q`` -- the names
+``mirror_value_usd``/``mirror_quantity`` are accepted too) and returns a matplotlib Figure in the
+house style: Okabe-Ito colours plus a distinct line style and marker per origin (readable in
+greyscale), axis labels with units, policy dates marked, source note underneath.
+:func:`save_descriptives` saves all three and registers them for the report.
+
+Unit values are recomputed as value / quantity from the (possibly HS10-aggregated) flows so the
+figure never depends on how an upstream ``uv`` column was scaled; a ``uv`` column that disagrees
+with value / quantity is reported as an error rather than silently plotted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from autotariffs.figures import (
+    EVENTS,
+    ORIGIN_LABEL,
+    ORIGIN_ORDER,
+    ORIGIN_STYLE,
+    add_source_note,
+    mark_events,
+    save,
+    set_style,
+)
+
+SOURCE_US = (
+    "Source: UN Comtrade monthly, reporter USA, imports of HS 8703 (HS code inferred and "
+    "confirmed against annual 8703 totals; see data/raw/trade/PROVENANCE.md). Values in current "
+    "USD, CIF-type (ex-tariff); quantities in vehicles."
+)
+SOURCE_MIRROR = (
+    "Source: UN Comtrade monthly; US-reported imports from Japan (CIF-type, USD) and "
+    "Japan-reported exports to the US (Japan MoF via Comtrade, FOB, USD), HS 8703."
+)
+NOTE_2022 = (
+    "2022 (shaded): monthly quantities are Comtrade estimates (fractional) for all five origins; "
+    "JPN/MEX sum to 0.86x/1.11x of the annual counts, DEU to about twice its 2021 count. "
+    "2022 quantities and unit values are unreliable"
+)
+# Policy events and the origins they concern; an event is drawn only if one of them is plotted.
+EVENT_ORIGINS = {
+    "2025-04-03": None,  # S232 autos 25%: all origins
+    "2025-06-30": ("GBR",),
+    "2025-08-01": ("DEU", "EUN"),
+    "2025-09-16": ("JPN",),
+    "2025-11-01": ("KOR",),
+}
+MIRROR_ALIASES = {"mirror_v": "mirror_value_usd", "mirror_q": "mirror_quantity"}
+_MARKEVERY = 6
+_REL_TOL_UV = 1e-6
+
+
+class FigureDataError(ValueError):
+    """The panel handed to a figure function lacks columns or has inconsistent rows."""
+
+
+def _monthly(panel: pd.DataFrame, cols: Sequence[str], fn: str) -> pd.DataFrame:
+    """Check columns, normalise ``month`` to month-start Timestamps, one row per origin x month.
+
+    An ``hs_code`` column (Census HS10 panel) is summed over; any other duplicate is an error.
+    """
+    need = ["origin", "month", *cols]
+    missing = [c for c in need if c not in panel.columns]
+    if missing:
+        raise FigureDataError(
+            f"{fn}: panel lacks column(s) {missing}; expected {need} (have {sorted(panel.columns)})"
+        )
+    df = panel[[c for c in [*need, "hs_code"] if c in panel.columns]].copy()
+    try:
+        month = df["month"]
+        if isinstance(month.dtype, pd.PeriodDtype):
+            month = month.dt.to_timestamp()
+        df["month"] = pd.to_datetime(month).dt.to_period("M").dt.to_timestamp()
+    except (ValueError, TypeError) as exc:
+        raise FigureDataError(f"{fn}: column 'month' is not parseable as months ({exc})") from exc
+    if "hs_code" in df.columns:
+        df = df.groupby(["origin", "month"], as_index=False)[list(cols)].sum(min_count=1)
+    dup = df.duplicated(["origin", "month"], keep=False)
+    if dup.any():
+        bad = df.loc[dup, ["origin", "month"]].astype(str).head(5).to_dict("records")
+        raise FigureDataError(f"{fn}: origin x month rows must be unique; duplicates e.g. {bad}")
+    return df.sort_values(["origin", "month"], kind="mergesort").reset_index(drop=True)
+
+
+def _origins(df: pd.DataFrame) -> list[str]:
+    present = set(df["origin"].astype(str))
+    return [o for o in ORIGIN_ORDER if o in present] + sorted(present - set(ORIGIN_ORDER))
+
+
+def _style(origin: str) -> dict[str, Any]:
+    st = ORIGIN_STYLE.get(origin, {"color": "#777777", "linestyle": "-", "marker": "."})
+    return {
+        **st,
+        "label": ORIGIN_LABEL.get(origin, origin),
+        "markersize": 3.5,
+        "markevery": _MARKEVERY,
+        "linewidth": 1.3,
+    }
+
+
+def _frame_time(
+    axes: Sequence[plt.Axes],
+    months: pd.Series,
+    origins: Sequence[str],
+    shade: Sequence[bool] = (),
+) -> None:
+    """Clip the x-range to the data, shade 2022 on quantity axes, mark events inside the data.
+
+    Events after the last observed month are not drawn: a line in empty space invites reading an
+    effect the sample cannot show.
+    """
+    lo, hi = months.min(), months.max()
+    x0, x1 = lo - pd.Timedelta(days=15), hi + pd.Timedelta(days=45)
+    events = {
+        d: t
+        for d, t in EVENTS.items()
+        if lo <= pd.Timestamp(d) <= hi + pd.offsets.MonthEnd(0)
+        and (EVENT_ORIGINS.get(d) is None or set(EVENT_ORIGINS[d]) & set(origins))
+    }
+    for i, ax in enumerate(axes):
+        ax.set_xlim(x0, x1)
+        in_range = lo <= pd.Timestamp("2022-12-31") and hi >= pd.Timestamp("2022-01-01")
+        if in_range and i < len(shade) and shade[i]:
+            ax.axvspan(
+                pd.Timestamp("2022-01-01"),
+                pd.Timestamp("2023-01-01"),
+                color="#bbbbbb",
+                alpha=0.25,
+                linewidth=0,
+                zorder=0,
+            )
+        mark_events(ax, events, label=i == 0)
+
+
+def fig_imports_by_origin(panel: pd.DataFrame) -> plt.Figure:
+    """Monthly HS 8703 imports by origin: value (USD bn, top) and count (thousand vehicles)."""
+    set_style()
+    df = _monthly(panel, ["value_usd", "quantity"], "fig_imports_by_origin")
+    origins = _origins(df)
+    fig, (ax_v, ax_q) = plt.subplots(2, 1, figsize=(7.0, 6.2), sharex=True)
+    for o in origins:
+        d = df[df["origin"] == o]
+        ax_v.plot(d["month"], d["value_usd"] / 1e9, **_style(o))
+        ax_q.plot(d["month"], d["quantity"] / 1e3, **_style(o))
+    ax_v.set_ylabel("Import value (USD bn per month)")
+    ax_q.set_ylabel("Imports (thousand vehicles per month)")
+    ax_q.set_xlabel("Month")
+    ax_v.set_title("US imports of passenger cars (HS 8703) by origin", loc="left")
+    for ax in (ax_v, ax_q):
+        ax.set_ylim(bottom=0)
+    _frame_time([ax_v, ax_q], df["month"], origins, shade=(False, True))
+    ax_v.legend(ncol=min(len(origins), 5), loc="upper left", bbox_to_anchor=(0, -0.02), fontsize=8)
+    add_source_note(fig, f"{SOURCE_US} {NOTE_2022}.")
+    fig.tight_layout()
+    return fig
+
+
+def fig_unit_values(panel: pd.DataFrame) -> plt.Figure:
+    """Ex-tariff unit value (customs value / vehicles, USD thousand per vehicle) by origin."""
+    set_style()
+    fn = "fig_unit_values"
+    cols = ["value_usd", "quantity"]
+    df = _monthly(panel, cols, fn)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["uv_k"] = np.where(df["quantity"] > 0, df["value_usd"] / df["quantity"] / 1e3, np.nan)
+    if "uv" in panel.columns and "hs_code" not in panel.columns:
+        given = _monthly(panel, ["uv"], fn)
+        both = df.merge(given, on=["origin", "month"], how="left")
+        ok = both["uv"].isna() | both["uv_k"].isna()
+        rel = (both["uv"] / 1e3 - both["uv_k"]).abs() / both["uv_k"].abs()
+        bad = both[~ok & (rel > _REL_TOL_UV)]
+        if len(bad):
+            rows = bad[["origin", "month", "value_usd", "quantity", "uv"]].head(5)
+            raise FigureDataError(
+                f"{fn}: column 'uv' must equal value_usd / quantity (USD per vehicle); "
+                f"{len(bad)} row(s) differ, e.g.\n{rows.to_string(index=False)}"
+            )
+    origins = _origins(df)
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    for o in origins:
+        d = df[df["origin"] == o]
+        ax.plot(d["month"], d["uv_k"], **_style(o))
+    ax.set_ylabel("Unit value, ex-tariff (USD thousand per vehicle)")
+    ax.set_xlabel("Month")
+    ax.set_title("Ex-tariff unit values of US car imports (HS 8703)", loc="left")
+    _frame_time([ax], df["month"], origins, shade=(True,))
+    ax.legend(ncol=min(len(origins), 5), loc="upper left", bbox_to_anchor=(0, -0.12), fontsize=8)
+    note = f"{SOURCE_US} Unit value = value / quantity, before US duties. {NOTE_2022}."
+    add_source_note(fig, note)
+    fig.tight_layout()
+    return fig
+
+
+def fig_mirror_japan(panel: pd.DataFrame) -> plt.Figure:
+    """US-reported imports from Japan vs Japan-reported exports to the US (USD bn), and their ratio.
+
+    The ratio should sit a few percent above 1 (CIF vs FOB valuation) and move with shipping
+    lags; a break after April 2025 would flag valuation or timing changes, not tariff effects.
+    """
+    set_style()
+    fn = "fig_mirror_japan"
+    p = panel.rename(columns={v: k for k, v in MIRROR_ALIASES.items() if k not in panel.columns})
+    df = _monthly(p, ["value_usd", "mirror_v"], fn)
+    df = df[(df["origin"] == "JPN") & df["value_usd"].notna()].reset_index(drop=True)
+    if df.empty or df["mirror_v"].notna().sum() == 0:
+        raise FigureDataError(f"{fn}: no JPN rows with a Japan-reported export value ('mirror_v')")
+    fig, (ax, ax_r) = plt.subplots(
+        2, 1, figsize=(7.0, 5.6), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
+    )
+    st = _style("JPN")
+    ax.plot(df["month"], df["value_usd"] / 1e9, **{**st, "label": "US-reported imports from Japan"})
+    ax.plot(
+        df["month"],
+        df["mirror_v"] / 1e9,
+        color="#000000",
+        linestyle="-",
+        marker="D",
+        markersize=3.5,
+        markevery=_MARKEVERY,
+        linewidth=1.3,
+        label="Japan-reported exports to the US",
+    )
+    ok = df["value_usd"].notna() & (df["mirror_v"] > 0)
+    ratio = df["value_usd"] / df["mirror_v"].where(ok)
+    # 3-month sums absorb most of the shipping lag between export and import months.
+    v3 = df["value_usd"].where(ok).rolling(3, min_periods=3).sum()
+    m3 = df["mirror_v"].where(ok).rolling(3, min_periods=3).sum()
+    ax_r.plot(df["month"], ratio, color="#999999", linestyle=":", linewidth=0.9, label="monthly")
+    ax_r.plot(
+        df["month"],
+        v3 / m3,
+        color="#000000",
+        linestyle="-",
+        marker="o",
+        markersize=3,
+        markevery=_MARKEVERY,
+        linewidth=1.4,
+        label="3-month sums",
+    )
+    ax_r.axhline(1.0, color="#555555", linewidth=0.8, linestyle="--")
+    ax_r.legend(loc="upper right", fontsize=7, ncol=2)
+    ax.set_ylabel("Value (USD bn per month)")
+    ax.set_ylim(bottom=0)
+    ax_r.set_ylabel("US imports / JP exports\n(ratio)")
+    ax_r.set_xlabel("Month")
+    ax.set_title("Mirror check: US imports from Japan vs Japan's exports to the US", loc="left")
+    _frame_time([ax, ax_r], df["month"], ["JPN"])
+    ax.legend(loc="lower left", fontsize=8)
+    add_source_note(
+        fig,
+        SOURCE_MIRROR
+        + " Ratio slightly > 1 expected from CIF vs FOB valuation; monthly noise from shipping lags.",
+    )
+    fig.tight_layout()
+    return fig
+
+
+DESCRIPTIVE_FIGURES: dict[str, dict[str, Any]] = {
+    "imports_by_origin": {
+        "fn": fig_imports_by_origin,
+        "title": "US imports of passenger cars (HS 8703) by origin, monthly",
+        "caption": (
+            "Monthly US import value (USD bn, top) and number of vehicles (thousands, bottom) by "
+            "origin. Dotted vertical lines mark the Section 232 auto tariff (2025-04-03) and later "
+            "deals inside the sample."
+        ),
+        "source_note": SOURCE_US,
+    },
+    "unit_values": {
+        "fn": fig_unit_values,
+        "title": "Ex-tariff unit values by origin",
+        "caption": (
+            "Customs value per vehicle (USD thousand), before US duties. Composition (model mix) "
+            "moves unit values as much as prices do; they are not quality-adjusted prices."
+        ),
+        "source_note": SOURCE_US,
+    },
+    "mirror_japan": {
+        "fn": fig_mirror_japan,
+        "title": "Mirror flows: US imports from Japan vs Japanese exports to the US",
+        "caption": (
+            "US-reported imports from Japan and Japan-reported exports to the US (USD bn), and "
+            "their ratio. Gaps reflect CIF/FOB valuation and shipping time, which the estimates "
+            "should not mistake for tariff effects."
+        ),
+        "source_note": SOURCE_MIRROR,
+    },
+}
+
+
+def save_descriptives(
+    panel: pd.DataFrame,
+    notebook: str,
+    params: Mapping[str, Any] | None = None,
+    figures_dir: str | os.PathLike[str] | None = None,
+    prefix: str = "desc_",
+) -> dict[str, dict[str, Path]]:
+    """Draw, save (PNG+PDF) and register the three descriptive figures; ids ``<prefix><name>``."""
+    from autotariffs.report import register_figure
+
+    out: dict[str, dict[str, Path]] = {}
+    for name in sorted(DESCRIPTIVE_FIGURES):
+        spec = DESCRIPTIVE_FIGURES[name]
+        fig_id = f"{prefix}{name}"
+        fig = spec["fn"](panel)
+        try:
+            out[fig_id] = save(fig, fig_id, figures_dir)
+        finally:
+            plt.close(fig)
+        register_figure(
+            fig_id,
+            spec["title"],
+            spec["caption"],
+            notebook,
+            params,
+            spec["source_note"],
+            figures_dir=figures_dir,
+        )
+    return out
