@@ -1,0 +1,127 @@
+"""Test-suite guard: no test may open a real network connection.
+
+Why: CI must be reproducible offline, and a test that silently downloads would make results
+depend on the live APIs. Connections to loopback (127.0.0.0/8, ::1, localhost) and AF_UNIX stay
+allowed because Jupyter kernels and a local Jupyter server use them. Every blocked attempt
+raises ``NetworkBlockedError`` *and* is recorded; the autouse fixture then fails the test even
+if the code under test swallowed the exception (e.g. a client turning it into "no network").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import pytest
+
+_ALLOWED_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+class NetworkBlockedError(OSError):
+    """Raised by the guard instead of opening a non-loopback connection."""
+
+
+class _Guard:
+    def __init__(self) -> None:
+        self.attempts: list[str] = []
+
+    def local(self, host: object) -> bool:
+        if host is None:
+            return True
+        if isinstance(host, bytes):
+            host = host.decode(errors="replace")
+        host = str(host).strip("[]").split("%", 1)[0]
+        if host in ("", "0.0.0.0", "::") or host.lower() in _ALLOWED_NAMES:
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    def block(self, what: str) -> None:
+        self.attempts.append(what)
+        raise NetworkBlockedError(f"network access blocked in tests: {what}")
+
+
+GUARD = _Guard()
+_real = {
+    "connect": socket.socket.connect,
+    "connect_ex": socket.socket.connect_ex,
+    "create_connection": socket.create_connection,
+    "getaddrinfo": socket.getaddrinfo,
+}
+
+
+def _inet_target(sock: socket.socket, address: object) -> str | None:
+    """'host:port' if ``address`` is a non-loopback internet address, else None."""
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return None  # AF_UNIX, netlink, ...: local by construction
+    if isinstance(address, tuple) and address and not GUARD.local(address[0]):
+        return f"{address[0]}:{address[1] if len(address) > 1 else '?'}"
+    return None
+
+
+def _connect(self, address):  # noqa: ANN001, ANN202
+    if (target := _inet_target(self, address)) is not None:
+        GUARD.block(f"socket.connect({target})")
+    return _real["connect"](self, address)
+
+
+def _connect_ex(self, address):  # noqa: ANN001, ANN202
+    if (target := _inet_target(self, address)) is not None:
+        GUARD.block(f"socket.connect_ex({target})")
+    return _real["connect_ex"](self, address)
+
+
+def _create_connection(address, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    if not GUARD.local(address[0]):
+        GUARD.block(f"socket.create_connection({address[0]}:{address[1]})")
+    return _real["create_connection"](address, *args, **kwargs)
+
+
+def _getaddrinfo(host, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    if not GUARD.local(host):
+        GUARD.block(f"socket.getaddrinfo({host!r})")
+    return _real["getaddrinfo"](host, *args, **kwargs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    socket.socket.connect = _connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign]
+    socket.create_connection = _create_connection
+    socket.getaddrinfo = _getaddrinfo
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    socket.socket.connect = _real["connect"]  # type: ignore[method-assign]
+    socket.socket.connect_ex = _real["connect_ex"]  # type: ignore[method-assign]
+    socket.create_connection = _real["create_connection"]
+    socket.getaddrinfo = _real["getaddrinfo"]
+
+
+@pytest.fixture
+def network_guard() -> _Guard:
+    """The guard; a test that *expects* blocked attempts clears ``network_guard.attempts``."""
+    return GUARD
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    """Fail the test itself (not only its teardown) when it tried to reach the network."""
+    result = yield
+    if GUARD.attempts:
+        blocked = list(GUARD.attempts)
+        GUARD.attempts.clear()
+        pytest.fail(f"test tried to use the network (blocked): {blocked}", pytrace=False)
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _no_network() -> object:
+    """Also catch attempts made by fixtures during setup/teardown."""
+    GUARD.attempts.clear()
+    yield
+    if GUARD.attempts:
+        blocked = list(GUARD.attempts)
+        GUARD.attempts.clear()
+        pytest.fail(f"test tried to use the network (blocked): {blocked}", pytrace=False)
