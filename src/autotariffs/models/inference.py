@@ -1,0 +1,408 @@
+"""Few-cluster inference for one coefficient: CRV1, wild cluster bootstrap (WCR) and RI.
+
+Why this module exists: the origin x month panel has at most five clusters (origins), so a
+cluster-robust (CRV1) t-test on its own over-rejects badly (Cameron, Gelbach & Miller 2008;
+MacKinnon & Webb 2017). Every p-value produced here is returned together with the number of
+clusters it rests on, and CRV1 is never reported alone.
+
+All three procedures work on the Frisch-Waugh-Lovell (FWL) partialled-out problem: the nuisance
+regressors Z (fixed-effect dummies and controls) are projected out of y and x once, after which
+the coefficient of interest is a scalar regression ``y~ = beta x~ + e``. That makes the bootstrap
+reducible to G x B cluster sums (no N x B matrices) and lets thousands of draws run in
+milliseconds.
+
+Small-sample correction ("CRV1", as Stata/fixest): ``c = G/(G-1) * (N-1)/(N-K)`` with K the rank
+of ``[Z, x]``; t-statistics are referred to a t distribution with ``G-1`` degrees of freedom.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg, stats
+
+# Webb (2014) six-point weights: +-sqrt(1/2), +-1, +-sqrt(3/2), each with probability 1/6.
+WEBB_WEIGHTS = np.array(
+    [-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)]
+)
+DEFAULT_SEED = 20250403
+MIN_INFORMATIVE_CLUSTERS = 4
+
+
+class InferenceError(ValueError):
+    """The inputs cannot support the requested inference (e.g. too few clusters, NaNs)."""
+
+
+def _progress(iterable, total: int, desc: str, show: bool):
+    if not show:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, leave=False)
+
+
+@dataclass(frozen=True)
+class FWL:
+    """A partialled-out single-coefficient problem (y~, x~) with cluster codes.
+
+    ``k`` is the total number of estimated parameters (rank of [Z, x]), used in the CRV1
+    small-sample factor.
+    """
+
+    ytil: np.ndarray
+    xtil: np.ndarray
+    groups: np.ndarray  # integer codes 0..G-1
+    k: int
+    q: np.ndarray | None = None  # orthonormal basis of the nuisance space (N x rank Z)
+
+    @property
+    def n(self) -> int:
+        return int(self.ytil.shape[0])
+
+    @property
+    def n_clusters(self) -> int:
+        return int(self.groups.max()) + 1
+
+    @property
+    def crv1_factor(self) -> float:
+        g, n = self.n_clusters, self.n
+        return g / (g - 1) * (n - 1) / (n - self.k)
+
+
+def group_codes(groups) -> tuple[np.ndarray, np.ndarray]:
+    """Return (codes 0..G-1, sorted unique labels); deterministic whatever the input order."""
+    labels, codes = np.unique(np.asarray(groups), return_inverse=True)
+    return codes.astype(np.int64), labels
+
+
+def basis(z: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (N x rank) of the column space of ``z`` (rank-revealing pivoted QR).
+
+    Redundant dummies (e.g. seasonality collinear with month FE) are handled without the caller
+    having to drop them. Pivoted QR is several times cheaper than an SVD at equal reliability
+    for 0/1 dummy designs.
+    """
+    z = np.asarray(z, dtype=float)
+    if z.size == 0:
+        return np.zeros((z.shape[0], 0))
+    q, r, _ = linalg.qr(z, mode="economic", pivoting=True)
+    d = np.abs(np.diag(r))
+    tol = d.max() * max(z.shape) * np.finfo(float).eps * 10
+    return q[:, : int((d > tol).sum())]
+
+
+def annihilate(z: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, int]:
+    """Residualise ``v`` (N or N x m) on ``z`` (N x p) by least squares; return (M_z v, rank z)."""
+    q = basis(z)
+    v = np.asarray(v, dtype=float)
+    return v - q @ (q.T @ v), q.shape[1]
+
+
+def fwl(y: np.ndarray, x: np.ndarray, z: np.ndarray, groups) -> FWL:
+    """Build the partialled-out problem for coefficient on ``x`` given nuisance ``z``."""
+    y = np.asarray(y, dtype=float)
+    x = np.asarray(x, dtype=float)
+    bad = ~np.isfinite(y) | ~np.isfinite(x) | ~np.isfinite(np.asarray(z, dtype=float)).all(axis=1)
+    if bad.any():
+        raise InferenceError(
+            f"non-finite values in y/x/Z at row positions {np.flatnonzero(bad)[:10].tolist()}; "
+            "drop or impute them before estimating"
+        )
+    codes, _ = group_codes(groups)
+    q = basis(z)
+    yx = np.column_stack([y, x])
+    both = yx - q @ (q.T @ yx)
+    r = q.shape[1]
+    xtil = both[:, 1]
+    if float(xtil @ xtil) <= 1e-12 * max(1.0, float(x @ x)):
+        raise InferenceError(
+            "the regressor of interest has no variation left after the fixed effects/controls "
+            "(it is collinear with them): the coefficient is not identified"
+        )
+    return FWL(ytil=both[:, 0], xtil=xtil, groups=codes, k=r + 1, q=q)
+
+
+def crv1(ytil: np.ndarray, xtil: np.ndarray, groups: np.ndarray, k: int):
+    """Vectorised CRV1 for scalar FWL regressions.
+
+    ``ytil`` and ``xtil`` may be N-vectors or N x R matrices (R separate regressions sharing the
+    same nuisance space and clusters). Returns (beta, se) arrays of length R (or scalars).
+    """
+    y2 = ytil if ytil.ndim == 2 else ytil[:, None]
+    x2 = xtil if xtil.ndim == 2 else xtil[:, None]
+    x2 = np.broadcast_to(x2, y2.shape) if x2.shape[1] == 1 else x2
+    y2 = np.broadcast_to(y2, x2.shape) if y2.shape[1] == 1 else y2
+    g = int(groups.max()) + 1
+    n = y2.shape[0]
+    xx = np.einsum("ij,ij->j", x2, x2)
+    beta = np.einsum("ij,ij->j", x2, y2) / xx
+    e = y2 - x2 * beta
+    scores = np.zeros((g, x2.shape[1]))
+    np.add.at(scores, groups, x2 * e)
+    c = g / (g - 1) * (n - 1) / (n - k)
+    se = np.sqrt(c * (scores**2).sum(axis=0)) / xx
+    if ytil.ndim == 1 and xtil.ndim == 1:
+        return float(beta[0]), float(se[0])
+    return beta, se
+
+
+def crv1_summary(prob: FWL, alpha: float = 0.05) -> dict:
+    """Coefficient, CRV1 SE, t(G-1) p-value and CI for the FWL problem."""
+    beta, se = crv1(prob.ytil, prob.xtil, prob.groups, prob.k)
+    g = prob.n_clusters
+    df = g - 1
+    t = beta / se if se > 0 else np.nan
+    q = stats.t.ppf(1 - alpha / 2, df)
+    return {
+        "coef": beta,
+        "se_crv1": se,
+        "t_crv1": t,
+        "p_crv1": float(2 * stats.t.sf(abs(t), df)),
+        "ci95_low": beta - q * se,
+        "ci95_high": beta + q * se,
+        "crv1_df": df,
+        "n_obs": prob.n,
+        "n_clusters": g,
+        "k_params": prob.k,
+    }
+
+
+def _webb_draws(g: int, n_boot: int, seed: int) -> tuple[np.ndarray, bool]:
+    """G x B Webb weights: all 6^G sign/size patterns when 6^G <= n_boot, else seeded draws."""
+    if 6**g <= n_boot:
+        idx = np.array(list(itertools.product(range(6), repeat=g)), dtype=np.int64).T
+        return WEBB_WEIGHTS[idx], True
+    rng = np.random.default_rng(seed)
+    return WEBB_WEIGHTS[rng.integers(0, 6, size=(g, n_boot))], False
+
+
+def _wcr_pvalue(prob: FWL, beta0: float, w: np.ndarray) -> tuple[float, float]:
+    """WCR bootstrap p-value of H0: beta = beta0 with the symmetric |t| statistic.
+
+    Under H0 the restricted residuals are u = y~ - beta0 x~ (orthogonal to Z). A draw is
+    y* = fit_r + u * w_g(i); after partialling Z out, y*~ = beta0 x~ + M_Z(u * w). With
+    a_g = sum_g x~ u and h_g = sum_g x~^2, beta* - beta0 = d = (a'w)/x'x, and the bootstrap
+    residual scores are S = (diag(a) - C) w - h d, where C[g, h] = x~_g' P_Z u^(h) carries the
+    re-projection of the re-weighted residuals on Z (as in Roodman et al. 2019, boottest). So
+    the whole bootstrap lives in G x B arrays.
+    """
+    g = prob.n_clusters
+    x, grp = prob.xtil, prob.groups
+    u = prob.ytil - beta0 * x
+    a = np.bincount(grp, weights=x * u, minlength=g)
+    h = np.bincount(grp, weights=x * x, minlength=g)
+    if prob.q is not None and prob.q.shape[1] > 0:
+        uh = np.zeros((len(u), g))
+        uh[np.arange(len(u)), grp] = u
+        puh = prob.q @ (prob.q.T @ uh)  # N x G: P_Z u^(h)
+        cmat = np.zeros((g, g))
+        np.add.at(cmat, grp, x[:, None] * puh)
+    else:
+        cmat = np.zeros((g, g))
+    mmat = np.diag(a) - cmat
+    xx = float(h.sum())
+    c = prob.crv1_factor
+    # observed statistic
+    b_hat = float(x @ prob.ytil) / xx
+    e = prob.ytil - b_hat * x
+    s_obs = np.bincount(grp, weights=x * e, minlength=g)
+    t_obs = (b_hat - beta0) / (math.sqrt(c * float(s_obs @ s_obs)) / xx)
+    d = (a @ w) / xx
+    s = mmat @ w - d[None, :] * h[:, None]
+    se = np.sqrt(c * (s**2).sum(axis=0)) / xx
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_star = np.where(se > 0, d / se, 0.0)
+    p = float(np.mean(np.abs(t_star) >= abs(t_obs) - 1e-12))
+    return p, float(t_obs)
+
+
+def wild_cluster_bootstrap(
+    y,
+    x,
+    z,
+    groups,
+    beta0: float = 0.0,
+    n_boot: int = 9999,
+    seed: int = DEFAULT_SEED,
+    alpha: float = 0.05,
+    ci: bool = True,
+    progress: bool = True,
+) -> dict:
+    """Wild cluster restricted (WCR) bootstrap-t with Webb 6-point weights.
+
+    Null imposed (Cameron, Gelbach & Miller 2008); the statistic is the CRV1 t. With G clusters
+    there are only 6^G distinct Webb draws; when that is <= ``n_boot`` (G=5: 7776) all are
+    enumerated and the p-value is exact for the bootstrap distribution (no simulation noise),
+    otherwise ``n_boot`` draws come from ``numpy.random.default_rng(seed)``. The confidence
+    interval inverts the bootstrap test over beta0 with the same draws (bisection to 1e-6 of a SE).
+
+    Returns ``{"p_wild", "n_boot", "boot_enumerated", "wild_ci95_low", "wild_ci95_high",
+    "n_clusters", "wild_informative", "wild_note", "beta0", "seed"}``.
+    With G <= 3 the result is flagged uninformative (few distinct draws; the test cannot reach
+    conventional levels reliably), and with a single treated cluster WCR is known to misbehave
+    (MacKinnon & Webb 2017) - say so when reporting.
+    """
+    if n_boot < 999:
+        raise InferenceError(f"n_boot={n_boot}: use at least 999 bootstrap draws")
+    prob = y if isinstance(y, FWL) else fwl(y, x, z, groups)
+    g = prob.n_clusters
+    if g < 2:
+        raise InferenceError("wild cluster bootstrap needs at least 2 clusters")
+    w, enumerated = _webb_draws(g, n_boot, seed)
+    p, _ = _wcr_pvalue(prob, beta0, w)
+    informative = g >= MIN_INFORMATIVE_CLUSTERS
+    note = (
+        f"WCR bootstrap-t, Webb weights, G={g}, "
+        + (f"all {w.shape[1]} draws enumerated" if enumerated else f"{w.shape[1]} draws, seed {seed}")
+    )
+    if not informative:
+        note += (
+            f"; UNINFORMATIVE: with G={g} <= 3 clusters only {6**g} distinct draws exist and the "
+            "bootstrap distribution is too coarse to support inference"
+        )
+    out = {
+        "p_wild": p,
+        "n_boot": int(w.shape[1]),
+        "boot_enumerated": bool(enumerated),
+        "wild_ci95_low": float("nan"),
+        "wild_ci95_high": float("nan"),
+        "n_clusters": g,
+        "wild_informative": bool(informative),
+        "wild_note": note,
+        "beta0": float(beta0),
+        "seed": int(seed),
+    }
+    if ci:
+        lo, hi = _invert(prob, w, alpha, progress)
+        out["wild_ci95_low"], out["wild_ci95_high"] = lo, hi
+    return out
+
+
+def _invert(prob: FWL, w: np.ndarray, alpha: float, progress: bool) -> tuple[float, float]:
+    """Test-inversion CI: the set of beta0 with WCR p(beta0) > alpha, located by bisection."""
+    s = crv1_summary(prob)
+    b, se = s["coef"], s["se_crv1"]
+    if not np.isfinite(se) or se <= 0:
+        return float("nan"), float("nan")
+
+    def accept(b0: float) -> bool:
+        return _wcr_pvalue(prob, b0, w)[0] > alpha
+
+    if not accept(b):
+        return float("nan"), float("nan")
+    bounds = []
+    steps = _progress(range(2), 2, "wild CI inversion", progress)
+    for side in steps:
+        sign = -1.0 if side == 0 else 1.0
+        inner, step = b, se
+        outer = b + sign * step
+        n_expand = 0
+        while accept(outer):
+            n_expand += 1
+            if n_expand > 40:  # unbounded acceptance region (can happen with very few clusters)
+                outer = sign * float("inf")
+                break
+            inner, step = outer, step * 2
+            outer = b + sign * step
+        if math.isinf(outer):
+            bounds.append(outer)
+            continue
+        for _ in range(60):
+            mid = 0.5 * (inner + outer)
+            if accept(mid):
+                inner = mid
+            else:
+                outer = mid
+            if abs(outer - inner) < 1e-6 * se:
+                break
+        bounds.append(0.5 * (inner + outer))
+    return float(bounds[0]), float(bounds[1])
+
+
+def _permutations(g: int, max_enumerate: int, n_perm: int, seed: int):
+    if math.factorial(g) <= max_enumerate:
+        return [tuple(p) for p in itertools.permutations(range(g))], True
+    rng = np.random.default_rng(seed)
+    perms = [tuple(range(g))] + [tuple(rng.permutation(g)) for _ in range(n_perm - 1)]
+    return perms, False
+
+
+def randomization_inference(
+    y,
+    x_paths: np.ndarray,
+    z,
+    groups,
+    times,
+    stat: str = "t",
+    max_enumerate: int = 5040,
+    n_perm: int = 4999,
+    seed: int = DEFAULT_SEED,
+    batch: int = 512,
+    progress: bool = True,
+    return_stats: bool = False,
+    q: np.ndarray | None = None,
+) -> dict:
+    """Randomisation inference by permuting origin-level treatment paths across origins.
+
+    ``x_paths`` is a G x T matrix: row g is the treatment path of cluster g (sorted labels of
+    ``groups``), column t the period (codes of ``times``). Each permutation pi re-assigns path
+    pi(g) to origin g; the statistic (CRV1 |t| or |beta|) is recomputed with the same nuisance
+    regressors. All G! permutations are enumerated when G! <= ``max_enumerate`` (5! = 120,
+    7! = 5040); otherwise ``n_perm`` are drawn with a seeded Generator (identity included).
+    p = share of permutations with |stat| >= observed (identity included, so p >= 1/n_perm).
+    Under the sharp null of no effect for any origin the test is exact whatever G is; the
+    smallest attainable p-value is 1/G! (e.g. 1/6 with three origins) - reported via n_perm.
+
+    Returns ``{"p_ri", "n_perm", "perm_enumerated", "ri_stat", "ri_stat_obs", "n_clusters",
+    "n_distinct_stats", "ri_note"}`` (+ ``"ri_stats"``, all permutation statistics in
+    permutation order, when ``return_stats``: feed them to ``figures.estimates.fig_placebo``).
+    """
+    if stat not in ("t", "beta"):
+        raise InferenceError(f"stat={stat!r}: expected 't' or 'beta'")
+    y = np.asarray(y, dtype=float)
+    gcodes, glabels = group_codes(groups)
+    tcodes, _ = group_codes(times)
+    x_paths = np.asarray(x_paths, dtype=float)
+    g = len(glabels)
+    if x_paths.shape[0] != g:
+        raise InferenceError(f"x_paths has {x_paths.shape[0]} rows but there are {g} clusters")
+    perms, enumerated = _permutations(g, max_enumerate, n_perm, seed)
+    # Partial Z out once via its orthonormal basis (``q``, if the caller already has it).
+    q = basis(z) if q is None else q
+    r = q.shape[1]
+    ytil = y - q @ (q.T @ y)
+    k = r + 1
+    stats_all = np.empty(len(perms))
+    chunks = range(0, len(perms), batch)
+    for start in _progress(chunks, len(chunks), "randomization inference", progress):
+        block = np.array(perms[start : start + batch], dtype=np.int64)  # P x G
+        xp = x_paths[block[:, gcodes], tcodes[None, :]].T  # N x P
+        if not np.isfinite(xp).all():
+            raise InferenceError(
+                "a permuted treatment path is missing for some origin-month: RI needs a balanced "
+                "origin x month panel (every origin observed in the same months)"
+            )
+        xt = xp - q @ (q.T @ xp)
+        beta, se = crv1(ytil, xt, gcodes, k)
+        stats_all[start : start + len(block)] = np.abs(beta / se) if stat == "t" else np.abs(beta)
+    obs = stats_all[0]  # identity permutation is first in both branches
+    p = float(np.mean(stats_all >= obs - 1e-10 * max(1.0, abs(obs))))
+    out = {
+        "p_ri": p,
+        "n_perm": len(perms),
+        "perm_enumerated": bool(enumerated),
+        "ri_stat": stat,
+        "ri_stat_obs": float(obs),
+        "n_clusters": g,
+        "n_distinct_stats": int(np.unique(np.round(stats_all, 10)).size),
+        "ri_note": (
+            f"RI over {'all' if enumerated else 'sampled'} {len(perms)} permutations of origin "
+            f"tariff paths (G={g}); minimum attainable p = {1 / len(perms):.4g}"
+        ),
+    }
+    if return_stats:
+        out["ri_stats"] = stats_all.tolist()
+    return out

@@ -1,0 +1,102 @@
+"""Mirror (Japan-reported) pass-through and the per-origin summary, on SIMULATED panels.
+
+The last test runs the per-origin summary on the real processed snapshot when it exists (skipped
+otherwise) and checks only structure and run time, not estimates.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autotariffs import paths
+from autotariffs.models import passthrough as pt
+from autotariffs.models import simulate, summarize_origin
+
+ORIGINS = ["CAN", "DEU", "JPN", "KOR", "MEX"]
+
+
+def _sim(seed=3):
+    p = simulate.simulate_panel(seed=seed)
+    p["origin"] = p["origin"].map(dict(zip(sorted(p["origin"].unique()), ORIGINS, strict=True)))
+    return p
+
+
+def _with_mirror(p, slope=-1.0, fx_slope=0.4, noise=0.005, seed=0):
+    """SIMULATED mirror: d12 ln mirror uv = slope * d12 ln(1+tau) + fx_slope * d12 ln fx + e."""
+    rng = np.random.default_rng(seed)
+    p = p.copy()
+    j = p["origin"] == "JPN"
+    p["d12_ln_mirror_uv"] = np.nan
+    p.loc[j, "d12_ln_mirror_uv"] = (
+        slope * p.loc[j, "d12_ln1p_tau"] + fx_slope * p.loc[j, "d12_ln_fx"]
+        + rng.normal(0, noise, j.sum())
+    )  # fmt: skip
+    p["ln_mirror_uv"] = np.where(j, p["ln_uv"] - 0.05, np.nan)
+    return p
+
+
+def test_mirror_passthrough_recovers_slope_with_hac():
+    p = _with_mirror(_sim())
+    r = pt.mirror_passthrough(p)
+    assert r["coef"] == pytest.approx(-1.0, abs=0.05)
+    assert r["ci95_low"] < -1.0 < r["ci95_high"]
+    assert r["n_clusters"] == 1 and r["n_obs"] == 67 - 12
+    assert any("before/after" in n for n in r["notes"])
+    json.dumps(r, allow_nan=False)
+
+
+def test_mirror_passthrough_needs_tariff_variation():
+    p = _with_mirror(_sim())
+    p.loc[p["origin"] == "JPN", "d12_ln1p_tau"] = 0.0
+    with pytest.raises(ValueError, match="no tariff change"):
+        pt.mirror_passthrough(p)
+
+
+def test_mirror_comparison_gap():
+    p = _with_mirror(_sim())
+    t = pt.mirror_comparison(p)
+    assert list(t.columns) == ["month", "ln_uv_us", "ln_uv_mirror", "gap", "d12_ln_uv_us",
+                               "d12_ln_uv_mirror", "tau"]  # fmt: skip
+    assert np.allclose(t["gap"], 0.05) and t["month"].is_monotonic_increasing
+
+
+def test_summarize_origin_structure_and_speed():
+    p = _with_mirror(_sim(), seed=1)
+    t0 = time.perf_counter()
+    r = summarize_origin(p, "JPN", progress=False)
+    assert time.perf_counter() - t0 < 60
+    assert set(r) == {"origin", "controls", "pooled", "origin_vs_controls", "implied_sigma",
+                      "event_study", "mirror"}  # fmt: skip
+    assert r["pooled"]["elasticity_q_levels"]["n_clusters"] == 5
+    assert r["pooled"]["elasticity_q_levels"]["n_boot"] == 7776
+    assert r["pooled"]["elasticity_q_levels"]["n_perm"] == 120
+    assert r["origin_vs_controls"]["passthrough_levels"]["n_clusters"] == 3
+    assert set(r["event_study"]) == {"ln_q", "ln_v", "ln_uv"}
+    json.dumps(r, allow_nan=False)
+
+
+@pytest.mark.slow
+def test_summarize_origin_on_real_snapshot_runs_fast():
+    files = [paths.PROCESSED / f for f in ("flows.parquet", "tariffs_monthly.parquet",
+                                           "fx_monthly.parquet")]  # fmt: skip
+    if not all(f.exists() for f in files):
+        pytest.skip("data/processed not built")
+    from autotariffs.panel import load_panel
+
+    panel = load_panel()
+    assert panel["origin"].tolist() == sorted(panel["origin"].tolist())
+    for origin in ("KOR", "JPN"):
+        t0 = time.perf_counter()
+        r = summarize_origin(panel, origin, progress=False)
+        assert time.perf_counter() - t0 < 60
+        es = r["event_study"]["ln_q"]
+        assert es["sample_end"] == "2025-07" and es["lags"] == 3
+        assert any("after the sample end" in n for n in es["notes"])
+        assert r["pooled"]["elasticity_q_levels"]["n_clusters"] == 5
+        json.dumps(r, allow_nan=False)
+    assert isinstance(panel["month"].iloc[0], pd.Timestamp)
