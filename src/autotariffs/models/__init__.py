@@ -77,4 +77,65 @@ def summarize_origin(
     return out
 
 
-__all__ = ["summarize_origin"]
+HEADLINE_KEYS = ("coef", "se_crv1", "ci95_low", "ci95_high", "p_crv1", "p_wild", "n_boot",
+                 "wild_informative", "p_ri", "n_perm", "n_obs", "n_clusters", "sample_start",
+                 "sample_end", "data_source", "spec")
+
+
+def _pick(r: dict) -> dict:
+    return {k: r.get(k) for k in HEADLINE_KEYS}
+
+
+def origin_results(summary: dict) -> dict:
+    """The stable headline block of results.json for one origin.
+
+    Headline = the origin against the less-treated USMCA controls in 12-month differences (the
+    ARW / FGKK form: removes origin levels and stable seasonality), for vehicles (``elasticity``)
+    and the ex-tariff unit value (``passthrough``, gamma). The pooled five-origin estimates (G = 5)
+    and the level forms are kept beside them, so a reader sees how much the answer depends on the
+    design.
+    """
+    ovc, pooled = summary["origin_vs_controls"], summary["pooled"]
+    es = summary["event_study"]["ln_q"]
+    post = [c for c in es["coefficients"] if c["k"] >= 0]
+    return {
+        "elasticity": _pick(ovc["elasticity_q_d12"]),
+        "elasticity_value": _pick(ovc["elasticity_v_d12"]),
+        "passthrough": _pick(ovc["passthrough_d12"]),
+        "elasticity_levels": _pick(ovc["elasticity_q_levels"]),
+        "passthrough_levels": _pick(ovc["passthrough_levels"]),
+        "pooled": {k: _pick(v) for k, v in pooled.items()},
+        "implied_sigma": summary["implied_sigma"],
+        "event_study": {
+            "outcome": "ln_q",
+            "coefficients": es["coefficients"],
+            "pretrend": es["pretrend"],
+            "mean_post": (sum(c["coef"] for c in post) / len(post)) if post else None,
+            "n_obs": es["n_obs"],
+            "n_clusters": es["n_clusters"],
+            "sample_start": es["sample_start"],
+            "sample_end": es["sample_end"],
+            "notes": es["notes"],
+        },
+        "controls": summary["controls"],
+        **({"mirror": summary["mirror"]} if "mirror" in summary else {}),
+    }
+
+
+def results_table(summary: dict) -> pd.DataFrame:
+    """One row per estimate for the report: coefficient, CIs and every p-value with its G."""
+    rows = []
+    for design, block in (("origin vs controls", summary["origin_vs_controls"]),
+                          ("pooled, all origins", summary["pooled"])):
+        for name, r in block.items():
+            rows.append({
+                "design": design, "estimate": name, "coef": r.get("coef"),
+                "se_crv1": r.get("se_crv1"), "ci95_low": r.get("ci95_low"),
+                "ci95_high": r.get("ci95_high"), "p_crv1": r.get("p_crv1"),
+                "p_wild": r.get("p_wild"), "p_ri": r.get("p_ri"),
+                "n_clusters": r.get("n_clusters"), "n_obs": r.get("n_obs"),
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+__all__ = ["origin_results", "results_table", "summarize_origin"]

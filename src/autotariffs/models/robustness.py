@@ -9,6 +9,7 @@ rebuilt under other content shares are passed in by the caller.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -242,7 +243,7 @@ def run_all(
 
     table = pd.DataFrame(rows, columns=COLUMNS)
     results = {
-        f"{r['check']}|{r['variant']}|{r['origin']}|{r['outcome']}": {
+        _slug(f"{r['check']} {r['variant']} {r['origin']} {r['outcome']}"): {
             k: r[k]
             for k in ("coef", "ci95_low", "ci95_high", "p_wild", "p_ri", "n_clusters", "n_obs")
         }
@@ -254,6 +255,11 @@ def run_all(
         for r in rows
     ]
     return {"table": table, "results": results, "summary_lines": lines}
+
+
+def _slug(text: str) -> str:
+    """A stable results.json key (dots are reserved for dotted paths in the report)."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 def _fmt(p: float) -> str:
