@@ -44,7 +44,8 @@ SRC_PANEL   := $(SRC_CORE) $(SRC_FIG) $(S)/panel.py $(S)/schemas.py
 SRC_DESC    := $(SRC_PANEL) $(S)/figures/descriptives.py
 SRC_MODELS  := $(SRC_PANEL) $(wildcard $(S)/models/*.py) $(S)/figures/estimates.py
 SRC_REPORT  := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/templates/*) $(S)/literature.py \
-               $(S)/validation.py $(S)/validation_sst.py $(S)/validation_yotov.py
+               $(S)/validation.py $(S)/validation_sst.py $(S)/validation_yotov.py $(S)/narrative.py \
+               $(S)/models/fe.py $(S)/models/ppml.py
 RAW_FILES   := $(shell find data/raw -type f ! -path 'data/raw/fetched/*' | LC_ALL=C sort)
 EXT_FILES   := $(shell find data/external -type f | LC_ALL=C sort)
 

@@ -403,7 +403,7 @@ Reproduces the published validation tables with our estimators (Yotov et al. 201
 Silva–Tenreyro 2006), places our estimates beside the literature, and builds
 `reports/index.html`, `reports/results.json` and the figure registry.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs import literature, validation\n" + BEFORE),
+        code(HEADER_IMPORTS + "\nimport json\n\nfrom autotariffs import literature, narrative, validation\n" + BEFORE),
         params('title = "US auto tariffs and imports from Korea and Japan"'),
         code('P = config.validate("06_report", globals(), before=_before)\nP'),
         md("## External validation"),
@@ -416,7 +416,6 @@ val.groupby(["table", "column"])["match"].all().to_frame()
 """),
         md("## Literature"),
         code("""
-import json
 ours = {}
 for o in ("KOR", "JPN"):
     f = paths.RESULTS / f"04_estimates_{o}.json"
@@ -428,8 +427,23 @@ report.register_table(lit, "literature", "Our estimates beside the literature",
     notebook="06_report", params=P)
 lit
 """),
+        md("""
+## What the data can and cannot identify
+
+Generated from the estimates (`autotariffs.narrative`), so the text cannot drift from the numbers.
+"""),
         code("""
-report.write_results("06_report", {"validation": validation.validation_summary(val)}, params=P)
+est = {o: json.loads((paths.RESULTS / f"04_estimates_{o}.json").read_text())[o] for o in ("KOR", "JPN")}
+ident = narrative.identification_notes(est)
+for topic, lines in ident.items():
+    print(topic.upper())
+    for line in lines:
+        print(" -", line)
+"""),
+        code("""
+report.write_results("06_report", {"validation": validation.validation_summary(val),
+                                   "identification": ident}, params=P,
+                     headline=["validation.n_matched", "validation.n_terms"])
 outputs = report.build_report(title=P["title"])
 sorted(str(p.relative_to(paths.REPORTS)) for p in outputs.values())
 """),
