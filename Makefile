@@ -140,10 +140,11 @@ $(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.y
 NBVAL_OPTS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
               -p no:cacheprovider
 
-test: $(ENV) ## ruff + pytest (unit, reproduction, browser, Jupyter) + nbval over notebooks/
-	$(PY) -m ruff check src tests scripts
+test: $(ENV) ## ruff + pytest (unit, reproduction, browser, Jupyter) + nbval + quick determinism check
+	$(PY) -m ruff check src tests scripts tools
 	$(PY) -m pytest -q tests
 	$(MAKE) test-nbval
+	$(MAKE) verify-quick
 
 test-unit: $(ENV) ## pytest only (no nbval)
 	$(PY) -m pytest -q tests
@@ -153,7 +154,7 @@ test-nbval: $(ENV) ## Execute every notebook in notebooks/ under nbval (outputs 
 	  AUTOTARIFFS_OUTPUT_ROOT=$$tmp $(PY) -m pytest -q $(NBVAL_OPTS) $(NB)
 
 lint: $(ENV) ## ruff
-	$(PY) -m ruff check src tests scripts
+	$(PY) -m ruff check src tests scripts tools
 
 lab: $(ENV) ## JupyterLab on notebooks/ with the project kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=$(NB) --MappingKernelManager.default_kernel_name=$(KERNEL)
@@ -170,6 +171,9 @@ notebooks-refresh: all ## Re-execute notebooks and store their checked outputs i
 
 verify: $(ENV) ## Build from clean twice in temp copies and compare SHA-256 of every output
 	$(PY) scripts/verify.py --runs 2
+
+verify-quick: $(ENV) ## Run 01-02 twice into temp output roots and compare every output byte for byte
+	$(PY) scripts/verify.py --quick
 
 bench: $(ENV) ## Benchmarks: make timings, estimator scaling vs pyfixest (reports/benchmarks/)
 	$(PY) scripts/bench.py

@@ -151,7 +151,7 @@ monthly[monthly["product"].eq("8703") & monthly["month"].between("2025-03-01", "
         code("""
 fig = tfig.fig_tariff_timeline(monthly, start=P["timeline_start"], end=P["timeline_end"])
 save(fig, "tariff_timeline")
-report.register_figure("tariff_timeline", "Statutory US tariff on passenger cars by origin",
+fig_meta = report.register_figure("tariff_timeline", "Statutory US tariff on passenger cars by origin",
     "All-in ad valorem rate on HS 8703 by origin, monthly day-weighted average; MEX/CAN at 25% × the "
     f"assumed non-US content share ({P['usmca_nonus_share']:.2f}); vertical lines mark policy events.",
     notebook="02_tariff_schedule", params=P,
@@ -163,7 +163,7 @@ flows = pd.read_parquet(paths.PROCESSED / "flows.parquet")
 eff = tariffs.effective_rates(flows)
 fig = tfig.fig_effective_vs_statutory(eff, monthly)
 save(fig, "effective_vs_statutory")
-report.register_figure("effective_vs_statutory", "Effective against statutory tariff rates",
+fig_meta = report.register_figure("effective_vs_statutory", "Effective against statutory tariff rates",
     "Calculated duties / customs value on HS chapter 87 imports (cars, trucks and parts) by origin "
     "against the statutory car rate; Korea's KORUS step of 2016-01-01 is visible.",
     notebook="02_tariff_schedule", params=P,
@@ -228,7 +228,7 @@ for fig_id, fn, title, caption in [
 ]:
     fig = fn(panel)
     save(fig, fig_id)
-    report.register_figure(fig_id, title, caption, notebook="03_descriptives", params=P,
+    fig_meta = report.register_figure(fig_id, title, caption, notebook="03_descriptives", params=P,
                            source_note=SRC if fig_id != "mirror_japan" else
                            "Source: UN Comtrade monthly HS 8703; US imports and Japan-reported exports.")
 """),
@@ -307,7 +307,7 @@ tab.round(3)
         code("""
 fig = efig.fig_event_study(summary["event_study"]["ln_q"], P["origin"])
 save(fig, f"event_study_{P['origin']}")
-report.register_figure(f"event_study_{P['origin']}", f"Event study: {P['origin']} vs {', '.join(P['controls'])}",
+fig_meta = report.register_figure(f"event_study_{P['origin']}", f"Event study: {P['origin']} vs {', '.join(P['controls'])}",
     "Dynamic effect on log vehicles around 2025-04-03 (k = 0 is April 2025; k = -1 is the reference); "
     "95% bands from CRV1 cluster-robust SEs with t(G-1); origin and month fixed effects and origin-specific "
     "seasonality. Japan's deal date (2025-09-16) and Korea's (2025-11-01) are after the data end (2025-07).",
@@ -380,7 +380,7 @@ rob["table"]
         code("""
 fig = robustness.fig_robustness(rob["table"])
 save(fig, "robustness")
-report.register_figure("robustness", "Robustness of the headline estimates",
+fig_meta = report.register_figure("robustness", "Robustness of the headline estimates",
     "Coefficient on ln(1+τ) with 95% intervals across specifications, by origin and outcome.",
     notebook="05_robustness", params=P,
     source_note="Source: UN Comtrade monthly HS 8703; tariff events table; FRED exchange rates.")
@@ -417,10 +417,10 @@ val.groupby(["table", "column"])["match"].all().to_frame()
         md("## Literature"),
         code("""
 ours = {}
-for o in ("KOR", "JPN"):
-    f = paths.RESULTS / f"04_estimates_{o}.json"
-    r = json.loads(f.read_text())[o]
-    ours[o] = {"elasticity": r["elasticity"]["coef"], "passthrough": r["passthrough"]["coef"]}
+for f in sorted(paths.RESULTS.glob("04_estimates_*.json")):
+    for o, r in json.loads(f.read_text()).items():
+        if o in ("KOR", "JPN"):
+            ours[o] = {"elasticity": r["elasticity"]["coef"], "passthrough": r["passthrough"]["coef"]}
 lit = literature.literature_table(ours)
 report.register_table(lit, "literature", "Our estimates beside the literature",
     "Checked: V = verified against the source, S = secondary source only, U = recalled, unverified.",
@@ -433,7 +433,9 @@ lit
 Generated from the estimates (`autotariffs.narrative`), so the text cannot drift from the numbers.
 """),
         code("""
-est = {o: json.loads((paths.RESULTS / f"04_estimates_{o}.json").read_text())[o] for o in ("KOR", "JPN")}
+est = {}
+for f in sorted(paths.RESULTS.glob("04_estimates_*.json")):
+    est.update({k: v for k, v in json.loads(f.read_text()).items() if k in ("KOR", "JPN")})
 ident = narrative.identification_notes(est)
 for topic, lines in ident.items():
     print(topic.upper())

@@ -148,7 +148,7 @@ def build_all(
         "coverage": io.write_csv(cov, out_dir / "coverage.csv"),
         "reconciliation": io.write_csv(rec, out_dir / "reconciliation.csv"),
     }
-    say(f"wrote {len(out)} files to {out_dir}")
+    say(f"wrote {len(out)} files to data/processed")
     return out
 
 

@@ -27,7 +27,7 @@ from autotariffs.config import ParameterError, check_params_file
 from autotariffs.io import atomic_path
 
 KERNEL = "autotariffs"
-_PROGRESS = re.compile(r"(\d+%\|)|(it/s)|(s/it)|\r")
+_PROGRESS = re.compile(r"(\d+%\|)|(\d(it/s|s/it)\b)|\r")
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -46,6 +46,8 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 cpm.pop(key, None)
         if cell.cell_type != "code":
             continue
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill draws a random id on every run
         kept = []
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
@@ -55,6 +57,11 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 data = out.get("data", {})
                 if "application/vnd.jupyter.widget-view+json" in data:
                     continue
+            if (out.get("output_type") == "stream" and kept
+                    and kept[-1].get("output_type") == "stream"
+                    and kept[-1].get("name") == out.get("name")):
+                kept[-1]["text"] += out["text"]  # chunking of kernel output depends on timing
+                continue
             kept.append(out)
         cell["outputs"] = kept
     return nb

@@ -1,0 +1,291 @@
+"""Benchmarks for `make bench`: pipeline timings, peak memory, estimator scaling.
+
+    python scripts/bench.py [--runs 3] [--only make|test|estimators ...] [--cpus 2]
+
+* ``make``: a clean ``make`` in a fresh temporary copy of the project (same copy as
+  scripts/verify.py: committed + untracked-not-ignored files, data/raw, a linked .venv), then a
+  no-op ``make`` in the built copy; each ``--runs`` times, median reported. Peak RSS is the largest
+  sum of resident memory over the make process tree (make, python, papermill, kernels), polled
+  every 50 ms with psutil (spikes shorter than that can be missed; the number is a lower bound).
+* ``test``: ``make test`` in a built copy (its own outputs never touch the project).
+* ``estimators``: runs scripts/bench_estimators.py if present and merges its JSON
+  (reports/benchmarks/estimators.json).
+
+Writes reports/benchmarks/benchmarks.json (machine info; every run and the median of each
+measurement) and prints a table against the targets. With ``--cpus N`` the builds are pinned to
+N CPUs with taskset when the machine has more (targets are stated for 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT_DIR = ROOT / "reports" / "benchmarks"
+MB = 1024 * 1024
+TARGETS = {  # measurement -> (limit, unit, wording)
+    "clean_make_s": (45.0, "s", "clean make <= 45 s on 2 cores"),
+    "noop_make_s": (1.0, "s", "no-op make <= 1 s"),
+    "make_peak_rss_mb": (1536.0, "MB", "peak RSS of make <= 1.5 GB"),
+    "estimator_vs_pyfixest_1m": (2.0, "x", "estimator <= 2x pyfixest at 1M rows"),
+}
+
+
+def _verify_module():
+    """scripts/verify.py, for its project copy and environment helpers (one definition)."""
+    if "verify" not in sys.modules:
+        path = Path(__file__).with_name("verify.py")
+        spec = importlib.util.spec_from_file_location("verify", path)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["verify"] = mod  # dataclasses look their module up while the class is built
+        spec.loader.exec_module(mod)
+    return sys.modules["verify"]
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str], log: Path,
+            interval: float = 0.05) -> dict[str, Any]:
+    """Run ``cmd``; return wall seconds, exit code and peak RSS of its whole process tree."""
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write("$ " + " ".join(cmd) + "\n")
+        fh.flush()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        root = psutil.Process(proc.pid)
+        try:
+            peak_tree, peak_single = _poll(proc, root, interval)
+        except BaseException:
+            _verify_module().stop_group(proc)
+            raise
+        secs = time.perf_counter() - t0
+    return {"seconds": round(secs, 3), "returncode": proc.returncode,
+            "peak_tree_rss_mb": round(peak_tree / MB, 1),
+            "peak_single_rss_mb": round(peak_single / MB, 1)}
+
+
+def _poll(proc: subprocess.Popen, root: psutil.Process, interval: float) -> tuple[int, int]:
+    """Largest RSS sum over the process tree, and largest single RSS, until ``proc`` ends."""
+    peak_tree = peak_single = 0
+    while proc.poll() is None:
+        total = 0
+        try:
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            procs = []
+        for p in procs:
+            try:
+                rss = p.memory_info().rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+            total += rss
+            peak_single = max(peak_single, rss)
+        peak_tree = max(peak_tree, total)
+        time.sleep(interval)
+    return peak_tree, peak_single
+
+
+def summary(values: list[float]) -> dict[str, Any]:
+    return {"runs": values, "median": round(statistics.median(values), 3) if values else None}
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    make = subprocess.run(["make", "--version"], capture_output=True, text=True).stdout
+    return {
+        "logical_cores": os.cpu_count(),
+        "physical_cores": psutil.cpu_count(logical=False),
+        "ram_gb": round(psutil.virtual_memory().total / 1024**3, 1),
+        "cpu": cpu,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "make": make.splitlines()[0] if make else None,
+        "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
+    }
+
+
+def _pin(cmd: list[str], cpus: int) -> list[str]:
+    if cpus and (os.cpu_count() or 1) > cpus and shutil.which("taskset"):
+        return ["taskset", "-c", ",".join(str(i) for i in range(cpus)), *cmd]
+    return cmd
+
+
+def _fail(what: str, res: dict[str, Any], log: Path) -> None:
+    verify = _verify_module()
+    raise SystemExit(f"[bench] {what} failed (exit {res['returncode']}); last lines of {log}:\n"
+                     f"{verify.tail(log)}")
+
+
+def bench_make(runs: int, cpus: int, work: Path, with_test: bool, with_make: bool,
+               target: str = "all") -> dict[str, Any]:
+    verify = _verify_module()
+    venv = ROOT / ".venv"
+    out: dict[str, Any] = {}
+    clean, noop, test, peaks, singles = [], [], [], [], []
+    for i in range(1, runs + 1):
+        copy = work / f"run{i}"
+        copy.mkdir()
+        verify.make_copy(ROOT, copy, venv)
+        env = verify.build_env(copy=copy)
+        log = work / f"run{i}.log"
+        make = ["make", "-o", ".venv/.installed"]
+        if with_make:
+            res = measure(_pin(make + [target], cpus), copy, env, log)
+            if res["returncode"] != 0:
+                _fail("clean make", res, log)
+            clean.append(res["seconds"])
+            peaks.append(res["peak_tree_rss_mb"])
+            singles.append(res["peak_single_rss_mb"])
+            res = measure(_pin(make + [target], cpus), copy, env, log)
+            if res["returncode"] != 0:
+                _fail("no-op make", res, log)
+            noop.append(res["seconds"])
+        if with_test:
+            res = measure(_pin(make + ["test"], cpus), copy, env, log)
+            if res["returncode"] != 0:
+                _fail("make test", res, log)
+            test.append(res["seconds"])
+        print(f"[bench] run {i}/{runs}: clean {clean[-1] if clean else '-'} s, no-op "
+              f"{noop[-1] if noop else '-'} s, test {test[-1] if test else '-'} s", flush=True)
+        shutil.rmtree(copy, ignore_errors=True)
+    if with_make:
+        out["clean_make_s"] = summary(clean)
+        out["noop_make_s"] = summary(noop)
+        out["make_peak_rss_mb"] = summary(peaks)
+        out["make_peak_single_process_rss_mb"] = summary(singles)
+    if with_test:
+        out["make_test_s"] = summary(test)
+    return out
+
+
+def ratio_at(estimators: Any, rows: int = 1_000_000) -> float | None:
+    """Largest 'ratio to pyfixest' recorded at ``rows`` rows, wherever the estimator JSON keeps it
+    (its schema belongs to scripts/bench_estimators.py: rows carry ``dataset`` = the requested
+    size as a string and ``ratio_ours_over_pyfixest``; any dict whose ``dataset`` or rows-like key
+    equals ``rows`` and that has a key containing 'ratio' counts)."""
+    found: list[float] = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, dict):
+            sizes = {str(x.get(k)) for k in ("dataset", "rows", "n_rows", "n") if k in x}
+            if str(rows) in sizes:
+                found.extend(float(v) for k, v in x.items()
+                             if "ratio" in k.lower() and isinstance(v, int | float))
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(estimators)
+    return max(found) if found else None
+
+
+def bench_estimators(runs: int) -> dict[str, Any] | None:
+    script = ROOT / "scripts" / "bench_estimators.py"
+    if not script.is_file():
+        print("[bench] scripts/bench_estimators.py not found: estimator benchmark skipped")
+        return None
+    print("[bench] running scripts/bench_estimators.py ...", flush=True)
+    env = {k: v for k, v in os.environ.items() if k != "AUTOTARIFFS_OUTPUT_ROOT"}
+    rc = subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env).returncode
+    if rc != 0:
+        raise SystemExit(f"[bench] {script} failed (exit {rc}); see its output above")
+    path = OUT_DIR / "estimators.json"
+    if not path.is_file():
+        raise SystemExit(f"[bench] {script} ran but did not write {path}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def table(results: dict[str, Any], info: dict[str, Any]) -> str:
+    rows = [("measurement", "median", "runs", "target", "status")]
+    values: dict[str, Any] = {
+        k: v for k, v in results.items() if isinstance(v, dict) and "median" in v}
+    ratio = results.get("estimator_vs_pyfixest_1m")
+    if ratio is not None:
+        values["estimator_vs_pyfixest_1m"] = {"median": ratio, "runs": [ratio]}
+    for key, val in values.items():
+        limit = TARGETS.get(key)
+        med = val["median"]
+        status = "-" if limit is None or med is None else ("ok" if med <= limit[0] else "MISSED")
+        runs = " ".join(f"{x:g}" for x in val["runs"])
+        rows.append((key, f"{med:g}" if med is not None else "n/a", runs,
+                     limit[2] if limit else "-", status))
+    for key, (_, _, wording) in TARGETS.items():
+        if key not in values:
+            rows.append((key, "n/a", "", wording, "not measured"))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    if results.get("make_target", "all") != "all":
+        lines.append(f"note: 'clean make' timed `make {results['make_target']}`, not `make all`")
+    lines.append(f"machine: {info['logical_cores']} logical cores, {info['ram_gb']} GB RAM, "
+                 f"Python {info['python']}, {info['platform']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=3, help="repetitions per measurement (median)")
+    ap.add_argument("--only", action="append", choices=("make", "test", "estimators"),
+                    help="measure only this (repeatable); default: everything")
+    ap.add_argument("--cpus", type=int, default=2, help="pin builds to this many CPUs (taskset)")
+    ap.add_argument("--target", default="all", help="make target timed as 'clean make'")
+    ap.add_argument("--output", type=Path, default=OUT_DIR / "benchmarks.json")
+    ap.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    args = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, _verify_module()._terminate)  # stop builds, remove temp copies
+    only = set(args.only or ("make", "test", "estimators"))
+    info = machine()
+    results: dict[str, Any] = {}
+    if only & {"make", "test"}:
+        work = Path(tempfile.mkdtemp(prefix="autotariffs-bench-"))
+        try:
+            results.update(bench_make(args.runs, args.cpus, work, "test" in only, "make" in only,
+                                      args.target))
+            results["make_target"] = args.target
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    if "estimators" in only:
+        est = bench_estimators(args.runs)
+        if est is not None:
+            results["estimators"] = est
+            results["estimator_vs_pyfixest_1m"] = ratio_at(est)
+    sys.path.insert(0, str(ROOT / "src"))
+    from autotariffs.io import write_json
+
+    write_json({"machine": info, "targets": {k: {"limit": v[0], "unit": v[1], "rule": v[2]}
+                                             for k, v in TARGETS.items()},
+                "results": results}, args.output)
+    text = table(results, info)
+    print(text)
+    print(f"[bench] wrote {args.output}")
+    missed = "MISSED" in text
+    return 1 if (args.strict and missed) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
