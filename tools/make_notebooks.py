@@ -399,8 +399,8 @@ def nb06():
         md("""
 # 06 · Report
 
-Reproduces the published validation tables with our estimators (Yotov et al. 2016; Santos
-Silva–Tenreyro 2006), places our estimates beside the literature, and builds
+Shows the published validation tables reproduced with our estimators (Yotov et al. 2016; Santos
+Silva–Tenreyro 2006; computed by the Make step `validation`), places our estimates beside the literature, and builds
 `reports/index.html`, `reports/results.json` and the figure registry.
 """),
         code(HEADER_IMPORTS + "\nimport json\n\nfrom autotariffs import literature, narrative, validation\n" + BEFORE),
@@ -408,7 +408,7 @@ Silva–Tenreyro 2006), places our estimates beside the literature, and builds
         code('P = config.validate("06_report", globals(), before=_before)\nP'),
         md("## External validation"),
         code("""
-val = validation.validation_table()
+val = pd.read_csv(paths.PROCESSED / "validation.csv")  # written by `python -m autotariffs.validation`
 report.register_table(val, "validation", "Validation: published tables reproduced with our estimators",
     "Our coefficient and standard error beside the published reference value for each reproduced term.",
     notebook="06_report", params=P)
