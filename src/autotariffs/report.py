@@ -592,6 +592,7 @@ def build_report(
         tables=[{**t, "params_text": _params_text(t["params"])} for t in tables],
         provenance=provenance,
         identification=_identification(merged, identification),
+        validation=merged.get("validation"),
         runs=[
             {"name": s, **runs[s], "params_text": _params_text(runs[s]["params"])}
             for s in sorted(runs)

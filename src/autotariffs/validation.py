@@ -48,7 +48,11 @@ def validation_table(include_yotov: bool = True) -> pd.DataFrame:
                     f"autotariffs.validation_yotov.reproduce_yotov() lacks column(s) {missing}; "
                     f"the shared validation layout is {OUTPUT_COLUMNS}."
                 )
-            frames.append(yot[OUTPUT_COLUMNS])
+            yot = yot[OUTPUT_COLUMNS].copy()
+            # name the source in the table label ("Table 1" alone is ambiguous beside SST's)
+            yot["table"] = [t if str(t).startswith("Yotov") else f"Yotov2016 Table {t}"
+                            for t in yot["table"]]
+            frames.append(yot)
     out = pd.concat(frames, ignore_index=True)
     out["_pos"] = np.arange(len(out))
     out = out.sort_values(["table", "_pos"], kind="mergesort").drop(columns="_pos")
