@@ -131,10 +131,16 @@ def _run(ws, code: str, session: str) -> tuple[dict, str]:
         session,
     )
     ws.send(json.dumps(msg))
-    out, reply = [], None
+    out, reply, idle = [], None, False
     deadline = time.monotonic() + EXEC_TIMEOUT
-    while time.monotonic() < deadline:
-        m = json.loads(ws.recv())
+    # iopub 'idle' and the shell 'execute_reply' travel on different channels and may arrive in
+    # either order: stop when both have been seen, and never block past the deadline
+    while time.monotonic() < deadline and not (reply is not None and idle):
+        ws.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            m = json.loads(ws.recv())
+        except websocket.WebSocketTimeoutException:
+            break
         if m.get("parent_header", {}).get("msg_id") != msg["header"]["msg_id"]:
             continue
         kind = m["header"]["msg_type"]
@@ -144,8 +150,8 @@ def _run(ws, code: str, session: str) -> tuple[dict, str]:
             out.append("\n".join(m["content"]["traceback"]))
         elif kind == "execute_reply":
             reply = m["content"]
-        elif kind == "status" and m["content"]["execution_state"] == "idle" and reply:
-            break
+        elif kind == "status" and m["content"]["execution_state"] == "idle":
+            idle = True
     if reply is None:
         pytest.fail(f"no execute_reply within {EXEC_TIMEOUT}s; output so far: {''.join(out)}")
     return reply, "".join(out)
