@@ -88,7 +88,9 @@ def test_notebooks_equal_after_strip_volatile_and_cell_differences_named(tmp_pat
     assert verify.digest(a) == verify.digest(b), "timings and paths are volatile"
     c = _nb(tmp_path / "c.ipynb", "2026-01-01T00:00:00", "zz", "2\n")
     out = verify.notebook_diff(a, c)
-    assert "  cell 0 (injected-parameters).id: 'c1' vs 'zz'" in out
+    # papermill's random id of the injected cell is pinned by strip_volatile, so it is not a
+    # difference; the changed output is, and it is named by cell and field
+    assert not any(".id:" in line for line in out)
     assert "  cell 0 (injected-parameters).outputs[0].text: '1\\n' vs '2\\n'" in out
 
 
@@ -247,10 +249,11 @@ def test_hints_for_split_streams_and_absolute_build_paths(tmp_path):
               "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
         p.write_text(json.dumps(nb))
 
+    # stream chunks are merged by strip_volatile, so differently split output is not a difference
     write("r1", ["a\n", "b\n"])
     write("r2", ["a\nb\n"])
     _, diffs = verify.compare_runs([tmp_path / "r1", tmp_path / "r2"])
-    assert any("same stream text split into different chunks" in x for x in diffs[0].detail)
+    assert diffs == []
     for run in ("p1", "p2"):
         write(run, [f"wrote {tmp_path / run}/data/processed\n"])
     _, diffs = verify.compare_runs([tmp_path / "p1", tmp_path / "p2"])
