@@ -14,7 +14,9 @@ SHELL := bash
 MAKEFLAGS += --no-builtin-rules --no-print-directory
 # Two jobs by default (the reference machine has 2 cores): the validation step and the second
 # origin's estimates run beside the main chain. Lines of parallel steps are kept whole.
+ifeq ($(MAKELEVEL),0)
 MAKEFLAGS += -j2 --output-sync=line
+endif
 
 # One BLAS thread per process: on 2 cores, threaded BLAS in small regressions only adds contention
 # (the test suite runs ~7x slower without this); fixed hash seed for byte-stable outputs.
