@@ -216,7 +216,7 @@ def _write_fake(tmp_path, frame: pd.DataFrame, sha: str | None = None):
     path = tmp_path / vs.DATA_FILE
     with gzip.open(path, "wt", encoding="utf-8") as fh:
         frame.to_csv(fh, index=False)
-    sha = sha or vs._sha256(path)
+    sha = sha or vs.sha256_file(path)
     (tmp_path / vs.MANIFEST_FILE).write_text(json.dumps([{"file": vs.DATA_FILE, "sha256": sha}]))
     return path
 

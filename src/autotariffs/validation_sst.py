@@ -25,7 +25,6 @@ constant that statsmodels does not provide.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from scipy import optimize, stats
 
 from autotariffs import paths
 from autotariffs.errors import ChecksumError, DataContractError
+from autotariffs.sources.manifest import sha256_file
 
 SST_DIR = paths.DATA / "external" / "santos_silva_tenreyro2006"
 DATA_FILE = "log_of_gravity.csv.gz"
@@ -81,13 +81,6 @@ class Fit:
 # ----------------------------------------------------------------------------- data
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def load_sst(directory: str | Path | None = None, verify: bool = True) -> pd.DataFrame:
     """Read the SST cross-section (18,360 importer-exporter pairs, 1990).
@@ -106,7 +99,7 @@ def load_sst(directory: str | Path | None = None, verify: bool = True) -> pd.Dat
     if verify:
         manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
         expected = {m["file"]: m["sha256"] for m in manifest}.get(DATA_FILE)
-        got = _sha256(path)
+        got = sha256_file(path)
         if got != expected:
             raise ChecksumError(
                 f"{path}: SHA-256 {got} differs from {expected} recorded in "

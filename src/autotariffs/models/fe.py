@@ -228,6 +228,16 @@ def _numeric(sub: pd.DataFrame, cols: Sequence[str], fn: str) -> np.ndarray:
     return np.ascontiguousarray(sub.loc[:, list(cols)].to_numpy(dtype=np.float64))
 
 
+def positive_weights(sub: pd.DataFrame, weights: str, fn: str) -> np.ndarray:
+    """Observation weights as float64; non-positive weights are an input error naming the rows."""
+    w = sub[weights].to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(w <= 0)
+    if bad.size:
+        raise ValueError(f"{fn}: weights column {weights!r} must be > 0; rows "
+                         f"{sub.index[bad[:5]].tolist()} have {w[bad[:5]].tolist()}")
+    return w
+
+
 def _codes(sub: pd.DataFrame, cols: Sequence[str]) -> list[np.ndarray]:
     return [pd.factorize(sub[c], sort=True)[0].astype(np.int64) for c in cols]
 
@@ -450,13 +460,7 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     cols = [y, *x, *fe, *cl] + ([weights] if weights else [])
     sub, n_na = _complete_cases(data, cols, fn)
     yx = _numeric(sub, [y, *x], fn)
-    w = None
-    if weights:
-        w = sub[weights].to_numpy(dtype=np.float64)
-        bad = np.flatnonzero(w <= 0)
-        if bad.size:
-            raise ValueError(f"{fn}: weights column {weights!r} must be > 0; rows "
-                             f"{sub.index[bad[:5]].tolist()} have {w[bad[:5]].tolist()}")
+    w = positive_weights(sub, weights, fn) if weights else None
     fe_codes = _codes(sub, fe)
     names = list(x)
     if not fe:

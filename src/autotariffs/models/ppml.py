@@ -45,6 +45,7 @@ from autotariffs.models.fe import (
     _numeric,
     _validate_common,
     _vcov,
+    positive_weights,
 )
 
 __all__ = ["PPMLResult", "fepois", "drop_all_zero_fe_groups", "simple_separation"]
@@ -161,13 +162,7 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
             sub, yv, xv = sub.loc[keep], yv[keep], xv[keep]
     n = len(sub)
     off = sub[offset].to_numpy(dtype=np.float64) if offset else np.zeros(n)
-    wobs = np.ones(n)
-    if weights:
-        wobs = sub[weights].to_numpy(dtype=np.float64)
-        bad = np.flatnonzero(wobs <= 0)
-        if bad.size:
-            raise ValueError(f"{fn}: weights column {weights!r} must be > 0; rows "
-                             f"{sub.index[bad[:5]].tolist()} have {wobs[bad[:5]].tolist()}")
+    wobs = positive_weights(sub, weights, fn) if weights else np.ones(n)
     fe_codes = _codes(sub, fe)
     names = list(x)
     if not fe:

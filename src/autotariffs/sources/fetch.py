@@ -18,7 +18,6 @@ Keys come only from ``CENSUS_API_KEY``, ``COMTRADE_API_KEY``, ``FRED_API_KEY`` (
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
@@ -37,6 +36,7 @@ from autotariffs import paths
 from autotariffs.io import atomic_path, write_json, write_parquet
 from autotariffs.sources import census_api, comtrade_api, fred_api
 from autotariffs.sources.http import ApiResponse, ApiSession, FetchError, NoNetworkError, redact
+from autotariffs.sources.manifest import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +86,6 @@ def plan(only: Sequence[str] | None = None, start: str = census_api.FIRST_MONTH,
                             lambda s, r=r: fred_api.fetch(s, r), keyed))
     return jobs
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _census_flows(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame | None, list[str]]:
@@ -159,11 +152,11 @@ def run_fetch(
                 "from_cache": resp.from_cache,
                 "keyed": job.keyed,
                 "file": rel_native.as_posix(),
-                "sha256": _sha256(stage / rel_native),
+                "sha256": sha256_file(stage / rel_native),
                 "bytes": (stage / rel_native).stat().st_size,
                 "rows": int(len(frame)),
                 "parsed_file": rel_parquet.as_posix(),
-                "parsed_sha256": _sha256(stage / rel_parquet),
+                "parsed_sha256": sha256_file(stage / rel_parquet),
             }
             staged += [(stage / rel_native, rel_native), (stage / rel_parquet, rel_parquet)]
             if job.census:
@@ -175,7 +168,7 @@ def run_fetch(
                     staged.append((stage / rel_flows, rel_flows))
                     entry["flows_file"] = rel_flows.as_posix()
                     entry["flows_rows"] = int(len(flows))
-                    entry["flows_sha256"] = _sha256(stage / rel_flows)
+                    entry["flows_sha256"] = sha256_file(stage / rel_flows)
             entries.append(entry)
         # every request succeeded: publish (each file atomically), then the manifest
         for src, rel in staged:
