@@ -256,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--target", default="all", help="make target timed as 'clean make'")
     ap.add_argument("--output", type=Path, default=OUT_DIR / "benchmarks.json")
     ap.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    ap.add_argument("--reuse-estimators", action="store_true",
+                    help="merge the existing reports/benchmarks/estimators.json instead of rerunning "
+                         "scripts/bench_estimators.py (it takes several minutes at 5M rows)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, _verify_module()._terminate)  # stop builds, remove temp copies
     only = set(args.only or ("make", "test", "estimators"))
@@ -269,8 +272,10 @@ def main(argv: list[str] | None = None) -> int:
             results["make_target"] = args.target
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    if "estimators" in only:
-        est = bench_estimators(args.runs)
+    if "estimators" in only or args.reuse_estimators:
+        path = OUT_DIR / "estimators.json"
+        est = (json.loads(path.read_text(encoding="utf-8")) if args.reuse_estimators
+               and path.is_file() else bench_estimators(args.runs))
         if est is not None:
             results["estimators"] = est
             results["estimator_vs_pyfixest_1m"] = ratio_at(est)
