@@ -208,10 +208,10 @@ and plots imports, unit values and the US–Japan mirror.
 `mirror_japan`; `reports/results/03_descriptives.json`.
 """),
         code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs.figures import descriptives as dfig\nfrom autotariffs.figures import save\nfrom autotariffs.io import write_parquet\n" + BEFORE),
-        params('start = "2020-01"\nend = "2025-07"'),
+        params('source = "snapshot"\nstart = "2020-01"\nend = "2025-07"'),
         code('P = config.validate("03_descriptives", globals(), before=_before)\nP'),
         code("""
-panel = apanel.load_panel(start=P["start"], end=P["end"])
+panel = apanel.load_panel(start=P["start"], end=P["end"], source=P["source"])
 write_parquet(panel, paths.PROCESSED / "panel.parquet")
 panel[["origin", "month", "value_usd", "quantity", "uv", "rate_pct" if "rate_pct" in panel else "tau"]].tail(10)
 """),

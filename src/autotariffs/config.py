@@ -83,7 +83,7 @@ SPECS: dict[str, dict[str, Param]] = {
         "timeline_start": Param(str, "2024-01", "first month of the timeline figure", check=_month),
         "timeline_end": Param(str, "2026-06", "last month of the timeline figure", check=_month),
     },
-    "03_descriptives": {**_WINDOW},
+    "03_descriptives": {**_COMMON, **_WINDOW},
     "04_estimates": {
         **_COMMON,
         **_WINDOW,
