@@ -81,6 +81,15 @@ def nuisance_matrix(
     return z.loc[:, z.abs().sum(axis=0) > 0]
 
 
+def window(df: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
+    """Rows with ``start <= month <= end`` (months 'YYYY-MM' or dates; None = open end)."""
+    if start is not None:
+        df = df[df["month"] >= pd.Timestamp(str(start)[:7] + "-01")]
+    if end is not None:
+        df = df[df["month"] <= pd.Timestamp(str(end)[:7] + "-01")]
+    return df
+
+
 def select_sample(
     panel: pd.DataFrame,
     cols: Sequence[str],
@@ -110,11 +119,7 @@ def select_sample(
         raise EstimationError(
             f"origin(s) {unknown} not in the panel (panel has {sorted(panel['origin'].unique())})"
         )
-    df = panel[panel["origin"].isin(sel)].copy()
-    if start is not None:
-        df = df[df["month"] >= pd.Timestamp(str(start)[:7] + "-01")]
-    if end is not None:
-        df = df[df["month"] <= pd.Timestamp(str(end)[:7] + "-01")]
+    df = window(panel[panel["origin"].isin(sel)].copy(), start, end)
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise EstimationError(f"panel lacks column(s) {missing}")

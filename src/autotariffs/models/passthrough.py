@@ -26,6 +26,7 @@ from autotariffs.models.elasticity import (
     EstimationError,
     estimate,
     to_jsonable,
+    window,
 )
 
 
@@ -80,10 +81,7 @@ def mirror_passthrough(
     df = panel[panel["origin"] == "JPN"].copy()
     if df.empty:
         raise EstimationError("mirror_passthrough: the panel has no JPN rows")
-    if start is not None:
-        df = df[df["month"] >= pd.Timestamp(str(start)[:7] + "-01")]
-    if end is not None:
-        df = df[df["month"] <= pd.Timestamp(str(end)[:7] + "-01")]
+    df = window(df, start, end)
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise EstimationError(f"panel lacks mirror column(s) {missing}")
