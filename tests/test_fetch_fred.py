@@ -42,15 +42,15 @@ def _fetch(script: list[Recorded], req: fred_api.FredRequest):  # noqa: ANN202
 
 
 def test_json_api_parses_dots_as_missing_and_matches_raw(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FRED_API_KEY", "0123456789abcdef0123456789abcdef")
+    monkeypatch.setenv("FRED_API_KEY", "fake-fred-key-0123456789abcdef")
     req = fred_api.plan_requests("2024-12", "2024-12", keyed=True, series=("DEXKOUS",))[0]
     assert req.params["file_type"] == "json"  # the API default would be XML
     assert (req.params["observation_start"], req.params["observation_end"]) == (
         "2024-12-01", "2024-12-31")
     resp, frame, adapter = _fetch(
         [Recorded.from_file(REC / "fred_DEXKOUS_2024-12.json")], req)
-    assert "api_key=0123456789abcdef0123456789abcdef" in adapter.sent_urls[0]
-    assert "0123456789abcdef0123456789abcdef" not in resp.url
+    assert "api_key=fake-fred-key-0123456789abcdef" in adapter.sent_urls[0]
+    assert "fake-fred-key-0123456789abcdef" not in resp.url
     raw = _raw_dec2024("fred_DEXKOUS_daily.csv")
     assert len(frame) == len(raw)
     holidays = [d for d, v in raw if v == ""]

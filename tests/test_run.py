@@ -41,9 +41,9 @@ def _executed() -> nbformat.NotebookNode:
         "start_time": "2026-01-02T03:04:05.000001",
         "end_time": "2026-01-02T03:04:09.5",
         "duration": 4.49,
-        "input_path": "/home/alice/autotariffs/notebooks/04_estimates.ipynb",
-        "output_path": "/home/alice/autotariffs/reports/notebooks/.04_estimates_KOR.ipynb.x1.ipynb",
-        "environment_variables": {"HOME": "/home/alice"},
+        "input_path": "/srv/researcher-a/autotariffs/notebooks/04_estimates.ipynb",
+        "output_path": "/srv/researcher-a/autotariffs/reports/notebooks/.04_estimates_KOR.ipynb.x1.ipynb",
+        "environment_variables": {"HOME": "/srv/researcher-a"},
         "version": "2.6.0",
         "parameters": {"origin": "KOR", "n_boot": 999},
         "default_parameters": {},
@@ -121,7 +121,7 @@ def test_strip_volatile_removes_papermill_timings_paths_and_environment():
     assert pm["parameters"] == {"origin": "KOR", "n_boot": 999}, "parameters are results: keep"
     assert "widgets" not in nb.metadata
     text = json.dumps(nb)
-    assert "/home/alice" not in text and "2026-01-02" not in text
+    assert "/srv/researcher-a" not in text and "2026-01-02" not in text
     for cell in nb.cells:
         assert "execution" not in cell.metadata
         assert set(cell.metadata.get("papermill", {})) == set()
