@@ -134,7 +134,7 @@ figures: $(EXE)/02_tariff_schedule.ipynb $(EXE)/03_descriptives.ipynb $(EST_NB) 
 
 # ---- validation: published tables reproduced with our estimators (independent of 01-05) ------------
 SRC_VALID   := $(SRC_CORE) $(S)/validation.py $(S)/validation_sst.py $(S)/validation_yotov.py \
-               $(S)/models/fe.py $(S)/models/ppml.py
+               $(S)/models/demean.py $(S)/models/fe.py $(S)/models/ppml.py
 validation: $(PROC)/validation.csv ## Reproduce Yotov et al. (2016) and Santos Silva-Tenreyro (2006) tables
 
 $(PROC)/validation.csv: $(SRC_VALID) $(EXT_FILES) requirements.lock | $(ENV)

@@ -119,7 +119,7 @@ def test_negative_outcome_is_an_actionable_error(sim):
         fepois(df, "y", ["x1"], ["unit"], cluster="origin")
 
 
-def test_pyhdfe_weighted_map_matches_dummy_glm_with_weights(sim):
+def test_weighted_fepois_matches_dummy_glm_with_weights(sim):
     w = np.random.default_rng(1).uniform(0.5, 2, len(sim))
     df = sim.assign(w=w)
     res = fepois(df, "y", ["x1", "x2"], ["unit", "month"], vcov="iid", weights="w")

@@ -3,8 +3,9 @@
 Why not dummy variables: an HS10 x origin x month panel has 10^5+ product-origin levels, so the
 dummy design matrix does not fit in memory. By Frisch-Waugh-Lovell the slope coefficients equal
 those of OLS on data from which the fixed effects have been partialled out (the *within*
-transformation). We absorb the effects with pyhdfe's method of alternating projections ('map',
-Gearhart-Koshy accelerated when unweighted), then fit statsmodels OLS/WLS on the demeaned data.
+transformation). We absorb the effects by solving their normal equations (exact elimination of the
+largest FE, conjugate gradients on the rest: :mod:`autotariffs.models.demean`), then fit
+statsmodels OLS/WLS on the demeaned data.
 
 Because the demeaned regression does not know how many parameters were absorbed, its degrees of
 freedom are wrong; we recompute them as fixest / pyfixest do (``ssc``):
@@ -32,9 +33,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyhdfe
 import scipy.linalg
 from scipy import stats
+
+from autotariffs.models.demean import Absorber
 
 __all__ = [
     "SSC",
@@ -81,109 +83,6 @@ def ssc(k_adj: bool = True, k_fixef: str = "nonnested", G_adj: bool = True,
         G_df: str = "min") -> SSC:
     """Build an :class:`SSC`. ``ssc(k_adj=False)`` gives Stata ``ppmlhdfe``/ML's G/(G-1) only."""
     return SSC(k_adj=k_adj, k_fixef=k_fixef, G_adj=G_adj, G_df=G_df)
-
-
-# ----------------------------------------------------------------------------------------------
-# Absorbing fixed effects
-# ----------------------------------------------------------------------------------------------
-
-
-class _BincountGroups:
-    """Drop-in for pyhdfe's ``Groups`` in the MAP sweeps: group sums by ``np.bincount``.
-
-    pyhdfe computes group means by gathering rows in sorted order and ``np.add.reduceat``; a
-    ``bincount`` per column avoids the full-matrix gather and is 1.2-6x faster per sweep at 1M
-    rows (largest gain for FE whose levels are scattered through the data). The alternating
-    projections, acceleration and convergence test remain pyhdfe's.
-    """
-
-    def __init__(self, codes: np.ndarray) -> None:
-        self.codes = codes
-        self.group_count = int(codes.max()) + 1
-        self.counts = np.bincount(codes, minlength=self.group_count).astype(np.float64)
-        self.counts[self.counts == 0] = 1.0  # unused level codes: mean is never expanded
-        self._w_id: int | None = None
-        self._wsum: np.ndarray | None = None
-
-    def _sum(self, matrix: np.ndarray) -> np.ndarray:
-        out = np.empty((self.group_count, matrix.shape[1]))
-        for j in range(matrix.shape[1]):
-            out[:, j] = np.bincount(self.codes, weights=matrix[:, j], minlength=self.group_count)
-        return out
-
-    def mean(self, matrix: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        if weights is None:
-            return self._sum(matrix) / self.counts[:, None]
-        if self._w_id != id(weights) or self._wsum is None:  # weights fixed within one call
-            wsum = np.bincount(self.codes, weights=weights[:, 0], minlength=self.group_count)
-            wsum[wsum == 0] = 1.0
-            self._wsum = wsum[:, None]
-            self._w_id = id(weights)
-        return self._sum(matrix * weights) / self._wsum
-
-    def expand(self, statistics: np.ndarray) -> np.ndarray:
-        return np.take(statistics, self.codes, axis=0)
-
-
-class Absorber:
-    """Partial fixed effects out of columns with pyhdfe alternating projections.
-
-    The algorithm object (group sorting) is built once and reused, e.g. across PPML iterations.
-    pyhdfe's convergence test is an *absolute* max-norm change between sweeps, so columns are
-    scaled to unit RMS before absorbing and scaled back: ``tol`` is then relative to each column's
-    magnitude (trade values in USD and log distances alike).
-    """
-
-    def __init__(self, codes: Sequence[np.ndarray], weighted: bool = False, tol: float = 1e-12,
-                 maxiter: int = 100_000) -> None:
-        self.codes = [np.ascontiguousarray(c, dtype=np.int64) for c in codes]
-        self.n_fe = len(self.codes)
-        self.weighted = weighted
-        self.tol = tol
-        if self.n_fe == 0:
-            self._alg = None
-            return
-        options: dict[str, Any] = {}
-        if self.n_fe > 1:
-            # Kaczmarz sweeps (P1 P2 ...) with Gearhart-Koshy acceleration: same iterations as
-            # pyhdfe's default symmetric sweep here at half the projections (P1 P2 P2 P1 repeats
-            # the idempotent P2). pyhdfe allows weights only without acceleration.
-            options = {"tol": tol, "iteration_limit": maxiter, "transform": "kaczmarz",
-                       "acceleration": "none" if weighted else "gk"}
-        opts: dict[str, Any] = {
-            "drop_singletons": False,
-            "compute_degrees": False,
-            "residualize_method": "map" if self.n_fe > 1 else "within",
-            "options": options,
-        }
-        # pyhdfe would argsort every FE column (0.1-0.5 s per 1M rows) to build its Groups,
-        # which we replace anyway: build the algorithm on a 2-level stub, then install the real
-        # groups and row count (degrees/singletons are not used: computed by _df_k instead).
-        stub = (np.arange(self.n_fe + 2)[:, None] + np.zeros((1, self.n_fe), dtype=np.int64)) % 2
-        self._alg = pyhdfe.create(stub, **opts)
-        self._alg._groups_list = [_BincountGroups(c) for c in self.codes]
-        self._alg.observations = len(self.codes[0])
-
-    def residualize(self, matrix: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        """Return ``matrix`` with the fixed effects (weighted, if ``weights``) partialled out."""
-        matrix = np.asarray(matrix, dtype=np.float64)
-        if self._alg is None:
-            if weights is None:
-                return matrix - matrix.mean(axis=0)
-            w = weights.reshape(-1, 1)
-            return matrix - (w * matrix).sum(axis=0) / w.sum()
-        if weights is not None and not self.weighted:
-            raise ValueError("Absorber built with weighted=False cannot take weights")
-        scale = np.sqrt(np.mean(matrix * matrix, axis=0))
-        scale[scale == 0] = 1.0
-        scaled = np.ascontiguousarray(matrix / scale)
-        w2 = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1, 1)
-        out = self._alg.residualize(scaled, w2)
-        if w2 is not None:
-            for g in self._alg._groups_list:  # do not keep a stale weight cache
-                g._w_id = None
-        out *= scale
-        return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -274,8 +173,8 @@ def _df_k(k: int, fe_codes: list[np.ndarray], cl_codes: list[np.ndarray], s: SSC
 def _cluster_meat(scores: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Sum over clusters of (sum_i in g s_i)(sum_i in g s_i)'."""
     g = int(codes.max()) + 1
-    summed = np.zeros((g, scores.shape[1]))
-    np.add.at(summed, codes, scores)
+    summed = np.column_stack([np.bincount(codes, weights=scores[:, j], minlength=g)
+                              for j in range(scores.shape[1])])
     return summed.T @ summed
 
 
@@ -439,7 +338,7 @@ def _validate_common(data: pd.DataFrame, y: str, x: Sequence[str], fe: Sequence[
 def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
           cluster: str | list[str] | None = None, vcov: str = "CRV1",
           weights: str | None = None, ssc: SSC = SSC(), tol: float = 1e-12,
-          maxiter: int = 100_000) -> FEResult:  # noqa: B008
+          maxiter: int = 10_000) -> FEResult:  # noqa: B008
     """OLS of ``y`` on ``x`` with the fixed effects ``fe`` absorbed.
 
     Rows with a missing value in any used column are dropped (count in ``n_dropped['missing']``).

@@ -8,11 +8,12 @@ twice too large, see data/external/yotov2016_agtpa/README.md).
 
 Algorithm (Correia, Guimaraes & Zylkin 2020, ``ppmlhdfe``; pyfixest ``fepois``): iteratively
 reweighted least squares. Each step forms the working outcome ``z = eta - offset + (y - mu)/mu``
-and weights ``mu``, partials the fixed effects out of ``z`` and ``X`` by *weighted* alternating
-projections (pyhdfe), solves the weighted LS problem, and updates ``eta = z - resid + offset``.
+and weights ``mu``, partials the fixed effects out of ``z`` and ``X`` by *weighted* demeaning
+(:class:`autotariffs.models.demean.Absorber`: the FE cross-tabulations are built once and only
+re-weighted each step), solves the weighted LS problem, and updates ``eta = z - resid + offset``.
 Demeaning is warm-started: the previous iteration's residuals differ from the new column only by
 a fixed-effect component, which the projection annihilates, so starting from them gives the same
-fixed point in far fewer sweeps. Convergence: relative deviance change < ``tol`` and max
+fixed point in far fewer conjugate-gradient steps. Convergence: relative deviance change < ``tol`` and max
 coefficient change < ``sqrt(tol)``.
 
 Before fitting we drop, as ppmlhdfe does, (i) observations in fixed-effect groups whose outcome is

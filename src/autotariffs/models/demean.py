@@ -1,0 +1,220 @@
+"""Partialling high-dimensional fixed effects out of columns (the *within* transformation).
+
+Why not alternating projections: the method of alternating projections (MAP; pyhdfe, pyfixest)
+sweeps over all N rows once per fixed effect and iteration, and weighted MAP (every PPML step)
+has no acceleration in pyhdfe, so it needs hundreds of sweeps when the FE graph is poorly
+connected (Yotov et al. 2016: pair, exporter-year and importer-year effects). We solve the normal
+equations of the fixed effects instead, as "within"/LSMR solvers and fixest's coefficient-space
+iterations do (Bergé 2018; Correia 2017, ch. 3):
+
+    D'WD theta = D'Wy,   D = [D_1 ... D_Q] (0/1 level indicators),   residual = y - D theta.
+
+The FE with the most levels (``e``) is eliminated exactly (its block D_e'WD_e is diagonal), which
+leaves the Schur complement on the other FE levels (size m = sum of their levels)
+
+    S = diag(w_R) + offdiag(C_RR) - C_Re diag(1/w_e) C_eR,   C_fg = D_f'WD_g (sparse cross-tabs),
+
+solved by Jacobi-preconditioned conjugate gradients for all columns at once. Every product is a
+sparse mat-vec over the (at most N) distinct level pairs, not a pass over the N rows; CG needs far
+fewer iterations than MAP, and S is only positive *semi*-definite (one redundant level per extra FE
+and per disconnected component), which CG handles because D'Wy lies in the range of S.
+
+Convergence: columns are scaled to unit weighted RMS and weights to mean 1, and CG stops when the
+preconditioned residual ``sqrt(r' diag(S)^-1 r) <= tol * sqrt(N)`` for every column, i.e. the
+relative weighted error of the demeaned column is at most ``tol / sqrt(lambda_min)`` of the
+normalised S; the true residual is recomputed on exit (and CG restarted if recursion drifted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = ["Absorber", "DemeanNotConverged"]
+
+
+class DemeanNotConverged(RuntimeError):
+    """Conjugate gradients did not reach the demeaning tolerance within ``maxiter`` steps."""
+
+
+class _Pair:
+    """Sparsity pattern of the cross-tabulation of two fixed effects (built once, reweighted)."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, ga: int, gb: int) -> None:
+        # ga, gb <= N rows, so the combined key fits int64 for any N below 2^31
+        idx, uniq = pd.factorize(a * gb + b, sort=True)
+        rows, cols = np.divmod(uniq, gb)
+        self.idx = idx.astype(np.int64)
+        self.nnz = len(uniq)
+        self.cols = cols.astype(np.int32 if gb < 2**31 else np.int64)
+        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=ga))])
+        self.shape = (ga, gb)
+
+    def matrix(self, w: np.ndarray | None) -> sp.csr_matrix:
+        data = (np.bincount(self.idx, minlength=self.nnz).astype(np.float64) if w is None
+                else np.bincount(self.idx, weights=w, minlength=self.nnz))
+        return sp.csr_matrix((data, self.cols, self.indptr), shape=self.shape)
+
+
+class Absorber:
+    """Partial fixed effects out of columns (optionally weighted); reusable across weight vectors.
+
+    ``codes``: one integer code array per fixed effect (0..levels-1, every level present).
+    The level cross-tabulations are built once, so PPML's IRLS steps only re-weight them.
+    """
+
+    def __init__(self, codes: Sequence[np.ndarray], weighted: bool = False, tol: float = 1e-12,
+                 maxiter: int = 10_000) -> None:
+        self.codes = [np.ascontiguousarray(c, dtype=np.int64) for c in codes]
+        self.n_fe = len(self.codes)
+        self.weighted = weighted
+        self.tol = tol
+        self.maxiter = maxiter
+        self.iterations: list[int] = []  # CG iterations of each residualize call (diagnostics)
+        self.levels = [int(c.max()) + 1 if len(c) else 0 for c in self.codes]
+        self.n = len(self.codes[0]) if self.codes else 0
+        if self.n_fe < 2:
+            return
+        # eliminate the FE with most levels; iterate on the others (R)
+        self.e = int(np.argmax(self.levels))
+        self.rest = [f for f in range(self.n_fe) if f != self.e]
+        self.offsets = np.concatenate([[0], np.cumsum([self.levels[f] for f in self.rest])])
+        self._pairs: dict[tuple[int, int], _Pair] = {}
+        for i, f in enumerate(self.rest):
+            self._pairs[(f, self.e)] = _Pair(self.codes[f], self.codes[self.e], self.levels[f],
+                                             self.levels[self.e])
+            for g in self.rest[i + 1:]:
+                self._pairs[(f, g)] = _Pair(self.codes[f], self.codes[g], self.levels[f],
+                                            self.levels[g])
+
+    # -- weighted set-up --------------------------------------------------------------------
+    def _setup(self, w: np.ndarray | None) -> None:
+        self._w = w
+        self._wf = [np.bincount(c, weights=w, minlength=lv) if w is not None
+                    else np.bincount(c, minlength=lv).astype(np.float64)
+                    for c, lv in zip(self.codes, self.levels, strict=True)]
+        for wf in self._wf:
+            wf[wf <= 0] = 1.0  # cannot happen with positive weights; guards empty levels
+        self._C = {k: p.matrix(w) for k, p in self._pairs.items()}
+        self._Ct = {k: c.T.tocsr() for k, c in self._C.items()}
+        inv_we = 1.0 / self._wf[self.e]
+        diag = []
+        for f in self.rest:
+            c = self._C[(f, self.e)]
+            sq = c.copy()
+            sq.data = sq.data * sq.data
+            d = self._wf[f] - sq @ inv_we
+            # levels nested in the eliminated FE have S row ~ 0: they are absorbed already
+            d[d <= 1e-11 * self._wf[f]] = np.inf
+            diag.append(d)
+        self._minv = 1.0 / np.concatenate(diag)
+
+    def _schur_matvec(self, x: np.ndarray) -> np.ndarray:
+        """S @ x for x of shape (m, k)."""
+        inv_we = 1.0 / self._wf[self.e]
+        parts = [x[self.offsets[i]:self.offsets[i + 1]] for i in range(len(self.rest))]
+        ce = np.zeros((self.levels[self.e], x.shape[1]))
+        for f, xf in zip(self.rest, parts, strict=True):
+            ce += self._Ct[(f, self.e)] @ xf
+        ce *= inv_we[:, None]
+        out = []
+        for i, f in enumerate(self.rest):
+            o = self._wf[f][:, None] * parts[i] - self._C[(f, self.e)] @ ce
+            for j, g in enumerate(self.rest):
+                if g == f:
+                    continue
+                o += (self._C[(f, g)] @ parts[j]) if (f, g) in self._C else (
+                    self._Ct[(g, f)] @ parts[j])
+            out.append(o)
+        return np.vstack(out)
+
+    def _pcg(self, rhs: np.ndarray, atol: float) -> tuple[np.ndarray, int]:
+        """Batched Jacobi-preconditioned CG on S x = rhs (columns independent)."""
+        m, k = rhs.shape
+        x = np.zeros((m, k))
+        minv = self._minv[:, None]
+        total = 0
+        for _restart in range(4):
+            r = rhs - self._schur_matvec(x) if total else rhs.copy()
+            z = minv * r
+            rz = np.einsum("ij,ij->j", r, z)
+            if np.all(np.sqrt(np.maximum(rz, 0)) <= atol):
+                return x, total
+            p = z.copy()
+            for _ in range(self.maxiter):
+                total += 1
+                active = np.sqrt(np.maximum(rz, 0)) > atol
+                if not active.any():
+                    break
+                sp_ = self._schur_matvec(p)
+                psp = np.einsum("ij,ij->j", p, sp_)
+                alpha = np.where(active & (psp > 0), rz / np.where(psp > 0, psp, 1.0), 0.0)
+                x += alpha * p
+                r -= alpha * sp_
+                z = minv * r
+                rz_new = np.einsum("ij,ij->j", r, z)
+                beta = np.where(active & (rz > 0), rz_new / np.where(rz > 0, rz, 1.0), 0.0)
+                p = z + beta * p
+                rz = rz_new
+            else:
+                worst = float(np.sqrt(np.max(rz)) / atol)
+                raise DemeanNotConverged(
+                    f"demeaning: conjugate gradients did not converge in maxiter={self.maxiter} "
+                    f"iterations (preconditioned residual {worst:.3g} x tolerance) for fixed "
+                    f"effects with {self.levels} levels; the FE graph may be very poorly "
+                    "connected: raise maxiter or check the fixed-effect definitions")
+        return x, total
+
+    # -- public ------------------------------------------------------------------------------
+    def residualize(self, matrix: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Return ``matrix`` with the fixed effects (weighted, if ``weights``) partialled out."""
+        matrix = np.asarray(matrix, dtype=np.float64)
+        if matrix.ndim == 1:
+            return self.residualize(matrix[:, None], weights)[:, 0]
+        if weights is not None and not self.weighted:
+            raise ValueError("Absorber built with weighted=False cannot take weights")
+        w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+        if w is not None:
+            w = w / w.mean()  # projections do not depend on the weights' scale
+        if self.n_fe == 0:
+            wv = np.ones(len(matrix)) if w is None else w
+            return matrix - (wv[:, None] * matrix).sum(axis=0) / wv.sum()
+        if self.n_fe == 1:
+            c, lv = self.codes[0], self.levels[0]
+            out = np.empty_like(matrix)
+            cnt = (np.bincount(c, minlength=lv).astype(np.float64) if w is None
+                   else np.bincount(c, weights=w, minlength=lv))
+            cnt[cnt == 0] = 1.0
+            for j in range(matrix.shape[1]):
+                col = matrix[:, j]
+                s = np.bincount(c, weights=col if w is None else w * col, minlength=lv)
+                out[:, j] = col - (s / cnt)[c]
+            return out
+        wv = np.ones(self.n) if w is None else w
+        ms = np.sqrt(np.einsum("i,ij,ij->j", wv, matrix, matrix) / self.n)
+        ms[ms == 0] = 1.0
+        y = matrix / ms
+        self._setup(w)
+        k = y.shape[1]
+        wy = y * wv[:, None]
+        b = [np.column_stack([np.bincount(c, weights=wy[:, j], minlength=lv) for j in range(k)])
+             for c, lv in zip(self.codes, self.levels, strict=True)]
+        inv_we = 1.0 / self._wf[self.e]
+        be = b[self.e] * inv_we[:, None]
+        rhs = np.vstack([b[f] - self._C[(f, self.e)] @ be for f in self.rest])
+        theta_r, its = self._pcg(rhs, atol=self.tol * np.sqrt(self.n))
+        self.iterations.append(its)
+        # eliminated FE from the others; residual = y - sum_f theta_f[codes_f]
+        ce = np.zeros((self.levels[self.e], k))
+        out = y.copy()
+        for i, f in enumerate(self.rest):
+            tf = theta_r[self.offsets[i]:self.offsets[i + 1]]
+            ce += self._Ct[(f, self.e)] @ tf
+            out -= tf[self.codes[f]]
+        theta_e = be - ce * inv_we[:, None]
+        out -= theta_e[self.codes[self.e]]
+        out *= ms
+        return out
