@@ -143,8 +143,9 @@ $(PROC)/validation.csv: $(SRC_VALID) $(EXT_FILES) requirements.lock | $(ENV)
 # ---- 06 report ------------------------------------------------------------------------------------
 report: reports/index.html ## HTML report, results.json and figure registry
 
+# (05, the longest step, is listed before 04 so that -j2 starts it first beside one origin's 04)
 $(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.yaml $(SRC_REPORT) \
-		$(RES)/01_build_data.json $(TARIFF_OUT) $(PANEL_OUT) $(EST_RES) $(ROB_OUT) $(PROC)/validation.csv \
+		$(RES)/01_build_data.json $(TARIFF_OUT) $(PANEL_OUT) $(ROB_OUT) $(EST_RES) $(PROC)/validation.csv \
 		requirements.lock | $(ENV)
 	$(RUN) $< $(PAR)/06_report.yaml $(EXE)/06_report.ipynb
 

@@ -12,9 +12,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # the notebook runner imports this module and needs no pandas (0.5 s)
+    import pandas as pd
 
 
 @contextlib.contextmanager

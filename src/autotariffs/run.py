@@ -21,10 +21,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
+# nbformat -> jsonschema imports the optional IRI format checker ``rfc3987_syntax``, which compiles
+# a Lark grammar on import (~1 s of every notebook step on the reference machine). The notebook
+# schema uses no IRI formats, so the runner blocks that optional import and jsonschema skips it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-from autotariffs.config import ParameterError, check_params_file
-from autotariffs.io import atomic_path
+import nbformat  # noqa: E402
+
+from autotariffs.config import ParameterError, check_params_file  # noqa: E402
+from autotariffs.io import atomic_path  # noqa: E402
 
 KERNEL = "autotariffs"
 _PROGRESS = re.compile(r"(\d+%\|)|(\d(it/s|s/it)\b)|\r")
