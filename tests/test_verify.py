@@ -227,6 +227,7 @@ def test_bench_ratio_and_table():
         {"estimator": "feols", "dataset": "100000", "ratio_ours_over_pyfixest": 9.0},
         {"estimator": "feols", "dataset": "yotov_t3c4", "ratio_ours_over_pyfixest": 7.0}]}
     assert bench.ratio_at(est) == 2.6 and bench.ratio_at({"x": 1}) is None
+    assert bench.ratio_at(est, rows=None) == 9.0  # the issue-7 target covers every panel
     results = {"clean_make_s": bench.summary([50.0, 40.0, 44.0]),
                "noop_make_s": bench.summary([0.2, 0.3, 0.1]),
                "estimator_vs_pyfixest_1m": 2.6}
