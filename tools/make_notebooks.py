@@ -268,10 +268,15 @@ Inference: with five (or three) clusters, cluster-robust standard errors are sho
 alone — every p-value comes with a wild cluster bootstrap (Webb weights) and randomization
 inference p-value, and the number of clusters.
 
+With `source: census` (the HS10 × origin × month panel from `make fetch`) the notebook first
+estimates PPML and OLS with absorbed variety (HS10 × origin) and HS10 × month fixed effects
+(`autotariffs.models.varieties`, results under `varieties`), then aggregates to origin × month for
+the estimators above.
+
 **Writes.** `reports/results/04_estimates_<origin>.json`; figure `event_study_<origin>`;
 table `estimates_<origin>`.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs.models import origin_results, results_table, summarize_origin\nfrom autotariffs.figures import estimates as efig\nfrom autotariffs.figures import save\n" + BEFORE),
+        code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs.models import origin_results, results_table, summarize_origin\nfrom autotariffs.models.varieties import variety_estimates, variety_table\nfrom autotariffs.figures import estimates as efig\nfrom autotariffs.figures import save\n" + BEFORE),
         params('origin = "KOR"\ncontrols = ["MEX", "CAN"]\nsource = "snapshot"\nstart = "2020-01"\nend = "2025-07"\nevent_date = "2025-04-03"\nleads = 6\nn_boot = 999\nseed = 20250403'),
         code("""
 origins_in_data = set(pd.read_parquet(paths.PROCESSED / "panel.parquet", columns=["origin"])["origin"])
@@ -281,9 +286,15 @@ P
 """),
         code("""
 window = panel[panel["month"].between(pd.Timestamp(P["start"] + "-01"), pd.Timestamp(P["end"] + "-01"))]
+varieties = None
+if "hs_code" in window.columns:  # source: census -> HS10 detail, then origin x month
+    varieties = variety_estimates(window, origins=[P["origin"], *P["controls"]])
+    window = apanel.origin_month(window)
 summary = summarize_origin(window, origin=P["origin"], controls=P["controls"], n_boot=P["n_boot"],
                            seed=P["seed"], leads=P["leads"])
 res = origin_results(summary)
+if varieties is not None:
+    res["varieties"] = varieties
 """),
         md("""
 ## Import demand and pass-through
@@ -302,6 +313,17 @@ report.register_table(tab, f"estimates_{P['origin']}", f"Estimates for {P['origi
     "p-values, each with its number of clusters G.",
     notebook="04_estimates", params=P)
 tab.round(3)
+"""),
+        code("""
+if varieties is not None:  # source: census only
+    vt = variety_table(varieties)
+    report.register_table(vt, f"varieties_{P['origin']}", f"HS10 estimates for {P['origin']} vs {', '.join(P['controls'])}",
+        "Coefficient on ln(1+τ) with absorbed variety (HS10 × origin) and HS10 × month fixed effects: PPML of value and "
+        "vehicles in levels (zeros kept), OLS of ln vehicles, and pass-through to ln ex-tariff unit value with ln FX. "
+        "Clustered by origin (G ≤ 3: few-cluster inference, t(G−1)) and by variety (ignores correlation across HS10 "
+        "lines of one origin-month, so optimistic).",
+        notebook="04_estimates", params=P)
+    display(vt.round(3))
 """),
         md("## Event study (log vehicles, k = 0 is April 2025)"),
         code("""
@@ -354,6 +376,8 @@ USMCA content-share range for MEX/CAN, value against quantity outcomes, and PPML
 origins_in_data = set(pd.read_parquet(paths.PROCESSED / "panel.parquet", columns=["origin"])["origin"])
 P = config.validate("05_robustness", globals(), before=_before | {"origins_in_data"}, known_origins=origins_in_data)
 panel = pd.read_parquet(paths.PROCESSED / "panel.parquet")
+source = "census" if "hs_code" in panel.columns else "snapshot"  # as built by 03_descriptives
+panel = apanel.origin_month(panel)  # robustness runs on origin x month (no-op for the snapshot)
 P
 """),
         md("""
@@ -365,8 +389,9 @@ flows = pd.read_parquet(paths.PROCESSED / "flows.parquet")
 fx = pd.read_parquet(paths.PROCESSED / "fx_monthly.parquet")
 events = tariffs.load_events()
 share_panels = {
-    s: apanel.build_panel(flows, tariffs.monthly_schedule(tariffs.daily_schedule(events, usmca_nonus_share=s)),
-                          fx, start=P["start"], end=P["end"])
+    s: apanel.origin_month(apanel.build_panel(
+        flows, tariffs.monthly_schedule(tariffs.daily_schedule(events, usmca_nonus_share=s)),
+        fx, start=P["start"], end=P["end"], source=source))
     for s in P["usmca_share_range"]
 }
 rob = robustness.run_all(panel, origins=P["origins"], start=P["start"], end=P["end"],

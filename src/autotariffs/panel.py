@@ -67,6 +67,17 @@ def _d12(panel: pd.DataFrame, col: str, keys: list[str]) -> pd.Series:
     return panel[col].to_numpy() - merged[col].to_numpy()
 
 
+def _flow_logs(p: pd.DataFrame) -> None:
+    """Logs and unit values of value/quantity in place (NaN where the flow is not positive)."""
+    v, q = p["value_usd"].astype(float), p["quantity"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p["ln_v"] = np.where(v > 0, np.log(v), np.nan)
+        p["ln_q"] = np.where(q > 0, np.log(q), np.nan)
+        p["uv"] = np.where((q > 0) & (v > 0), v / q, np.nan)
+        p["ln_uv"] = np.log(p["uv"])
+        p["ln_uv_dutyinc"] = p["ln_uv"] + p["ln1p_tau"]
+
+
 def _select_flows(flows: pd.DataFrame, source: str, product: str) -> pd.DataFrame:
     _require(
         flows,
@@ -128,8 +139,9 @@ def build_panel(
     p = f[cols].copy()
     if "qty_estimated_2022" in f.columns:
         p["qty_estimated_2022"] = f["qty_estimated_2022"].astype(bool).to_numpy()
-    else:
-        p["qty_estimated_2022"] = (p["month"].dt.year == 2022) & p["origin"].isin(QTY_ESTIMATED_2022)
+    else:  # a Comtrade caveat: Census HS10 quantities are counted, not estimated
+        p["qty_estimated_2022"] = ((source == "snapshot") & (p["month"].dt.year == 2022)
+                                   & p["origin"].isin(QTY_ESTIMATED_2022))
 
     # tariffs
     _require(tariffs, "tariffs_monthly", ["month", "origin", "product", "rate_pct"])
@@ -143,16 +155,10 @@ def build_panel(
     p = p.merge(tr[["origin", "month", "tau"]], on=["origin", "month"], how="left")
     p = p.merge(_fx_long(fx), on=["month", "origin"], how="left")
 
-    v = p["value_usd"].astype(float)
-    q = p["quantity"].astype(float)
+    p["ln1p_tau"] = np.log1p(p["tau"])
     with np.errstate(divide="ignore", invalid="ignore"):
-        p["ln_v"] = np.where(v > 0, np.log(v), np.nan)
-        p["ln_q"] = np.where(q > 0, np.log(q), np.nan)
-        p["uv"] = np.where((q > 0) & (v > 0), v / q, np.nan)
-        p["ln_uv"] = np.log(p["uv"])
-        p["ln1p_tau"] = np.log1p(p["tau"])
-        p["ln_uv_dutyinc"] = p["ln_uv"] + p["ln1p_tau"]
         p["ln_fx"] = np.where(p["lcu_per_usd"] > 0, np.log(p["lcu_per_usd"]), np.nan)
+    _flow_logs(p)
     p = p.sort_values(keys + ["month"], kind="mergesort").reset_index(drop=True)
     for c in D12_BASES:
         p[f"d12_{c}"] = _d12(p, c, keys)
@@ -207,6 +213,31 @@ PANEL_COLUMNS = [
     "mirror_v", "mirror_q", "mirror_uv", *MIRROR_BASES, *[f"d12_{c}" for c in MIRROR_BASES],
     "qty_estimated_2022", "data_source",
 ]  # fmt: skip
+
+
+def origin_month(panel: pd.DataFrame) -> pd.DataFrame:
+    """Aggregate an HS10 x origin x month panel to origin x month (sums of value and quantity).
+
+    Why: the per-origin estimators (elasticity, pass-through, event study, inference with G
+    origin clusters) are written for one row per origin and month; the HS10 detail is used by
+    :mod:`autotariffs.models.varieties`. Tariffs, FX and calendar columns are origin x month
+    already; logs, unit values and 12-month differences are recomputed from the sums (a month
+    with no reported quantity in any HS10 line has quantity NaN, not 0).
+    """
+    if "hs_code" not in panel.columns:
+        return panel
+    keys = ["origin", "month"]
+    per = ["tau", "ln1p_tau", "lcu_per_usd", "ln_fx", "moy", "year", "post", "k",
+           "qty_estimated_2022", "data_source"]
+    g = panel.groupby(keys, sort=True)
+    p = g[["value_usd", "quantity"]].sum(min_count=1).join(g[per].first()).reset_index()
+    _flow_logs(p)
+    for c in D12_BASES:
+        p[f"d12_{c}"] = _d12(p, c, ["origin"])
+    for c in ("mirror_v", "mirror_q", "mirror_uv", *MIRROR_BASES, *[f"d12_{c}" for c in MIRROR_BASES]):
+        p[c] = np.nan
+    order = [c for c in PANEL_COLUMNS if c in p.columns]
+    return validate_panel(p[order].sort_values(keys, kind="mergesort").reset_index(drop=True))
 
 
 def _finite_where_positive(level: str, log: str):
