@@ -87,3 +87,14 @@ def test_unweighted_absorber_refuses_weights_and_reports_non_convergence():
         Absorber(codes[:2]).residualize(m, np.ones(len(m)))
     with pytest.raises(DemeanNotConverged, match=r"maxiter=1 .*levels"):
         Absorber(codes, tol=1e-14, maxiter=1).residualize(m)
+
+
+def test_tolerance_below_the_floating_point_floor_warns_or_raises():
+    """A tolerance below what float64 can attain: accept the best iterate with a warning when it
+    is within 1e4 x tol (and it is still the projection), raise when far above."""
+    m, codes = _panel(11)
+    with pytest.warns(RuntimeWarning, match="floating-point floor"):
+        got = Absorber(codes, tol=1e-17).residualize(m)
+    assert np.max(np.abs(got - _dummy_residual(m, codes, None)) / np.abs(m).max(axis=0)) < 1e-9
+    with pytest.raises(DemeanNotConverged, match="stalls"):
+        Absorber(codes, tol=1e-22).residualize(m)

@@ -22,11 +22,13 @@ and per disconnected component), which CG handles because D'Wy lies in the range
 Convergence: columns are scaled to unit weighted RMS and weights to mean 1, and CG stops when the
 preconditioned residual ``sqrt(r' diag(S)^-1 r) <= tol * sqrt(N)`` for every column, i.e. the
 relative weighted error of the demeaned column is at most ``tol / sqrt(lambda_min)`` of the
-normalised S; the true residual is recomputed on exit (and CG restarted if recursion drifted).
+normalised S. The true residual is recomputed on exit (CG restarts if the recursion drifted); a
+tolerance below the floating-point floor keeps the best iterate with a warning (``_pcg``).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,6 +36,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 __all__ = ["Absorber", "DemeanNotConverged"]
+
+
+_STALL = 200  # CG steps without a new smallest residual = stagnation at the floating-point floor
 
 
 class DemeanNotConverged(RuntimeError):
@@ -132,23 +137,37 @@ class Absorber:
         return np.vstack(out)
 
     def _pcg(self, rhs: np.ndarray, atol: float) -> tuple[np.ndarray, int]:
-        """Batched Jacobi-preconditioned CG on S x = rhs (columns independent)."""
+        """Batched Jacobi-preconditioned CG on S x = rhs (columns independent).
+
+        The recursively updated residual can drift from the true one: on convergence the true
+        residual is recomputed and CG restarted from x if needed. If the residual stops falling
+        for ``_STALL`` steps (the floating-point floor of this S lies above ``atol``), the best
+        iterate is kept and accepted within 1e4 x ``atol`` with a warning; otherwise
+        :class:`DemeanNotConverged` is raised, as when ``maxiter`` steps are used up.
+        """
         m, k = rhs.shape
         x = np.zeros((m, k))
         minv = self._minv[:, None]
         total = 0
-        for _restart in range(4):
-            r = rhs - self._schur_matvec(x) if total else rhs.copy()
+        for restart in range(4):
+            r = rhs - self._schur_matvec(x) if restart else rhs.copy()
             z = minv * r
             rz = np.einsum("ij,ij->j", r, z)
-            if np.all(np.sqrt(np.maximum(rz, 0)) <= atol):
+            if np.sqrt(np.max(np.maximum(rz, 0))) <= atol:
                 return x, total
             p = z.copy()
-            for _ in range(self.maxiter):
-                total += 1
-                active = np.sqrt(np.maximum(rz, 0)) > atol
+            best, best_at, x_best, stalled = np.inf, 0, x, False
+            for it in range(self.maxiter):
+                now = np.sqrt(np.maximum(rz, 0))
+                active = now > atol
                 if not active.any():
                     break
+                if now.max() < 0.999 * best:
+                    best, best_at, x_best = float(now.max()), it, x.copy()
+                elif it - best_at > _STALL:
+                    x, stalled = x_best, True
+                    break
+                total += 1
                 sp_ = self._schur_matvec(p)
                 psp = np.einsum("ij,ij->j", p, sp_)
                 alpha = np.where(active & (psp > 0), rz / np.where(psp > 0, psp, 1.0), 0.0)
@@ -160,13 +179,26 @@ class Absorber:
                 p = z + beta * p
                 rz = rz_new
             else:
-                worst = float(np.sqrt(np.max(rz)) / atol)
                 raise DemeanNotConverged(
                     f"demeaning: conjugate gradients did not converge in maxiter={self.maxiter} "
-                    f"iterations (preconditioned residual {worst:.3g} x tolerance) for fixed "
-                    f"effects with {self.levels} levels; the FE graph may be very poorly "
-                    "connected: raise maxiter or check the fixed-effect definitions")
-        return x, total
+                    f"iterations (preconditioned residual {np.sqrt(np.max(rz)) / atol:.3g} x "
+                    f"tolerance) for fixed effects with {self.levels} levels; the FE graph may "
+                    "be very poorly connected: raise maxiter or check the fixed-effect definitions")
+            if stalled:
+                break
+        r = rhs - self._schur_matvec(x)
+        res = float(np.sqrt(np.max(np.maximum(np.einsum("ij,ij->j", r, minv * r), 0))))
+        if res <= atol:
+            return x, total
+        if res <= 1e4 * atol:
+            warnings.warn(f"demeaning: stopped at {res / atol:.3g} x the tolerance, the "
+                          f"floating-point floor for fixed effects with {self.levels} levels",
+                          RuntimeWarning, stacklevel=3)
+            return x, total
+        raise DemeanNotConverged(
+            f"demeaning: the residual stalls at {res / atol:.3g} x the tolerance for fixed "
+            f"effects with {self.levels} levels (ill-conditioned FE structure); use a larger "
+            "tol or check the fixed-effect definitions")
 
     # -- public ------------------------------------------------------------------------------
     def residualize(self, matrix: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
