@@ -3,8 +3,8 @@
 #   make            set up the pinned environment if needed, then run every notebook (papermill)
 #   make test       ruff + pytest (unit, reproduction, browser, Jupyter) + nbval over notebooks/
 #
-# Reading top to bottom: environment -> raw-data check -> 01 data -> 02 tariffs -> 03 descriptives
-# -> 04 estimates (KOR, JPN) -> 05 robustness -> 06 report. Each notebook run is one recipe that
+# Reading top to bottom: environment -> raw-data check -> 01 data and 02 tariffs (independent)
+# -> 03 descriptives -> 04 estimates (KOR, JPN) and 05 robustness -> 06 report. Each notebook run is one recipe that
 # writes every output atomically; .DELETE_ON_ERROR removes targets of a failed step.
 
 SHELL := bash
@@ -12,8 +12,8 @@ SHELL := bash
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
 MAKEFLAGS += --no-builtin-rules --no-print-directory
-# Two jobs by default (the reference machine has 2 cores): the validation step and the second
-# origin's estimates run beside the main chain. Lines of parallel steps are kept whole.
+# Two jobs by default (the reference machine has 2 cores): 01 beside 02, the validation step beside
+# 03, 05 beside the 04 runs. Lines of parallel steps are kept whole.
 ifeq ($(MAKELEVEL),0)
 MAKEFLAGS += -j2 --output-sync=line
 endif
@@ -46,7 +46,7 @@ SRC_DATA    := $(SRC_CORE) $(S)/countries.py $(S)/schemas.py $(S)/build.py $(S)/
                $(wildcard $(S)/sources/*.py)
 SRC_TARIFF  := $(SRC_CORE) $(SRC_FIG) $(S)/tariffs.py $(S)/figures/tariffs.py
 SRC_PANEL   := $(SRC_CORE) $(SRC_FIG) $(S)/panel.py $(S)/schemas.py
-SRC_DESC    := $(SRC_PANEL) $(S)/figures/descriptives.py
+SRC_DESC    := $(SRC_PANEL) $(S)/figures/descriptives.py $(S)/tariffs.py $(S)/figures/tariffs.py
 SRC_MODELS  := $(SRC_PANEL) $(wildcard $(S)/models/*.py) $(S)/figures/estimates.py
 SRC_REPORT  := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/templates/*) $(S)/literature.py \
                $(S)/validation.py $(S)/narrative.py
@@ -105,8 +105,9 @@ $(EXE)/01_build_data.ipynb $(DATA_OUT) &: $(NB)/01_build_data.ipynb $(PAR)/01_bu
 # ---- 02 tariffs -----------------------------------------------------------------------------------
 tariffs: $(EXE)/02_tariff_schedule.ipynb ## Build the monthly tariff schedule and effective rates
 
+# (the statutory schedule needs only the event table, not 01's flows: -j2 runs 01 and 02 together)
 $(EXE)/02_tariff_schedule.ipynb $(TARIFF_OUT) &: $(NB)/02_tariff_schedule.ipynb \
-		$(PAR)/02_tariff_schedule.yaml $(SRC_TARIFF) $(DATA_OUT) requirements.lock | $(ENV)
+		$(PAR)/02_tariff_schedule.yaml $(SRC_TARIFF) $(RAW_FILES) requirements.lock | $(ENV)
 	$(RUN) $< $(PAR)/02_tariff_schedule.yaml $(EXE)/02_tariff_schedule.ipynb
 
 # ---- 03 descriptives ------------------------------------------------------------------------------

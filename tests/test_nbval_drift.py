@@ -2,7 +2,7 @@
 fails; with the unperturbed input the same notebook passes.
 
 The tariff notebook is used because it is quick and its checked cell prints rates that can be
-derived by hand (KOR 8703 = 25% in 2025-05). The raw events table is copied to a temporary project
+derived by hand (KOR 8703 = 25% in 2025-05). The raw tariff folder is copied to a temporary project
 root (AUTOTARIFFS_ROOT), so the real data/raw is never touched.
 """
 
@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from autotariffs import paths
+from autotariffs.sources.manifest import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks" / "02_tariff_schedule.ipynb"
-FLOWS = paths.PROCESSED / "flows.parquet"
 
 pytestmark = pytest.mark.slow
 
@@ -30,12 +29,6 @@ def _project(tmp: Path, perturb: bool) -> Path:
     (root / "data" / "raw").mkdir(parents=True)
     shutil.copytree(ROOT / "data" / "raw" / "tariffs", root / "data" / "raw" / "tariffs")
     (root / "data" / "processed").mkdir(parents=True)
-    if FLOWS.exists():
-        shutil.copy(FLOWS, root / "data" / "processed" / "flows.parquet")
-    else:  # build the flows the notebook reads (effective rates) into the temp root
-        from autotariffs.build import build_all
-
-        build_all(out_dir=root / "data" / "processed")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     if perturb:
         ev = root / "data" / "raw" / "tariffs" / "us_auto_tariff_events.csv"
@@ -45,6 +38,12 @@ def _project(tmp: Path, perturb: bool) -> Path:
         bad = row.replace(",2025-10-31,25,25,0,", ",2025-10-31,24,24,0,", 1)
         assert bad != row
         ev.write_text(text.replace(row, bad), encoding="utf-8")
+    # a manifest matching the (perturbed) files, as a data update would bring: the notebook's own
+    # checksum check passes, so only nbval's output comparison can catch the drift
+    raw = root / "data" / "raw"
+    lines = [f"{sha256_file(f)}  {f.relative_to(raw).as_posix()}"
+             for f in sorted(raw.rglob("*")) if f.is_file()]
+    (raw / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
 
 

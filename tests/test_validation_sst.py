@@ -285,7 +285,7 @@ def test_validation_summary_hand_computed():
 
 
 def test_validation_table_with_and_without_yotov(monkeypatch, table):
-    monkeypatch.setattr(validation, "reproduce_sst", lambda: table)
+    monkeypatch.setattr(vs, "reproduce_sst", lambda: table)  # imported when called
     monkeypatch.delitem(sys.modules, "autotariffs.validation_yotov", raising=False)
     fake = types.ModuleType("autotariffs.validation_yotov")
     yot = _frame("Yotov2016 Table 1", [("OLS", "ln_dist", -1.0, -1.0, 0.1, 0.1, True),
@@ -304,7 +304,7 @@ def test_validation_table_with_and_without_yotov(monkeypatch, table):
 
 
 def test_validation_table_rejects_wrong_yotov_layout(monkeypatch, table):
-    monkeypatch.setattr(validation, "reproduce_sst", lambda: table)
+    monkeypatch.setattr(vs, "reproduce_sst", lambda: table)  # imported when called
     fake = types.ModuleType("autotariffs.validation_yotov")
     fake.reproduce_yotov = lambda: pd.DataFrame({"table": ["x"], "coef": [1.0]})
     monkeypatch.setitem(sys.modules, "autotariffs.validation_yotov", fake)

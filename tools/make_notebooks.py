@@ -57,6 +57,14 @@ from autotariffs.figures import set_style
 set_style()
 pd.set_option("display.width", 120)
 """
+# notebooks that draw no figure skip matplotlib/seaborn (~1.5 s of every kernel start)
+HEADER_IMPORTS_NOFIG = """
+import pandas as pd
+
+from autotariffs import config, paths, report
+
+pd.set_option("display.width", 120)
+"""
 BEFORE = "\n_before = set(globals()) | {\"_before\"}  # names papermill may not override\n"
 
 
@@ -74,7 +82,7 @@ long table of trade **flows**, monthly exchange rates, coverage and reconciliati
 `coverage.csv`, `reconciliation.csv`; `reports/results/01_build_data.json`; tables `coverage`,
 `reconciliation`.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs import build, reconcile\n" + BEFORE),
+        code(HEADER_IMPORTS_NOFIG + "\nfrom autotariffs import build, reconcile\n" + BEFORE),
         params('source = "snapshot"\nverify_checksums = True'),
         code('P = config.validate("01_build_data", globals(), before=_before)\nP'),
         md("## Build (verify checksums → adapters → contracts → parquet)"),
@@ -118,24 +126,26 @@ print("rows in flows:", len(flows))
 def nb02():
     write("02_tariff_schedule", [
         md("""
-# 02 · Tariff schedule: statutory and effective US duty rates on autos
+# 02 · Tariff schedule: statutory US duty rates on autos
 
 **What it does.** Reads the sourced event table `data/raw/tariffs/us_auto_tariff_events.csv`,
 validates it (no overlaps or gaps per origin × product, rates in [0, 100], every source key
 resolves in `SOURCES.md`), expands it to a daily all-in rate by origin × product and averages to
 months by day-weighting. USMCA vehicles (MEX, CAN) pay 25% on non-US content only: the
 effective rate is 25% × `usmca_nonus_share` (a stated assumption, varied in 05). UK cars combine
-the in-quota (10%) and over-quota (27.5%) regimes with `uk_in_quota_share`. Effective rates are
-computed from duties actually collected (Census ch. 87 2013–2021; DataWeb 2024–2025).
+the in-quota (10%) and over-quota (27.5%) regimes with `uk_in_quota_share`. The schedule needs
+no trade data (so Make runs this notebook beside 01); effective rates from duties actually
+collected are compared with it in 03.
 
-**Writes.** `data/processed/tariffs_monthly.parquet`; figures `tariff_timeline`,
-`effective_vs_statutory`; `reports/results/02_tariff_schedule.json`.
+**Writes.** `data/processed/tariffs_monthly.parquet`; figure `tariff_timeline`;
+`reports/results/02_tariff_schedule.json`.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs import tariffs\nfrom autotariffs.figures import tariffs as tfig\nfrom autotariffs.figures import save\n" + BEFORE),
+        code(HEADER_IMPORTS + "\nfrom autotariffs import tariffs\nfrom autotariffs.figures import tariffs as tfig\nfrom autotariffs.figures import save\nfrom autotariffs.sources.manifest import verify_manifest\n" + BEFORE),
         params('include_derived = True\ninclude_scheduled = True\nusmca_nonus_share = 0.5\nuk_in_quota_share = 1.0\ntimeline_start = "2024-01"\ntimeline_end = "2026-06"'),
         code('P = config.validate("02_tariff_schedule", globals(), before=_before)\nP'),
         md("## Events → daily → monthly"),
         code("""
+verify_manifest()  # data/raw/SHA256SUMS: this notebook runs beside 01, so it checks raw data itself
 events = tariffs.load_events()
 tariffs.validate_events(events)
 daily = tariffs.daily_schedule(events, usmca_nonus_share=P["usmca_nonus_share"],
@@ -156,24 +166,6 @@ fig_meta = report.register_figure("tariff_timeline", "Statutory US tariff on pas
     f"assumed non-US content share ({P['usmca_nonus_share']:.2f}); vertical lines mark policy events.",
     notebook="02_tariff_schedule", params=P,
     source_note="Source: us_auto_tariff_events.csv (HTS, Federal Register; see SOURCES.md).")
-"""),
-        md("## Effective against statutory rates (duties collected / customs value)"),
-        code("""
-flows = pd.read_parquet(paths.PROCESSED / "flows.parquet")
-eff = tariffs.effective_rates(flows)
-fig = tfig.fig_effective_vs_statutory(eff, monthly)
-save(fig, "effective_vs_statutory")
-fig_meta = report.register_figure("effective_vs_statutory", "Effective against statutory tariff rates",
-    "Calculated duties / customs value on HS chapter 87 imports (cars, trucks and parts) by origin "
-    "against the statutory car rate; Korea's KORUS step of 2016-01-01 is visible.",
-    notebook="02_tariff_schedule", params=P,
-    source_note="Source: Census international trade API (HS2, 2013-2021); USITC DataWeb (2024, Jan-Aug 2025).")
-cmp = tariffs.compare_effective_statutory(eff, monthly)
-report.register_table(cmp, "effective_vs_statutory", "Effective and statutory rates",
-    "Effective rate = calculated duties / value on chapter 87 (all vehicles and parts) by origin and period, "
-    "beside the statutory HS 8703 rate; chapter 87 mixes products, so levels are not directly comparable.",
-    notebook="02_tariff_schedule", params=P)
-cmp.head(12)
 """),
         md("## Headline numbers (checked by nbval)"),
         check("""
@@ -202,12 +194,15 @@ def nb03():
 **What it does.** Joins flows × tariffs × FX into the origin × month analysis panel for HS 8703
 (value, vehicles, ex-tariff unit value, duty-inclusive unit value, ln(1+τ), log FX, seasonal
 terms, 12-month differences, and the Japan-reported mirror flow), checks it against its contract
-and plots imports, unit values and the US–Japan mirror.
+and plots imports, unit values and the US–Japan mirror. Compares the statutory schedule (02)
+with effective rates from duties actually collected (Census ch. 87 2013–2021; DataWeb
+2024–2025).
 
 **Writes.** `data/processed/panel.parquet`; figures `imports_by_origin`, `unit_values`,
-`mirror_japan`; `reports/results/03_descriptives.json`.
+`mirror_japan`, `effective_vs_statutory`; table `effective_vs_statutory`;
+`reports/results/03_descriptives.json`.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs.figures import descriptives as dfig\nfrom autotariffs.figures import save\nfrom autotariffs.io import write_parquet\n" + BEFORE),
+        code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs import tariffs\nfrom autotariffs.figures import descriptives as dfig\nfrom autotariffs.figures import tariffs as tfig\nfrom autotariffs.figures import save\nfrom autotariffs.io import write_parquet\n" + BEFORE),
         params('source = "snapshot"\nstart = "2020-01"\nend = "2025-07"'),
         code('P = config.validate("03_descriptives", globals(), before=_before)\nP'),
         code("""
@@ -231,6 +226,25 @@ for fig_id, fn, title, caption in [
     fig_meta = report.register_figure(fig_id, title, caption, notebook="03_descriptives", params=P,
                            source_note=SRC if fig_id != "mirror_japan" else
                            "Source: UN Comtrade monthly HS 8703; US imports and Japan-reported exports.")
+"""),
+        md("## Effective against statutory rates (duties collected / customs value)"),
+        code("""
+flows = pd.read_parquet(paths.PROCESSED / "flows.parquet")
+monthly = pd.read_parquet(paths.PROCESSED / "tariffs_monthly.parquet")  # written by 02
+eff = tariffs.effective_rates(flows)
+fig = tfig.fig_effective_vs_statutory(eff, monthly)
+save(fig, "effective_vs_statutory")
+fig_meta = report.register_figure("effective_vs_statutory", "Effective against statutory tariff rates",
+    "Calculated duties / customs value on HS chapter 87 imports (cars, trucks and parts) by origin "
+    "against the statutory car rate; Korea's KORUS step of 2016-01-01 is visible.",
+    notebook="03_descriptives", params=P,
+    source_note="Source: Census international trade API (HS2, 2013-2021); USITC DataWeb (2024, Jan-Aug 2025).")
+cmp = tariffs.compare_effective_statutory(eff, monthly)
+report.register_table(cmp, "effective_vs_statutory", "Effective and statutory rates",
+    "Effective rate = calculated duties / value on chapter 87 (all vehicles and parts) by origin and period, "
+    "beside the statutory HS 8703 rate; chapter 87 mixes products, so levels are not directly comparable.",
+    notebook="03_descriptives", params=P)
+cmp.head(12)
 """),
         md("## Headline numbers (checked by nbval)"),
         check("""
@@ -428,7 +442,7 @@ Shows the published validation tables reproduced with our estimators (Yotov et a
 Silva–Tenreyro 2006; computed by the Make step `validation`), places our estimates beside the literature, and builds
 `reports/index.html`, `reports/results.json` and the figure registry.
 """),
-        code(HEADER_IMPORTS + "\nimport json\n\nfrom autotariffs import literature, narrative, validation\n" + BEFORE),
+        code(HEADER_IMPORTS_NOFIG + "\nimport json\n\nfrom autotariffs import literature, narrative, validation\n" + BEFORE),
         params('title = "US auto tariffs and imports from Korea and Japan"'),
         code('P = config.validate("06_report", globals(), before=_before)\nP'),
         md("## External validation"),

@@ -13,7 +13,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from autotariffs.validation_sst import OUTPUT_COLUMNS, reproduce_sst
+# the shared layout of every reproduction (SST, Yotov, Feenstra); defined here, not in a
+# reproduction module, so that the report can summarise validation.csv without importing
+# statsmodels and the estimators (1-2 s per notebook start)
+OUTPUT_COLUMNS = ["table", "column", "term", "ours_coef", "ref_coef", "ours_se", "ref_se", "match"]
 
 
 def _yotov() -> pd.DataFrame | None:
@@ -38,6 +41,8 @@ def validation_table(include_yotov: bool = True) -> pd.DataFrame:
     deterministic: tables sorted by name, and within a table the source's own row order (the
     order of the published table) is kept.
     """
+    from autotariffs.validation_sst import reproduce_sst
+
     frames = [reproduce_sst()]
     if include_yotov:
         yot = _yotov()

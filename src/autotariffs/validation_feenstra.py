@@ -30,7 +30,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from autotariffs.errors import ChecksumError, DataContractError
-from autotariffs.validation_sst import OUTPUT_COLUMNS
+from autotariffs.validation import OUTPUT_COLUMNS
 
 ENV_VAR = "AUTOTARIFFS_FEENSTRA_DIR"
 TABLE = "Feenstra1989"

@@ -38,6 +38,7 @@ from scipy import optimize, stats
 from autotariffs import paths
 from autotariffs.errors import ChecksumError, DataContractError
 from autotariffs.sources.manifest import sha256_file
+from autotariffs.validation import OUTPUT_COLUMNS
 
 SST_DIR = paths.DATA / "external" / "santos_silva_tenreyro2006"
 DATA_FILE = "log_of_gravity.csv.gz"
@@ -64,7 +65,6 @@ COLUMNS: dict[str, str] = {
 #: up to a rounding knife edge, which is what "matches to the printed precision" means.
 PRINT_TOL = 5e-4
 
-OUTPUT_COLUMNS = ["table", "column", "term", "ours_coef", "ref_coef", "ours_se", "ref_se", "match"]
 
 
 @dataclass(frozen=True)
