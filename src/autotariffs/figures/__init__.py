@@ -104,7 +104,7 @@ def place_source_note(fig: plt.Figure) -> None:
     old = getattr(fig, "_autotariffs_source_artist", None)
     if old is not None:
         old.remove()
-    fig.canvas.draw()
+    fig.draw_without_rendering()  # layout and text extents, no rasterization
     renderer = fig.canvas.get_renderer()
     inv = fig.transFigure.inverted()
     bottoms = [inv.transform(ax.get_tightbbox(renderer).p0)[1] for ax in fig.axes if ax.get_visible()]
