@@ -4,7 +4,8 @@
 #   make test       ruff + pytest (unit, reproduction, browser, Jupyter) + nbval over notebooks/
 #
 # Reading top to bottom: environment -> raw-data check -> 01 data and 02 tariffs (independent)
-# -> 03 descriptives -> 04 estimates (KOR, JPN) and 05 robustness -> 06 report. Each notebook run is one recipe that
+# -> 03 descriptives, 04 estimates (KOR, JPN) and 05 robustness (each builds the panel with
+# autotariffs.panel from 01's and 02's outputs) -> 06 report. Each notebook run is one recipe that
 # writes every output atomically; .DELETE_ON_ERROR removes targets of a failed step.
 
 SHELL := bash
@@ -12,8 +13,8 @@ SHELL := bash
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
 MAKEFLAGS += --no-builtin-rules --no-print-directory
-# Two jobs by default (the reference machine has 2 cores): 01 beside 02, the validation step beside
-# 03, 05 beside the 04 runs. Lines of parallel steps are kept whole.
+# Two jobs by default (the reference machine has 2 cores): 01 beside 02, then 03, 04 (KOR, JPN),
+# 05 and the validation step two at a time. Lines of parallel steps are kept whole.
 ifeq ($(MAKELEVEL),0)
 MAKEFLAGS += -j2 --output-sync=line
 endif
@@ -120,15 +121,16 @@ $(EXE)/03_descriptives.ipynb $(PANEL_OUT) &: $(NB)/03_descriptives.ipynb \
 # ---- 04 estimates: one notebook, one run per params file -------------------------------------------
 estimates: $(EST_NB) ## Elasticity, pass-through, event study for each origin (KOR, JPN)
 
+# (04 and 05 build their panel with panel.py from flows, tariffs and FX, so they run beside 03)
 $(EXE)/04_estimates_%.ipynb $(RES)/04_estimates_%.json &: $(NB)/04_estimates.ipynb \
-		$(PAR)/04_estimates_%.yaml $(SRC_MODELS) $(PANEL_OUT) requirements.lock | $(ENV)
+		$(PAR)/04_estimates_%.yaml $(SRC_MODELS) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
 	$(RUN) $< $(PAR)/04_estimates_$*.yaml $(EXE)/04_estimates_$*.ipynb
 
 # ---- 05 robustness --------------------------------------------------------------------------------
 robustness: $(EXE)/05_robustness.ipynb ## Placebos, leave-one-out, content share, PPML, windows
 
 $(EXE)/05_robustness.ipynb $(ROB_OUT) &: $(NB)/05_robustness.ipynb $(PAR)/05_robustness.yaml \
-		$(SRC_MODELS) $(SRC_TARIFF) $(PANEL_OUT) $(DATA_OUT) requirements.lock | $(ENV)
+		$(SRC_MODELS) $(SRC_TARIFF) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
 	$(RUN) $< $(PAR)/05_robustness.yaml $(EXE)/05_robustness.ipynb
 
 figures: $(EXE)/02_tariff_schedule.ipynb $(EXE)/03_descriptives.ipynb $(EST_NB) $(EXE)/05_robustness.ipynb ## Every figure (reports/figures/)
@@ -144,7 +146,7 @@ $(PROC)/validation.csv: $(SRC_VALID) $(EXT_FILES) requirements.lock | $(ENV)
 # ---- 06 report ------------------------------------------------------------------------------------
 report: reports/index.html ## HTML report, results.json and figure registry
 
-# (05, the longest step, is listed before 04 so that -j2 starts it first beside one origin's 04)
+# (03 and 05, the longest steps, are listed first so that -j2 starts them first)
 $(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.yaml $(SRC_REPORT) \
 		$(RES)/01_build_data.json $(TARIFF_OUT) $(PANEL_OUT) $(ROB_OUT) $(EST_RES) $(PROC)/validation.csv \
 		requirements.lock | $(ENV)

@@ -130,10 +130,26 @@ def test_needs_the_hs10_panel(hs10):
         variety_estimates(hs10, specs=["nope"])
 
 
+def processed_inputs(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The SIMULATED panel as 01 and 02 would write it: census HS10 flows, tariffs and FX."""
+    flows = pd.DataFrame({
+        "reporter": "USA", "partner": df["origin"], "is_bloc": False, "hs_code": df["hs_code"],
+        "hs_level": 10, "freq": "M", "month": df["month"], "n_months": 1,
+        "value_usd": df["value_usd"], "value_basis": "customs", "quantity": df["quantity"],
+        "quantity_unit": "u", "duties_usd": np.nan, "dutiable_value_usd": np.nan,
+        "flow": "import", "programme": "", "source": "census_hs10_m", "file": "SIMULATED"})
+    om = df.groupby(["origin", "month"], as_index=False)[["tau", "lcu_per_usd"]].first()
+    tariffs = om.assign(product="8703", rate_pct=100 * om["tau"])[
+        ["month", "origin", "product", "rate_pct"]]
+    fx = om.rename(columns={"origin": "iso3"})[["month", "iso3", "lcu_per_usd"]]
+    return {"flows": flows, "tariffs_monthly": tariffs, "fx_monthly": fx}
+
+
 @pytest.mark.slow
 def test_estimates_notebook_runs_the_hs10_branch(tmp_path, hs10):
-    """04_estimates with ``source: census`` on a SIMULATED HS10 panel: the variety estimates are
-    in the results and equal a direct call; the origin x month estimators ran on the aggregate."""
+    """04_estimates with ``source: census`` on SIMULATED HS10 flows: the notebook builds the HS10
+    panel, its variety estimates equal a direct call, and the origin x month estimators ran on the
+    aggregate."""
     import json
     import os
     import subprocess
@@ -144,7 +160,9 @@ def test_estimates_notebook_runs_the_hs10_branch(tmp_path, hs10):
 
     root = Path(__file__).resolve().parents[1]
     (tmp_path / "data" / "processed").mkdir(parents=True)
-    write_parquet(hs10, tmp_path / "data" / "processed" / "panel.parquet")
+    inputs = processed_inputs(hs10)
+    for name, frame in inputs.items():
+        write_parquet(frame, tmp_path / "data" / "processed" / f"{name}.parquet")
     params = tmp_path / "04_estimates_KOR_census.yaml"
     params.write_text('origin: KOR\ncontrols: [MEX, CAN]\nsource: census\nstart: "2022-04"\n'
                       'end: "2025-07"\nleads: 3\nn_boot: 999\nseed: 1\n', encoding="utf-8")
@@ -156,10 +174,13 @@ def test_estimates_notebook_runs_the_hs10_branch(tmp_path, hs10):
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = json.loads((tmp_path / "reports" / "results" / "04_estimates_KOR.json").read_text())
     v = res["KOR"]["varieties"]
-    direct = variety_estimates(hs10, origins=["KOR", "MEX", "CAN"])
+    built = apanel.build_panel(inputs["flows"], inputs["tariffs_monthly"], inputs["fx_monthly"],
+                               start="2022-04", end="2025-07", source="census")
+    direct = variety_estimates(built, origins=["KOR", "MEX", "CAN"])
     for spec in ("ppml_value", "passthrough_ln_uv"):
         assert v["specs"][spec]["origin"]["coef"] == pytest.approx(
             direct["specs"][spec]["origin"]["coef"], abs=1e-9)
+    assert abs(v["specs"]["passthrough_ln_uv"]["variety"]["coef"] - GAMMA) < 0.05  # truth -0.5
     assert v["levels"]["variety"] == 120 and v["specs"]["ppml_value"]["origin"]["n_clusters"] == 3
     assert res["KOR"]["elasticity"]["n_clusters"] == 3  # KOR vs MEX, CAN on the aggregate
     table = pd.read_csv(tmp_path / "reports" / "tables" / "varieties_KOR.csv")

@@ -293,9 +293,11 @@ table `estimates_<origin>`.
         code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs.models import origin_results, results_table, summarize_origin\nfrom autotariffs.models.varieties import variety_estimates, variety_table\nfrom autotariffs.figures import estimates as efig\nfrom autotariffs.figures import save\n" + BEFORE),
         params('origin = "KOR"\ncontrols = ["MEX", "CAN"]\nsource = "snapshot"\nstart = "2020-01"\nend = "2025-07"\nevent_date = "2025-04-03"\nleads = 6\nn_boot = 999\nseed = 20250403'),
         code("""
-origins_in_data = set(pd.read_parquet(paths.PROCESSED / "panel.parquet", columns=["origin"])["origin"])
+origins_in_data = apanel.available_origins()
 P = config.validate("04_estimates", globals(), before=_before | {"origins_in_data"}, known_origins=origins_in_data)
-panel = pd.read_parquet(paths.PROCESSED / "panel.parquet")
+# the panel for this notebook's own window and source, by the same builder as 03 (so Make runs
+# this notebook as soon as flows, tariffs and FX exist, beside 03)
+panel = apanel.load_panel(start=P["start"], end=P["end"], source=P["source"])
 P
 """),
         code("""
@@ -385,13 +387,12 @@ USMCA content-share range for MEX/CAN, value against quantity outcomes, and PPML
 **Writes.** `reports/results/05_robustness.json`; table `robustness`; figure `robustness`.
 """),
         code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs import tariffs\nfrom autotariffs.models import robustness\nfrom autotariffs.figures import save\n" + BEFORE),
-        params('origins = ["KOR", "JPN"]\nstart = "2020-01"\nend = "2025-07"\nplacebo_date = "2024-04-03"\nusmca_share_range = [0.3, 0.7]\nn_boot = 999\nseed = 20250403'),
+        params('origins = ["KOR", "JPN"]\nsource = "snapshot"\nstart = "2020-01"\nend = "2025-07"\nplacebo_date = "2024-04-03"\nusmca_share_range = [0.3, 0.7]\nn_boot = 999\nseed = 20250403'),
         code("""
-origins_in_data = set(pd.read_parquet(paths.PROCESSED / "panel.parquet", columns=["origin"])["origin"])
+origins_in_data = apanel.available_origins()
 P = config.validate("05_robustness", globals(), before=_before | {"origins_in_data"}, known_origins=origins_in_data)
-panel = pd.read_parquet(paths.PROCESSED / "panel.parquet")
-source = "census" if "hs_code" in panel.columns else "snapshot"  # as built by 03_descriptives
-panel = apanel.origin_month(panel)  # robustness runs on origin x month (no-op for the snapshot)
+# robustness runs on origin x month (census HS10 panels are aggregated; no-op for the snapshot)
+panel = apanel.origin_month(apanel.load_panel(start=P["start"], end=P["end"], source=P["source"]))
 P
 """),
         md("""
@@ -405,7 +406,7 @@ events = tariffs.load_events()
 share_panels = {
     s: apanel.origin_month(apanel.build_panel(
         flows, tariffs.monthly_schedule(tariffs.daily_schedule(events, usmca_nonus_share=s)),
-        fx, start=P["start"], end=P["end"], source=source))
+        fx, start=P["start"], end=P["end"], source=P["source"]))
     for s in P["usmca_share_range"]
 }
 rob = robustness.run_all(panel, origins=P["origins"], start=P["start"], end=P["end"],

@@ -95,6 +95,7 @@ SPECS: dict[str, dict[str, Param]] = {
         "seed": Param(int, 20250403, "random seed for bootstrap and randomization inference"),
     },
     "05_robustness": {
+        **_COMMON,
         **_WINDOW,
         "origins": Param(list, ["KOR", "JPN"], "treated origins"),
         "placebo_date": Param(str, "2024-04-03", "placebo event date", check=_date),

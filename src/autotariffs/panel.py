@@ -291,6 +291,22 @@ def validate_panel(panel: pd.DataFrame) -> pd.DataFrame:
         ) from None
 
 
+def available_origins(product: str = "8703") -> set[str]:
+    """Origins (not blocs) with US imports of ``product`` in data/processed/flows.parquet, from any
+    source: the notebooks check their origin parameters against it before building anything."""
+    from autotariffs import paths
+
+    f = paths.PROCESSED / "flows.parquet"
+    if not f.exists():
+        raise PanelError(f"missing processed input {f}: run the data build first")
+    fl = pd.read_parquet(f)
+    sel = ((fl["reporter"] == "USA") & (fl["flow"] == "import")
+           & fl["hs_code"].astype(str).str.startswith(product))
+    if "is_bloc" in fl.columns:
+        sel &= ~fl["is_bloc"].astype(bool)
+    return set(fl.loc[sel, "partner"].astype(str))
+
+
 def load_panel(**kwargs) -> pd.DataFrame:
     """Read flows/tariffs/fx from data/processed and build the panel (kwargs -> build_panel)."""
     from autotariffs import paths
