@@ -185,3 +185,34 @@ def test_estimates_notebook_runs_the_hs10_branch(tmp_path, hs10):
     assert res["KOR"]["elasticity"]["n_clusters"] == 3  # KOR vs MEX, CAN on the aggregate
     table = pd.read_csv(tmp_path / "reports" / "tables" / "varieties_KOR.csv")
     assert len(table) == 8 and set(table["cluster"]) == {"origin", "variety"}
+
+
+@pytest.mark.slow
+def test_robustness_notebook_runs_on_census_flows(tmp_path, hs10):
+    """05_robustness with ``source: census``: the HS10 panel (and the content-share variants) are
+    aggregated to origin x month and every check runs on SIMULATED census flows."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from autotariffs.io import write_parquet
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "data" / "processed").mkdir(parents=True)
+    for name, frame in processed_inputs(hs10).items():
+        write_parquet(frame, tmp_path / "data" / "processed" / f"{name}.parquet")
+    params = tmp_path / "05_robustness_census.yaml"
+    params.write_text('origins: [KOR, JPN]\nsource: census\nstart: "2022-04"\nend: "2025-07"\n'
+                      'placebo_date: "2024-04-03"\nusmca_share_range: [0.3, 0.7]\nn_boot: 999\n'
+                      'seed: 1\n', encoding="utf-8")
+    out = tmp_path / "reports" / "notebooks" / "05_robustness.ipynb"
+    env = {**os.environ, "AUTOTARIFFS_OUTPUT_ROOT": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "autotariffs.run",
+                           str(root / "notebooks" / "05_robustness.ipynb"), str(params), str(out)],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads((tmp_path / "reports" / "results" / "05_robustness.json").read_text())
+    assert res["robustness"], res
+    assert res["_meta"]["params"]["source"] == "census"
