@@ -145,11 +145,9 @@ def processed_inputs(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {"flows": flows, "tariffs_monthly": tariffs, "fx_monthly": fx}
 
 
-@pytest.mark.slow
-def test_estimates_notebook_runs_the_hs10_branch(tmp_path, hs10):
-    """04_estimates with ``source: census`` on SIMULATED HS10 flows: the notebook builds the HS10
-    panel, its variety estimates equal a direct call, and the origin x month estimators ran on the
-    aggregate."""
+def run_notebook_on_simulated_census(tmp_path, hs10, notebook: str, params: str) -> dict:
+    """Write the SIMULATED census inputs into a temp output root, run ``notebook`` with the
+    params text, return its results JSON."""
     import json
     import os
     import subprocess
@@ -159,21 +157,32 @@ def test_estimates_notebook_runs_the_hs10_branch(tmp_path, hs10):
     from autotariffs.io import write_parquet
 
     root = Path(__file__).resolve().parents[1]
-    (tmp_path / "data" / "processed").mkdir(parents=True)
-    inputs = processed_inputs(hs10)
-    for name, frame in inputs.items():
+    (tmp_path / "data" / "processed").mkdir(parents=True, exist_ok=True)
+    for name, frame in processed_inputs(hs10).items():
         write_parquet(frame, tmp_path / "data" / "processed" / f"{name}.parquet")
-    params = tmp_path / "04_estimates_KOR_census.yaml"
-    params.write_text('origin: KOR\ncontrols: [MEX, CAN]\nsource: census\nstart: "2022-04"\n'
-                      'end: "2025-07"\nleads: 3\nn_boot: 999\nseed: 1\n', encoding="utf-8")
-    out = tmp_path / "reports" / "notebooks" / "04_estimates_KOR.ipynb"
+    pfile = tmp_path / f"{notebook}_census.yaml"
+    pfile.write_text(params, encoding="utf-8")
+    stem = notebook + ("_KOR" if notebook == "04_estimates" else "")
+    out = tmp_path / "reports" / "notebooks" / f"{stem}.ipynb"
     env = {**os.environ, "AUTOTARIFFS_OUTPUT_ROOT": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "autotariffs.run",
-                           str(root / "notebooks" / "04_estimates.ipynb"), str(params), str(out)],
+                           str(root / "notebooks" / f"{notebook}.ipynb"), str(pfile), str(out)],
                           cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    res = json.loads((tmp_path / "reports" / "results" / "04_estimates_KOR.json").read_text())
+    return json.loads((tmp_path / "reports" / "results" / f"{stem}.json").read_text())
+
+
+@pytest.mark.slow
+def test_estimates_notebook_runs_the_hs10_branch(tmp_path, hs10):
+    """04_estimates with ``source: census`` on SIMULATED HS10 flows: the notebook builds the HS10
+    panel, its variety estimates equal a direct call, and the origin x month estimators ran on the
+    aggregate."""
+    res = run_notebook_on_simulated_census(
+        tmp_path, hs10, "04_estimates",
+        'origin: KOR\ncontrols: [MEX, CAN]\nsource: census\nstart: "2022-04"\n'
+        'end: "2025-07"\nleads: 3\nn_boot: 999\nseed: 1\n')
     v = res["KOR"]["varieties"]
+    inputs = processed_inputs(hs10)
     built = apanel.build_panel(inputs["flows"], inputs["tariffs_monthly"], inputs["fx_monthly"],
                                start="2022-04", end="2025-07", source="census")
     direct = variety_estimates(built, origins=["KOR", "MEX", "CAN"])
@@ -191,28 +200,9 @@ def test_estimates_notebook_runs_the_hs10_branch(tmp_path, hs10):
 def test_robustness_notebook_runs_on_census_flows(tmp_path, hs10):
     """05_robustness with ``source: census``: the HS10 panel (and the content-share variants) are
     aggregated to origin x month and every check runs on SIMULATED census flows."""
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from autotariffs.io import write_parquet
-
-    root = Path(__file__).resolve().parents[1]
-    (tmp_path / "data" / "processed").mkdir(parents=True)
-    for name, frame in processed_inputs(hs10).items():
-        write_parquet(frame, tmp_path / "data" / "processed" / f"{name}.parquet")
-    params = tmp_path / "05_robustness_census.yaml"
-    params.write_text('origins: [KOR, JPN]\nsource: census\nstart: "2022-04"\nend: "2025-07"\n'
-                      'placebo_date: "2024-04-03"\nusmca_share_range: [0.3, 0.7]\nn_boot: 999\n'
-                      'seed: 1\n', encoding="utf-8")
-    out = tmp_path / "reports" / "notebooks" / "05_robustness.ipynb"
-    env = {**os.environ, "AUTOTARIFFS_OUTPUT_ROOT": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "autotariffs.run",
-                           str(root / "notebooks" / "05_robustness.ipynb"), str(params), str(out)],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    res = json.loads((tmp_path / "reports" / "results" / "05_robustness.json").read_text())
+    res = run_notebook_on_simulated_census(
+        tmp_path, hs10, "05_robustness",
+        'origins: [KOR, JPN]\nsource: census\nstart: "2022-04"\nend: "2025-07"\n'
+        'placebo_date: "2024-04-03"\nusmca_share_range: [0.3, 0.7]\nn_boot: 999\nseed: 1\n')
     assert res["robustness"], res
     assert res["_meta"]["params"]["source"] == "census"

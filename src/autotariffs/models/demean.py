@@ -97,7 +97,6 @@ class Absorber:
 
     # -- weighted set-up --------------------------------------------------------------------
     def _setup(self, w: np.ndarray | None) -> None:
-        self._w = w
         self._wf = [np.bincount(c, weights=w, minlength=lv) if w is not None
                     else np.bincount(c, minlength=lv).astype(np.float64)
                     for c, lv in zip(self.codes, self.levels, strict=True)]

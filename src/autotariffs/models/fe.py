@@ -335,6 +335,16 @@ def _validate_common(data: pd.DataFrame, y: str, x: Sequence[str], fe: Sequence[
         raise ValueError(f"{fn}: duplicated regressor names in x={list(x)}")
 
 
+def _normalize_args(data: pd.DataFrame, y: str, x: Sequence[str], fe, cluster, vcov: str,
+                    weights: str | None, fn: str) -> tuple[list[str], list[str], list[str]]:
+    """Shared by feols/fepois: x, fe and cluster as lists, every argument checked."""
+    if isinstance(x, str):
+        raise TypeError(f"{fn}: x must be a list of column names, got the string {x!r}")
+    x, fe, cl = list(x), _as_list(fe), _as_list(cluster)
+    _validate_common(data, y, x, fe, cl, vcov, weights, fn)
+    return x, fe, cl
+
+
 def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
           cluster: str | list[str] | None = None, vcov: str = "CRV1",
           weights: str | None = None, ssc: SSC = SSC(), tol: float = 1e-12,
@@ -350,12 +360,7 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     import statsmodels.api as sm
 
     fn = "feols"
-    if isinstance(x, str):
-        raise TypeError(f"{fn}: x must be a list of column names, got the string {x!r}")
-    x = list(x)
-    fe = _as_list(fe)
-    cl = _as_list(cluster)
-    _validate_common(data, y, x, fe, cl, vcov, weights, fn)
+    x, fe, cl = _normalize_args(data, y, x, fe, cluster, vcov, weights, fn)
     cols = [y, *x, *fe, *cl] + ([weights] if weights else [])
     sub, n_na = _complete_cases(data, cols, fn)
     yx = _numeric(sub, [y, *x], fn)

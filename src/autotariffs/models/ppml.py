@@ -37,14 +37,13 @@ from autotariffs.models.fe import (
     SSC,
     Absorber,
     FEResult,
-    _as_list,
     _cluster_codes,
     _codes,
     _complete_cases,
     _df_k,
     _drop_collinear,
+    _normalize_args,
     _numeric,
-    _validate_common,
     _vcov,
     positive_weights,
 )
@@ -126,12 +125,7 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     G/(G-1) only). Raises ``RuntimeError`` if IRLS does not converge in ``maxiter`` steps.
     """
     fn = "fepois"
-    if isinstance(x, str):
-        raise TypeError(f"{fn}: x must be a list of column names, got the string {x!r}")
-    x = list(x)
-    fe = _as_list(fe)
-    cl = _as_list(cluster)
-    _validate_common(data, y, x, fe, cl, vcov, weights, fn)
+    x, fe, cl = _normalize_args(data, y, x, fe, cluster, vcov, weights, fn)
     extra = ([offset] if offset else []) + ([weights] if weights else [])
     if offset and offset not in data.columns:
         raise KeyError(f"{fn}: offset column {offset!r} not in data")
