@@ -6,15 +6,22 @@ benchmarks. A reader must be able to see, per number, whether it was checked aga
 recalled and unverified ('U'), so that no benchmark looks more authoritative than it is. Marks
 follow the project's literature notes; a figure is only 'V' if the source itself was read.
 
-Conventions for the ``ours`` argument of :func:`literature_table`::
+One convention per object, named in the ``convention`` column of every row:
 
-    {"KOR": {"elasticity": e, "passthrough": p}, "JPN": {...}}
+* elasticities: d ln(imports) / d ln(1 + tariff) (negative when imports fall);
+* prices: **pass-through to the duty-inclusive price**, d ln(p (1 + tau)) / d ln(1 + tau):
+  1 = complete (US buyers pay the whole duty, ex-tariff price unchanged), 0 = exporters absorb it
+  all. Published figures stated as an exporter (ex-tariff) price response are converted to this
+  convention (pass-through = 1 + exporter-price response) and say so in ``object``.
 
-* ``elasticity``: d ln(imports) / d ln(1 + tariff) (negative when imports fall);
-* ``passthrough``: d ln(duty-inclusive price) / d ln(1 + tariff); 1 = complete pass-through
-  (the US buyer bears the tariff, ex-tariff price unchanged), 0 = the exporter absorbs it all.
-  The ex-tariff (exporter) price elasticity is therefore ``passthrough - 1``, which is what rows
-  comparing with "absorption" figures show.
+The ``ours`` argument of :func:`literature_table` takes our estimates in *their* convention::
+
+    {"KOR": {"elasticity": e, "gamma": g}, "JPN": {...}}
+
+where ``gamma`` is our ex-tariff unit-value response (0 = buyers pay all, -1 = exporters absorb
+all), converted here to pass-through 1 + gamma. (Before December 2026 the report passed gamma as
+if it were pass-through, printing -0.73 beside "1 = complete": the keys are now explicit so the
+two conventions cannot be confused.)
 """
 
 from __future__ import annotations
@@ -25,11 +32,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 COLUMNS = [
-    "study", "episode", "object", "estimate", "se_or_range",
-    "our_kor", "our_jpn", "comparable_how", "checked", "source",
+    "study", "episode", "object", "convention", "published", "published_range",
+    "ours_KOR", "ours_JPN", "comparable_how", "checked", "source",
 ]  # fmt: skip
+CONVENTIONS = {
+    "elasticity": "elasticity: d ln(flow) / d ln(1+tariff)",
+    "passthrough": "pass-through to duty-inclusive price: 1 = buyers pay all, 0 = exporters absorb all",
+}
 CHECK_MARKS = frozenset({"V", "S", "U"})
-OURS_KEYS = frozenset({"elasticity", "passthrough"})
+OURS_KEYS = frozenset({"elasticity", "gamma"})
 ORIGINS = ("KOR", "JPN")
 
 # Tariff rates in the Japan / Korea back-of-envelope (statutory, HS 8703).
@@ -92,7 +103,7 @@ def _rows() -> list[_Row]:
              "U", "QJE 135(1):1-55; estimate from memory, check the paper's tables"),
         _Row(_FGKK, _US2018, "pass-through to duty-inclusive import prices",
              1.0, "complete", "passthrough", both,
-             "Same object as our passthrough (1 = complete).",
+             "Same object as our 1 + gamma (1 = complete).",
              "V", "QJE 135(1):1-55; headline result"),
         _Row(_FGKK, _US2018, "inverse foreign export supply elasticity omega*",
              0.0, "approx. 0 (-0.002)", None, (),
@@ -101,7 +112,7 @@ def _rows() -> list[_Row]:
              "U", "QJE 135(1):1-55; estimate from memory, check the paper's tables"),
         _Row(_ARW, _US2018, "pass-through to duty-inclusive import prices",
              1.0, "complete", "passthrough", both,
-             "Same object as our passthrough (1 = complete).",
+             "Same object as our 1 + gamma (1 = complete).",
              "V", "JEP 33(4):187-210"),
         _Row(_BLP, "MFN tariff changes 1995-2018", "elasticity of tariff-exclusive trade flows, "
              "1 year after", -0.76, "", "elasticity", both,
@@ -134,7 +145,7 @@ def _rows() -> list[_Row]:
              "Same object, all goods.", "S", "Kiel Institute (Jan 2026), via secondary reports"),
         _Row(_KIEL, "US 2025 tariffs, Jan 2024-Nov 2025 shipments",
              "exporter (ex-tariff) price coefficient", -0.039, "", "exporter_price", both,
-             "Compare with our passthrough - 1.", "S",
+             "Converted to pass-through (1 + coefficient); compare with our 1 + gamma.", "S",
              "Kiel Institute (Jan 2026), via secondary reports"),
         _Row("Bank of Japan (2025)", "US s232 autos 2025",
              "export price index, passenger cars to North America (contract currency), "
@@ -151,7 +162,7 @@ def _rows() -> list[_Row]:
              f"implied ex-tariff price elasticity ln(1{BOJ_YOY_JUN2025:+.3f})/"
              f"ln({1 + JPN_TARIFF_AFTER:.3f}/{1 + JPN_TARIFF_BEFORE:.3f})",
              jpn_abs, "", "exporter_price", ("JPN",),
-             "Compare with our JPN passthrough - 1; -1 = full absorption by the exporter. "
+             "Converted to pass-through (1 + ratio; 0 = full absorption by the exporter). "
              "Ignores yen moves, model mix and transfer pricing to US subsidiaries.",
              "S", "computed here from the BOJ figure (secondary) and statutory tariffs "
              "2.5% -> 27.5%"),
@@ -159,7 +170,7 @@ def _rows() -> list[_Row]:
              f"implied ex-tariff price elasticity ln(1{KOR_PRICE_CUT:+.2f})/"
              f"ln({1 + KOR_TARIFF_AFTER:.2f}/{1 + KOR_TARIFF_BEFORE:.2f})",
              kor_abs, "", "exporter_price", ("KOR",),
-             "Compare with our KOR passthrough - 1; the 10% price cut is an 'up to' figure.",
+             "Converted to pass-through (1 + ratio); the 10% price cut is an 'up to' figure.",
              "S", "computed here from a secondary report of export price cuts up to 10% "
              "(CEIC) and statutory tariffs 0% -> 25%"),
     ]  # fmt: skip
@@ -195,37 +206,51 @@ def _validate_ours(ours: dict | None) -> dict[str, dict[str, float]]:
 
 
 def _our_value(ours: dict[str, dict[str, float]], origin: str, row: _Row) -> float:
+    """Our number in the row's convention: elasticity as is, pass-through = 1 + gamma."""
     if row.compare is None or origin not in row.origins:
         return _NAN
     vals = ours.get(origin, {})
+    if row.compare == "elasticity":
+        return vals.get("elasticity", _NAN)
+    return 1.0 + vals["gamma"] if "gamma" in vals else _NAN
+
+
+def _published(row: _Row) -> tuple[float, str, str]:
+    """(value, object text, convention) with exporter-price figures converted to pass-through."""
     if row.compare == "exporter_price":
-        return vals["passthrough"] - 1.0 if "passthrough" in vals else _NAN
-    return vals.get(row.compare, _NAN)
+        return (1.0 + row.estimate,
+                f"{row.object}, as pass-through (1 + {row.estimate:.3f})",
+                CONVENTIONS["passthrough"])
+    conv = CONVENTIONS.get(row.compare or "", "as stated in 'object' (not compared with ours)")
+    return float(row.estimate), row.object, conv
 
 
 def literature_table(ours: dict | None = None) -> pd.DataFrame:
     """The literature comparison table, one row per published figure, in a fixed order.
 
-    Columns: ``study, episode, object, estimate, se_or_range, our_kor, our_jpn,
-    comparable_how, checked, source``. ``estimate`` is NaN where the source gives only a range
-    or a qualitative statement (then ``se_or_range`` says it). ``our_kor``/``our_jpn`` hold our
-    estimate of the same object where one exists (see the module docstring for the ``ours``
-    keys and the pass-through convention); NaN where not comparable or not supplied.
+    Columns: ``study, episode, object, convention, published, published_range, ours_KOR,
+    ours_JPN, comparable_how, checked, source``. Every number in a row (published and ours) is in
+    the row's ``convention`` (module docstring). ``published`` is NaN where the source gives only a
+    range or a qualitative statement (then ``published_range`` says it). ``ours_*`` hold our
+    estimate of the same object (elasticity, or 1 + gamma for pass-through); NaN where not
+    comparable or not supplied.
     """
     ours_c = _validate_ours(ours)
     records = []
     for r in _rows():
         if r.checked not in CHECK_MARKS:  # guards future edits
             raise ValueError(f"literature row {r.study!r}: checked={r.checked!r} not in V/S/U")
+        value, obj, conv = _published(r)
         records.append(
             {
                 "study": r.study,
                 "episode": r.episode,
-                "object": r.object,
-                "estimate": float(r.estimate),
-                "se_or_range": r.se_or_range,
-                "our_kor": _our_value(ours_c, "KOR", r),
-                "our_jpn": _our_value(ours_c, "JPN", r),
+                "object": obj,
+                "convention": conv,
+                "published": value,
+                "published_range": r.se_or_range,
+                "ours_KOR": _our_value(ours_c, "KOR", r),
+                "ours_JPN": _our_value(ours_c, "JPN", r),
                 "comparable_how": r.comparable_how,
                 "checked": r.checked,
                 "source": r.source,
