@@ -103,13 +103,6 @@ def test_qty_estimated_rows_are_dropped_for_quantity_outcomes():
     assert rv["n_obs"] == 335  # values are not affected by the quantity estimate
 
 
-def test_implied_sigma_formula():
-    assert el.implied_sigma(-2.0)["sigma"] == pytest.approx(2.0)
-    # beta_q = -sigma (1 + gamma): sigma 2.5, gamma -0.6 -> beta_q = -1.0
-    assert el.implied_sigma(-1.0, -0.6)["sigma"] == pytest.approx(2.5)
-    assert el.implied_sigma(-0.1, -0.99)["sigma"] is None
-
-
 def test_passthrough_recovers_gamma_and_dutyinc_is_one_plus_gamma():
     p = simulate.simulate_panel(seed=8, sigma_e=0.01)
     ex = pt.passthrough(p, wild=False, ri=False, progress=False)

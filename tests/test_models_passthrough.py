@@ -15,7 +15,7 @@ import pytest
 
 from autotariffs import paths
 from autotariffs.models import passthrough as pt
-from autotariffs.models import simulate, summarize_origin
+from autotariffs.models import origin_results, simulate, summarize_origin
 
 ORIGINS = ["CAN", "DEU", "JPN", "KOR", "MEX"]
 
@@ -70,8 +70,10 @@ def test_summarize_origin_structure_and_speed():
     t0 = time.perf_counter()
     r = summarize_origin(p, "JPN", progress=False)
     assert time.perf_counter() - t0 < 60
-    assert set(r) == {"origin", "controls", "pooled", "origin_vs_controls", "implied_sigma",
-                      "event_study", "mirror"}  # fmt: skip
+    # no pooled "implied sigma" labelled per origin (issue 13.2: one pooled number, SE 1.5)
+    assert set(r) == {"origin", "controls", "pooled", "origin_vs_controls", "event_study",
+                      "mirror"}  # fmt: skip
+    assert "implied_sigma" not in json.dumps(origin_results(r))
     assert r["pooled"]["elasticity_q_levels"]["n_clusters"] == 5
     assert r["pooled"]["elasticity_q_levels"]["n_boot"] == 7776
     assert r["pooled"]["elasticity_q_levels"]["n_perm"] == 120

@@ -33,7 +33,6 @@ def summarize_origin(
       default: wild bootstrap flagged uninformative, RI has 3! = 6 permutations).
     * ``event_study``: dynamic effects on ln q, ln v and ln uv (see
       :func:`autotariffs.models.event_study.event_study`).
-    * ``implied_sigma``: -beta_q / (1 + gamma) from the pooled level estimates.
     * ``mirror`` (JPN only): Japan-reported export unit-value regression.
     """
     from autotariffs.models import elasticity as el
@@ -61,9 +60,6 @@ def summarize_origin(
         "controls": list(controls),
         "pooled": pooled,
         "origin_vs_controls": block(**sub),
-        "implied_sigma": el.implied_sigma(
-            pooled["elasticity_q_levels"]["coef"], pooled["passthrough_levels"]["coef"]
-        ),
         "event_study": {
             y: es.event_study(panel, origin, controls, outcome=y, leads=leads, **kw).to_dict()
             for y in ("ln_q", "ln_v", "ln_uv")
@@ -105,7 +101,6 @@ def origin_results(summary: dict) -> dict:
         "elasticity_levels": _pick(ovc["elasticity_q_levels"]),
         "passthrough_levels": _pick(ovc["passthrough_levels"]),
         "pooled": {k: _pick(v) for k, v in pooled.items()},
-        "implied_sigma": summary["implied_sigma"],
         "event_study": {
             "outcome": "ln_q",
             "coefficients": es["coefficients"],

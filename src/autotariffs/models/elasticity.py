@@ -10,9 +10,10 @@ Two forms, both estimated with statsmodels OLS on explicit dummies (the panel is
 
 Identification: KOR/JPN/DEU got the full +25pp S232 duty in April 2025, MEX/CAN 25% on non-US
 content only (smaller, content-share based rates), so all five origins enter by default. Under
-complete pass-through beta_q = -sigma; with ex-tariff price pass-through gamma (see
-:mod:`autotariffs.models.passthrough`) the duty-inclusive price moves by (1+gamma) per unit of
-ln(1+tau), so sigma = -beta_q / (1+gamma) (:func:`implied_sigma`).
+complete pass-through beta_q = -sigma. No "implied sigma" is computed: a pooled beta_q with
+SE 1.5 divided by (1 + gamma) was a number without content (issue 13); the ratios that depend on
+assumptions are shown as a sensitivity curve over the comparison origins' exposure instead
+(:mod:`autotariffs.models.reduced_form`).
 
 Inference: CRV1 by origin with t(G-1) reference, *plus* the WCR wild cluster bootstrap and
 randomisation inference over origin tariff paths (:mod:`autotariffs.models.inference`).
@@ -317,27 +318,6 @@ def import_demand(
     if form == "d12":
         return estimate(panel, f"d12_ln_{outcome}", "d12_ln1p_tau", fe=FE_D12, **kwargs)
     raise EstimationError(f"form={form!r}: expected 'levels' or 'd12'")
-
-
-def implied_sigma(beta_q: float, gamma: float | None = None) -> dict:
-    """Demand elasticity implied by beta_q (and pass-through gamma, if given).
-
-    ln q responds to the duty-inclusive price p = p*(1+tau); d ln p / d ln(1+tau) = 1 + gamma,
-    so beta_q = -sigma (1 + gamma) and sigma = -beta_q / (1 + gamma). With gamma = 0 (complete
-    pass-through to US buyers) sigma = -beta_q. As gamma -> -1 (exporters absorb everything)
-    the tariff barely moves buyer prices and sigma is not identified from this ratio.
-    """
-    g = 0.0 if gamma is None else float(gamma)
-    denom = 1.0 + g
-    sigma = float("nan") if abs(denom) < 0.05 else -float(beta_q) / denom
-    note = (
-        "complete pass-through assumed (gamma = 0): sigma = -beta_q"
-        if gamma is None
-        else f"sigma = -beta_q/(1+gamma) with gamma = {g:.4g}"
-    )
-    if abs(denom) < 0.05:
-        note += "; 1+gamma ~ 0: buyer prices barely moved, sigma not identified"
-    return to_jsonable({"sigma": sigma, "beta_q": float(beta_q), "gamma": g, "note": note})
 
 
 def ppml_levels(
