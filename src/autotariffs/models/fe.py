@@ -20,6 +20,10 @@ freedom are wrong; we recompute them as fixest / pyfixest do (``ssc``):
   Cameron-Gelbach-Miller (2011) sum V1 + V2 - V12 with every term scaled by
   ``min(G)/(min(G)-1)`` (``G_df="min"``, the fixest default).
 
+Singletons (observations alone in a level of some fixed effect) are dropped iteratively by
+default, as pyfixest (``fixef_rm="singleton"``) and reghdfe do: they are fitted exactly, so slopes
+are unchanged but N, K and possibly G shrink; the count is in ``n_dropped["singletons"]``.
+
 Coefficients match a dummy-variable OLS to ~1e-10 and SEs match pyfixest ``feols`` with its
 default ``ssc()`` (tests/test_fe.py).
 """
@@ -274,7 +278,13 @@ def _drop_collinear(xt: np.ndarray, names: list[str], x_raw: np.ndarray, fn: str
 
 @dataclass
 class FEResult:
-    """Estimates of an absorbed-FE model. Vectors are pandas Series indexed by term name."""
+    """Estimates of an absorbed-FE model. Vectors are pandas Series indexed by term name.
+
+    ``n_dropped`` counts every observation removed, by reason ("missing", "zero_weight",
+    "singletons", "fe_all_zero", "separated"; nobs + their sum = input rows), so that no result
+    can hide a changed sample. ``notes`` records anything the fit had to accept (e.g. a stop at
+    the floating-point floor).
+    """
 
     params: pd.Series
     vcov: pd.DataFrame

@@ -13,13 +13,27 @@ and weights ``mu``, partials the fixed effects out of ``z`` and ``X`` by *weight
 re-weighted each step), solves the weighted LS problem, and updates ``eta = z - resid + offset``.
 Demeaning is warm-started: the previous iteration's residuals differ from the new column only by
 a fixed-effect component, which the projection annihilates, so starting from them gives the same
-fixed point in far fewer conjugate-gradient steps. Convergence: relative deviance change < ``tol`` and max
-coefficient change < ``sqrt(tol)``.
+fixed point in far fewer conjugate-gradient steps.
 
-Before fitting we drop, as ppmlhdfe does, (i) observations in fixed-effect groups whose outcome is
-all zero (their FE estimate is -inf; repeated until stable) and (ii) observations separated by a
-single regressor (the "simple" rule: a regressor constant on y > 0 and on one side of that constant
-wherever it differs, with y = 0). Counts are reported in ``n_dropped``.
+Convergence (:func:`_irls`): fixest's ``|dev - dev_old| / (0.1 + |dev_old|) < tol`` (default
+1e-10; pyfixest/fixest use 1e-8) and a coefficient step below ``sqrt(tol)``. Step-halving guards
+against a deviance increase, but only from the second iteration on: the starting values
+``mu = (y + mean y) / 2`` are not a point of the model and their deviance can lie below the
+model's minimum (it did on issue 12's Zipf-sized panel), so halving towards them (as the code did before issue 12) stalls IRLS at a wrong
+coefficient that *looks* converged. A deviance change within its floating-point floor counts as
+converged and is recorded in ``notes``; a fit that cannot converge raises and says what to change.
+
+Sample, as ppmlhdfe (Correia, Guimaraes & Zylkin 2020) and pyfixest do it, each rule re-applied
+until none drops anything, every count reported in ``n_dropped``:
+(i) ``singletons`` (``drop_singletons=True``, the default, = pyfixest ``fixef_rm="singleton"``):
+observations alone in a fixed-effect level are fitted exactly; (ii) ``fe_all_zero``: observations
+in a fixed-effect level whose outcome is zero throughout (the level's estimate is -inf);
+(iii) ``separated``: the "simple" rule (one regressor constant on y > 0 and on one side of that
+constant on the y = 0 rows where it differs) and, opt-in with ``separation=("fe", "simple",
+"ir")``, the iterative rectifier that finds separation by any combination of regressors and
+fixed effects (pyfixest ``separation_check=["ir"]``). pyfixest's default check is "fe" = (ii),
+applied once; "simple" only removes rows whose MLE does not exist, so point estimates agree
+whenever pyfixest converges. Rows with weight 0 are dropped (``zero_weight``) as fixest does.
 
 Covariance: sandwich with bread ``(X~' W X~)^-1`` (W = mu at the solution) and scores
 ``X~_i (y_i - mu_i)``: ``iid`` (model-based, bread only), ``HC1`` and one-/two-way ``CRV1`` with
@@ -326,8 +340,8 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
     """IRLS for Poisson with absorbed FE: (beta, mu, deviance, iterations, note, last X~).
 
     Why these rules:
-    * The starting point mu = (y + mean y) / 2 is not a point of the model, and its deviance is
-      typically *below* the model's minimum. Step-halving against it (the old rule) pulled every
+    * The starting point mu = (y + mean y) / 2 is not a point of the model, and its deviance can
+      be *below* the model's minimum. Step-halving against it (the old rule) pulled every
       later iterate back towards it and stopped with a small deviance change but a wrong
       coefficient and SE (issue 12). Halving is therefore only used from iteration 2 on, where
       eta is a model point, and it halves beta together with eta so that the two stay consistent.
@@ -346,7 +360,7 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
     dev_old, _ = _deviance(yv, mu, wobs)
     prev_raw = prev_tilde = None
     xlast = xv
-    crit = np.inf
+    crit = dbeta = np.inf
     for it in range(1, maxiter + 1):
         w = wobs * mu
         z = eta - off + (yv - mu) / mu
@@ -395,6 +409,10 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
                 f"IRLS deviance change {crit:.3g} is at its floating-point floor, above "
                 f"tol={tol:g}: converged to the attainable accuracy")
             return beta, mu, dev, it, note, xt
+    hint = ("the deviance has converged but coefficients keep drifting: the MLE does not exist "
+            "(separation) -- pass separation=('fe', 'simple', 'ir')" if crit < tol else
+            "raise maxiter or loosen tol, or check for separation "
+            "(separation=('fe', 'simple', 'ir'))")
     raise RuntimeError(f"{fn}: IRLS did not converge in maxiter={maxiter} iterations (last "
-                       f"relative deviance change {crit:.3g}, tol={tol:g}); raise maxiter, "
-                       "loosen tol, or check for separation (separation=('fe', 'simple', 'ir'))")
+                       f"relative deviance change {crit:.3g}, tol={tol:g}; last coefficient step "
+                       f"{dbeta:.3g}, needs < sqrt(tol)); {hint}")
