@@ -276,6 +276,16 @@ def _drop_collinear(xt: np.ndarray, names: list[str], x_raw: np.ndarray, fn: str
     return xt[:, keep], [names[i] for i in keep], dropped
 
 
+def dropped_text(n_dropped: dict[str, int]) -> str:
+    """Observations an estimator removed, by reason ("none" if it kept every row).
+
+    Why: singletons, all-zero fixed-effect groups and separated rows change the estimation sample
+    silently otherwise; tables print this next to n_obs so readers see what was removed and why.
+    """
+    parts = [f"{k.replace('_', ' ')} {int(v)}" for k, v in n_dropped.items() if int(v)]
+    return ", ".join(parts) if parts else "none"
+
+
 @dataclass
 class FEResult:
     """Estimates of an absorbed-FE model. Vectors are pandas Series indexed by term name.
