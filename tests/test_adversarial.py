@@ -263,3 +263,21 @@ def test_ir_separation_by_a_regressor_combination():
                           pd.get_dummies(s["a"]).to_numpy(dtype=float)])
     ref = sm.GLM(s["y"].to_numpy(), xd, family=sm.families.Poisson()).fit(tol=1e-13)
     np.testing.assert_allclose(res.params.to_numpy(), ref.params[:2], atol=1e-6)
+
+
+def test_convergence_cannot_spin_or_lie():
+    """A tol below the deviance's floating-point floor still ends (converged, at the right
+    answer, with a note if the floor was what stopped it); too few iterations raise and say
+    what to change."""
+    import pyfixest as pf
+
+    d = issue12_design(n=20_000, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pf.fepois("c ~ x | a + b", data=d, vcov={"CRV1": "g"})
+    res = fepois(d, "c", ["x"], fe=["a", "b"], cluster="g", tol=1e-15, demean_tol=1e-14)
+    assert res.iterations < 30
+    assert abs(res.params["x"] - ref.coef()["x"]) < 1e-6
+    assert all("floor" in note for note in res.notes)
+    with pytest.raises(RuntimeError, match="raise maxiter"):
+        fepois(d, "c", ["x"], fe=["a", "b"], cluster="g", maxiter=2)
