@@ -20,6 +20,10 @@ freedom are wrong; we recompute them as fixest / pyfixest do (``ssc``):
   Cameron-Gelbach-Miller (2011) sum V1 + V2 - V12 with every term scaled by
   ``min(G)/(min(G)-1)`` (``G_df="min"``, the fixest default).
 
+Singletons (observations alone in a level of some fixed effect) are dropped iteratively by
+default, as pyfixest (``fixef_rm="singleton"``) and reghdfe do: they are fitted exactly, so slopes
+are unchanged but N, K and possibly G shrink; the count is in ``n_dropped["singletons"]``.
+
 Coefficients match a dummy-variable OLS to ~1e-10 and SEs match pyfixest ``feols`` with its
 default ``ssc()`` (tests/test_fe.py).
 """
@@ -137,6 +141,50 @@ def positive_weights(sub: pd.DataFrame, weights: str, fn: str) -> np.ndarray:
     return w
 
 
+def drop_zero_weights(sub: pd.DataFrame, weights: str | None, fn: str) -> tuple[pd.DataFrame, int]:
+    """Remove rows with weight exactly 0 (fixest: "observations removed because of 0-weight").
+
+    Why: a zero-weight row contributes nothing to any normal equation, but left in it would make
+    its fixed-effect levels weightless (a singular demeaning system) and would count in N, K and
+    the clusters. Negative weights remain an input error.
+    """
+    if weights is None:
+        return sub, 0
+    w = sub[weights].to_numpy(dtype=np.float64)
+    neg = np.flatnonzero(w < 0)
+    if neg.size:
+        raise ValueError(f"{fn}: weights column {weights!r} must be >= 0; rows "
+                         f"{sub.index[neg[:5]].tolist()} have {w[neg[:5]].tolist()}")
+    zero = w == 0
+    if zero.all():
+        raise ValueError(f"{fn}: weights column {weights!r} is zero in every complete row")
+    return (sub.loc[~zero] if zero.any() else sub), int(zero.sum())
+
+
+def singleton_mask(fe_codes: Sequence[np.ndarray]) -> np.ndarray:
+    """Boolean keep-mask removing singleton fixed-effect groups, iterated until none remain.
+
+    Why: an observation alone in a level of some fixed effect is fitted exactly by that level, so
+    it carries no information on the slopes, yet it inflates N and K and can even hide separation
+    (a singleton level with y > 0 lets another level go to -inf). Dropping one singleton can
+    create another, hence the loop (Correia 2015; fixest/pyfixest ``fixef_rm="singleton"``).
+    """
+    n = len(fe_codes[0]) if fe_codes else 0
+    keep = np.ones(n, dtype=bool)
+    if not fe_codes:
+        return keep
+    while True:
+        changed = False
+        for codes in fe_codes:
+            cnt = np.bincount(codes[keep], minlength=int(codes.max()) + 1)
+            bad = keep & (cnt[codes] == 1)
+            if bad.any():
+                keep &= ~bad
+                changed = True
+        if not changed or not keep.any():
+            return keep
+
+
 def _codes(sub: pd.DataFrame, cols: Sequence[str]) -> list[np.ndarray]:
     return [pd.factorize(sub[c], sort=True)[0].astype(np.int64) for c in cols]
 
@@ -228,9 +276,25 @@ def _drop_collinear(xt: np.ndarray, names: list[str], x_raw: np.ndarray, fn: str
     return xt[:, keep], [names[i] for i in keep], dropped
 
 
+def dropped_text(n_dropped: dict[str, int]) -> str:
+    """Observations an estimator removed, by reason ("none" if it kept every row).
+
+    Why: singletons, all-zero fixed-effect groups and separated rows change the estimation sample
+    silently otherwise; tables print this next to n_obs so readers see what was removed and why.
+    """
+    parts = [f"{k.replace('_', ' ')} {int(v)}" for k, v in n_dropped.items() if int(v)]
+    return ", ".join(parts) if parts else "none"
+
+
 @dataclass
 class FEResult:
-    """Estimates of an absorbed-FE model. Vectors are pandas Series indexed by term name."""
+    """Estimates of an absorbed-FE model. Vectors are pandas Series indexed by term name.
+
+    ``n_dropped`` counts every observation removed, by reason ("missing", "zero_weight",
+    "singletons", "fe_all_zero", "separated"; nobs + their sum = input rows), so that no result
+    can hide a changed sample. ``notes`` records anything the fit had to accept (e.g. a stop at
+    the floating-point floor).
+    """
 
     params: pd.Series
     vcov: pd.DataFrame
@@ -250,6 +314,7 @@ class FEResult:
     collinear: list[str] = field(default_factory=list)
     n_dropped: dict[str, int] = field(default_factory=dict)
     stats: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def bse(self) -> pd.Series:
@@ -288,6 +353,20 @@ class FEResult:
         return pd.DataFrame({"coef": self.params, "se": self.bse, "t": self.tvalues,
                              "p": self.pvalues, "ci_lower": ci["lower"], "ci_upper": ci["upper"]})
 
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Coefficient table with pyfixest's ``tidy()`` column names, indexed by term.
+
+        Why: downstream code and reports read one table whatever the estimator; using pyfixest's
+        names lets them be compared column by column.
+        """
+        ci = self.conf_int(alpha)
+        lo, hi = f"{100 * alpha / 2:g}%", f"{100 * (1 - alpha / 2):g}%"
+        out = pd.DataFrame({"Estimate": self.params, "Std. Error": self.bse,
+                            "t value": self.tvalues, "Pr(>|t|)": self.pvalues,
+                            lo: ci["lower"], hi: ci["upper"]})
+        out.index.name = "Coefficient"
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (plain floats/ints/strings), stable key order."""
         return {
@@ -304,6 +383,7 @@ class FEResult:
             "n_clusters": {k: int(v) for k, v in self.n_clusters.items()},
             "collinear_dropped": list(self.collinear),
             "n_dropped": {k: int(v) for k, v in self.n_dropped.items()},
+            "notes": list(self.notes),
             "stats": {k: float(v) for k, v in self.stats.items()},
             "coef": {k: float(v) for k, v in self.params.items()},
             "se": {k: float(v) for k, v in self.bse.items()},
@@ -348,10 +428,15 @@ def _normalize_args(data: pd.DataFrame, y: str, x: Sequence[str], fe, cluster, v
 def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
           cluster: str | list[str] | None = None, vcov: str = "CRV1",
           weights: str | None = None, ssc: SSC = SSC(), tol: float = 1e-12,
-          maxiter: int = 10_000) -> FEResult:  # noqa: B008
+          maxiter: int = 10_000, drop_singletons: bool = True) -> FEResult:  # noqa: B008
     """OLS of ``y`` on ``x`` with the fixed effects ``fe`` absorbed.
 
-    Rows with a missing value in any used column are dropped (count in ``n_dropped['missing']``).
+    Rows with a missing value in any used column are dropped (count in ``n_dropped['missing']``),
+    as are rows with weight 0 (``'zero_weight'``) and, with ``drop_singletons=True`` (the default,
+    as pyfixest's ``fixef_rm="singleton"`` and Stata's reghdfe), observations alone in a level of
+    some fixed effect, iteratively (``'singletons'``): they are fitted exactly, so slopes do not
+    change but N and K shrink. ``n_dropped`` always has the keys "missing", "zero_weight",
+    "singletons", "fe_all_zero" and "separated" (the last two are PPML-only and 0 here).
     With ``fe=[]`` an intercept ``"Intercept"`` is estimated instead. Regressors collinear with
     the fixed effects or each other are dropped and listed in ``collinear``. ``vcov`` is
     ``"CRV1"`` (needs ``cluster``: one column or two for two-way CGM), ``"HC1"`` or ``"iid"``.
@@ -363,6 +448,18 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     x, fe, cl = _normalize_args(data, y, x, fe, cluster, vcov, weights, fn)
     cols = [y, *x, *fe, *cl] + ([weights] if weights else [])
     sub, n_na = _complete_cases(data, cols, fn)
+    sub, n_w0 = drop_zero_weights(sub, weights, fn)
+    n_drop = {"missing": n_na, "zero_weight": n_w0, "singletons": 0, "fe_all_zero": 0,
+              "separated": 0}
+    if drop_singletons and fe:
+        keep = singleton_mask(_codes(sub, fe))
+        n_drop["singletons"] = int((~keep).sum())
+        if not keep.any():
+            raise ValueError(f"{fn}: every observation is a singleton in some fixed effect "
+                             f"{fe}; nothing identifies the slopes (drop_singletons=False keeps "
+                             "them, but they are fitted exactly)")
+        if not keep.all():
+            sub = sub.loc[keep]
     yx = _numeric(sub, [y, *x], fn)
     w = positive_weights(sub, weights, fn) if weights else None
     fe_codes = _codes(sub, fe)
@@ -405,5 +502,5 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
         nobs=n, df_resid=n - df_k, df_t=df_t, n_clusters=n_clusters,
         resid=pd.Series(u, index=sub.index, name="resid"), vcov_type=vcov, ssc=ssc,
         ssc_factor=fac, df_k=df_k, fe=fe, cluster=cl, method="feols", dist="t",
-        collinear=dropped, n_dropped={"missing": n_na}, stats=st,
+        collinear=dropped, n_dropped=n_drop, stats=st,
     )

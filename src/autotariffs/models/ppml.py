@@ -13,13 +13,27 @@ and weights ``mu``, partials the fixed effects out of ``z`` and ``X`` by *weight
 re-weighted each step), solves the weighted LS problem, and updates ``eta = z - resid + offset``.
 Demeaning is warm-started: the previous iteration's residuals differ from the new column only by
 a fixed-effect component, which the projection annihilates, so starting from them gives the same
-fixed point in far fewer conjugate-gradient steps. Convergence: relative deviance change < ``tol`` and max
-coefficient change < ``sqrt(tol)``.
+fixed point in far fewer conjugate-gradient steps.
 
-Before fitting we drop, as ppmlhdfe does, (i) observations in fixed-effect groups whose outcome is
-all zero (their FE estimate is -inf; repeated until stable) and (ii) observations separated by a
-single regressor (the "simple" rule: a regressor constant on y > 0 and on one side of that constant
-wherever it differs, with y = 0). Counts are reported in ``n_dropped``.
+Convergence (:func:`_irls`): fixest's ``|dev - dev_old| / (0.1 + |dev_old|) < tol`` (default
+1e-10; pyfixest/fixest use 1e-8) and a coefficient step below ``sqrt(tol)``. Step-halving guards
+against a deviance increase, but only from the second iteration on: the starting values
+``mu = (y + mean y) / 2`` are not a point of the model and their deviance can lie below the
+model's minimum (it did on issue 12's Zipf-sized panel), so halving towards them (as the code did before issue 12) stalls IRLS at a wrong
+coefficient that *looks* converged. A deviance change within its floating-point floor counts as
+converged and is recorded in ``notes``; a fit that cannot converge raises and says what to change.
+
+Sample, as ppmlhdfe (Correia, Guimaraes & Zylkin 2020) and pyfixest do it, each rule re-applied
+until none drops anything, every count reported in ``n_dropped``:
+(i) ``singletons`` (``drop_singletons=True``, the default, = pyfixest ``fixef_rm="singleton"``):
+observations alone in a fixed-effect level are fitted exactly; (ii) ``fe_all_zero``: observations
+in a fixed-effect level whose outcome is zero throughout (the level's estimate is -inf);
+(iii) ``separated``: the "simple" rule (one regressor constant on y > 0 and on one side of that
+constant on the y = 0 rows where it differs) and, opt-in with ``separation=("fe", "simple",
+"ir")``, the iterative rectifier that finds separation by any combination of regressors and
+fixed effects (pyfixest ``separation_check=["ir"]``). pyfixest's default check is "fe" = (ii),
+applied once; "simple" only removes rows whose MLE does not exist, so point estimates agree
+whenever pyfixest converges. Rows with weight 0 are dropped (``zero_weight``) as fixest does.
 
 Covariance: sandwich with bread ``(X~' W X~)^-1`` (W = mu at the solution) and scores
 ``X~_i (y_i - mu_i)``: ``iid`` (model-based, bread only), ``HC1`` and one-/two-way ``CRV1`` with
@@ -29,6 +43,8 @@ the small-sample corrections of :class:`autotariffs.models.fe.SSC`. Stata's ``pp
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -45,10 +61,13 @@ from autotariffs.models.fe import (
     _normalize_args,
     _numeric,
     _vcov,
+    drop_zero_weights,
     positive_weights,
+    singleton_mask,
 )
 
-__all__ = ["PPMLResult", "fepois", "drop_all_zero_fe_groups", "simple_separation"]
+__all__ = ["PPMLResult", "fepois", "drop_all_zero_fe_groups", "simple_separation",
+           "ir_separation"]
 
 
 class PPMLResult(FEResult):
@@ -106,30 +125,107 @@ def simple_separation(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     return keep
 
 
-def _deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(y > 0, y * np.log(y / mu), 0.0)
-    return float(2 * np.sum(w * (t - (y - mu))))
+def ir_separation(y: np.ndarray, x: np.ndarray, fe_codes: list[np.ndarray], tol: float = 1e-5,
+                  maxiter: int = 100) -> np.ndarray:
+    """Boolean keep-mask from the iterative-rectifier check (Correia, Guimaraes & Zylkin 2021).
+
+    Why: separation can come from a *combination* of regressors and fixed effects that no single
+    column reveals. An observation with y = 0 is separated iff some z = X g + D h is 0 on every
+    y > 0 row, >= 0 on every y = 0 row and > 0 on it. The rectifier finds such a z by repeated
+    weighted least squares of a ReLU-updated target u (1 on y = 0 rows at the start) on X and the
+    fixed effects, with a huge weight forcing the fit to 0 on y > 0 rows. Opt-in
+    (``separation=("fe", "simple", "ir")``) as in pyfixest, since it costs several HDFE solves.
+    """
+    n = len(y)
+    keep = np.ones(n, dtype=bool)
+    pos = y > 0
+    if pos.all() or not pos.any():
+        return keep
+    w = np.where(pos, float(pos.sum()) / tol ** 2, 1.0)
+    u = (~pos).astype(np.float64)
+    absorber = Absorber(fe_codes, weighted=True, tol=1e-13) if fe_codes else None
+    xc = x if fe_codes else np.column_stack([x, np.ones(n)])
+    for _ in range(maxiter):
+        raw = np.column_stack([u, xc])
+        if absorber is not None:
+            tilde = absorber.residualize(raw, w)
+        else:
+            tilde = raw
+        ut, xt = tilde[:, 0], tilde[:, 1:]
+        if xt.shape[1]:
+            sw = np.sqrt(w)[:, None]
+            g = np.linalg.lstsq(xt * sw, ut * sw[:, 0], rcond=None)[0]
+            resid = ut - xt @ g
+        else:
+            resid = ut
+        uhat = u - resid  # fitted value X g + D h
+        uhat[pos | ((uhat > -0.1 * tol) & (uhat < tol))] = 0.0
+        if (uhat >= 0).all():
+            keep[(~pos) & (uhat > 0)] = False
+            return keep
+        u[~pos] = np.maximum(uhat[~pos], 0.0)
+    warnings.warn("fepois: iterative-rectifier separation check reached maxiter without "
+                  "converging; no observation dropped by it", RuntimeWarning, stacklevel=3)
+    return keep
+
+
+def _deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Poisson deviance and the sum of its terms' magnitudes (sets its rounding floor)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = w * (np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu))
+    return float(2 * np.sum(t)), float(2 * np.sum(np.abs(t)))
+
+
+_SEPARATION_METHODS = ("fe", "simple", "ir")
+
+
+def _separation_methods(separation: bool | str | tuple[str, ...] | list[str], fn: str
+                        ) -> tuple[str, ...]:
+    if separation is True:
+        return ("fe", "simple")
+    if separation is False or separation is None:
+        return ()
+    meth = (separation,) if isinstance(separation, str) else tuple(separation)
+    bad = [m for m in meth if m not in _SEPARATION_METHODS]
+    if bad:
+        raise ValueError(f"{fn}: separation methods {bad} unknown; expected a subset of "
+                         f"{_SEPARATION_METHODS} (or True = ('fe', 'simple'), False = none)")
+    return meth
 
 
 def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
            cluster: str | list[str] | None = None, vcov: str = "CRV1",
            offset: str | None = None, weights: str | None = None, tol: float = 1e-10,
            maxiter: int = 100, ssc: SSC = SSC(), demean_tol: float = 1e-12,  # noqa: B008
-           separation: bool = True) -> PPMLResult:
+           separation: bool | str | tuple[str, ...] = True,
+           drop_singletons: bool = True) -> PPMLResult:
     """PPML of ``y`` (>= 0, levels) on ``x`` with fixed effects ``fe`` absorbed (IRLS + HDFE).
 
     ``offset``: column added to the linear index with coefficient 1 (e.g. log exposure).
-    ``weights``: positive observation weights. ``vcov``: "CRV1" (with ``cluster``, one or two
-    columns), "HC1" or "iid". ``ssc``: small-sample correction (``ssc(k_adj=False)`` = Stata's
-    G/(G-1) only). Raises ``RuntimeError`` if IRLS does not converge in ``maxiter`` steps.
+    ``weights``: non-negative observation weights (rows with weight 0 are dropped and counted).
+    ``vcov``: "CRV1" (with ``cluster``, one or two columns), "HC1" or "iid". ``ssc``: small-sample
+    correction (``ssc(k_adj=False)`` = Stata's G/(G-1) only).
+
+    Sample (module doc): ``drop_singletons`` (default True = pyfixest ``fixef_rm="singleton"``,
+    ppmlhdfe) and ``separation`` (True = ("fe", "simple"); add "ir" for the iterative rectifier;
+    pyfixest's default is "fe") are applied together until no rule drops anything. Every count
+    is in ``n_dropped``.
+
+    Convergence: ``|dev - dev_old| / (0.1 + |dev_old|) < tol`` (fixest/pyfixest criterion; their
+    default tol is 1e-8, ours is tighter) and the coefficient step below ``sqrt(tol)``. A change
+    within the deviance's floating-point floor also counts as converged and is recorded in
+    ``notes``. Raises ``RuntimeError`` (naming what to change) otherwise.
     """
     fn = "fepois"
     x, fe, cl = _normalize_args(data, y, x, fe, cluster, vcov, weights, fn)
+    methods = _separation_methods(separation, fn)
+    if not (0 < tol < 1):
+        raise ValueError(f"{fn}: tol={tol!r} must be in (0, 1)")
     extra = ([offset] if offset else []) + ([weights] if weights else [])
     if offset and offset not in data.columns:
         raise KeyError(f"{fn}: offset column {offset!r} not in data")
     sub, n_na = _complete_cases(data, [y, *x, *fe, *cl, *extra], fn)
+    sub, n_w0 = drop_zero_weights(sub, weights, fn)
     yv = _numeric(sub, [y], fn)[:, 0]
     neg = np.flatnonzero(yv < 0)
     if neg.size:
@@ -138,23 +234,16 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     if not (yv > 0).any():
         raise ValueError(f"{fn}: outcome {y!r} is zero in every complete row")
     xv = _numeric(sub, x, fn)
-    n_drop = {"missing": n_na, "fe_all_zero": 0, "separated": 0}
-    if separation:
-        keep = np.ones(len(sub), dtype=bool)
-        for _ in range(20):  # alternate the two rules until neither drops anything
-            before = int(keep.sum())
-            if fe:
-                k_fe = drop_all_zero_fe_groups(yv[keep], _codes(sub.loc[keep], fe))
-                n_drop["fe_all_zero"] += int((~k_fe).sum())
-                keep[np.flatnonzero(keep)[~k_fe]] = False
-            if x:
-                k_sep = simple_separation(yv[keep], xv[keep])
-                n_drop["separated"] += int((~k_sep).sum())
-                keep[np.flatnonzero(keep)[~k_sep]] = False
-            if int(keep.sum()) == before:
-                break
-        if not keep.all():
-            sub, yv, xv = sub.loc[keep], yv[keep], xv[keep]
+    n_drop = {"missing": n_na, "zero_weight": n_w0, "singletons": 0, "fe_all_zero": 0,
+              "separated": 0}
+    keep = _ppml_sample(yv, xv, _codes(sub, fe), methods, drop_singletons and bool(fe), n_drop)
+    if not keep.any():
+        raise ValueError(f"{fn}: no observation left after removing singletons and separated "
+                         f"observations (n_dropped={n_drop})")
+    if not (yv[keep] > 0).any():
+        raise ValueError(f"{fn}: outcome {y!r} is zero in every remaining row")
+    if not keep.all():
+        sub, yv, xv = sub.loc[keep], yv[keep], xv[keep]
     n = len(sub)
     off = sub[offset].to_numpy(dtype=np.float64) if offset else np.zeros(n)
     wobs = positive_weights(sub, weights, fn) if weights else np.ones(n)
@@ -172,51 +261,20 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
         xv = xv[:, [names.index(nm) for nm in names_kept]]
         names = names_kept
 
-    ybar = np.sum(wobs * yv) / wobs.sum()
-    mu = (yv + ybar) / 2.0
-    eta = np.log(mu)
-    beta = np.zeros(len(names))
-    dev_old = _deviance(yv, mu, wobs)
-    prev_raw = None
-    prev_tilde = None
-    converged = False
-    it = 0
-    xt = xt0
-    for it in range(1, maxiter + 1):  # noqa: B007
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        beta, mu, dev, it, floor_note, xlast = _irls(yv, xv, off, wobs, absorber, tol, maxiter,
+                                                     fn)
+        # covariance at the solution: re-absorb X with the final weights mu, warm-started from
+        # the last iterate (it differs from X by a fixed-effect component only)
         w = wobs * mu
-        z = eta - off + (yv - mu) / mu
-        raw = np.column_stack([z, xv])
-        start = raw if prev_tilde is None else prev_tilde + (raw - prev_raw)
-        tilde = absorber.residualize(start, w) if absorber is not None else raw
-        zt, xt = tilde[:, 0], tilde[:, 1:]
-        xtw = xt * w[:, None]
-        beta_new = np.linalg.solve(xt.T @ xtw, xtw.T @ zt)
-        resid_lin = zt - xt @ beta_new
-        eta_new = z - resid_lin + off
-        mu_new = np.exp(eta_new)
-        dev = _deviance(yv, mu_new, wobs)
-        # step-halving guards against an (unusual) deviance increase or overflow
-        halvings = 0
-        while (not np.isfinite(dev) or dev > dev_old * (1 + 1e-12) + 1e-12) and halvings < 30:
-            eta_new = 0.5 * (eta_new + eta)
-            mu_new = np.exp(eta_new)
-            dev = _deviance(yv, mu_new, wobs)
-            halvings += 1
-        dbeta = np.max(np.abs(beta_new - beta)) if it > 1 else np.inf
-        rel = abs(dev - dev_old) / max(abs(dev), 0.1)
-        prev_raw, prev_tilde = raw, tilde
-        eta, mu, beta, dev_old = eta_new, mu_new, beta_new, dev
-        if rel < tol and dbeta < np.sqrt(tol) * max(1.0, float(np.max(np.abs(beta)))):
-            converged = True
-            break
-    if not converged:
-        raise RuntimeError(f"{fn}: IRLS did not converge in maxiter={maxiter} iterations "
-                           f"(last relative deviance change {rel:.3g}); raise maxiter or check "
-                           "for separation / extreme regressors")
-    # covariance at the solution: re-absorb X with the final weights mu
-    w = wobs * mu
-    if absorber is not None:
-        xt = absorber.residualize(xt, w)
+        xt = absorber.residualize(xlast, w) if absorber is not None else xv
+    for msg in dict.fromkeys(str(c.message) for c in caught):
+        notes.append(msg)
+        warnings.warn(f"{fn}: {msg}", RuntimeWarning, stacklevel=2)
+    if floor_note:
+        notes.append(floor_note)
     xtw = xt * w[:, None]
     bread = np.linalg.inv(xt.T @ xtw)
     u = yv - mu
@@ -233,11 +291,128 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
         nobs=n, df_resid=n - df_k, df_t=df_t, n_clusters=n_clusters,
         resid=pd.Series(u, index=sub.index, name="resid"), vcov_type=vcov, ssc=ssc,
         ssc_factor=fac, df_k=df_k, fe=fe, cluster=cl, method="fepois", dist="norm",
-        collinear=dropped, n_dropped=n_drop,
+        collinear=dropped, n_dropped=n_drop, notes=notes,
         stats={"deviance": dev, "pseudo_r2_corr2": float(corr * corr), "iterations": it},
     )
     res.mu = pd.Series(mu, index=sub.index, name="mu")
     res.iterations = it
-    res.converged = converged
+    res.converged = True
     res.deviance = dev
     return res
+
+
+def _ppml_sample(yv: np.ndarray, xv: np.ndarray, codes: list[np.ndarray], methods: tuple[str, ...],
+                 singletons: bool, n_drop: dict[str, int]) -> np.ndarray:
+    """Keep-mask after singletons and separation, each rule re-applied until none drops a row.
+
+    Why iterate: dropping an all-zero group can leave a singleton, and dropping a singleton can
+    leave a group whose outcome is zero throughout (ppmlhdfe iterates the same way). Counts are
+    added to ``n_dropped`` by reason.
+    """
+    keep = np.ones(len(yv), dtype=bool)
+    for _ in range(1000):
+        before = int(keep.sum())
+        if singletons:
+            k = singleton_mask([c[keep] for c in codes])
+            n_drop["singletons"] += int((~k).sum())
+            keep[np.flatnonzero(keep)[~k]] = False
+        if "fe" in methods and codes and keep.any():
+            k = drop_all_zero_fe_groups(yv[keep], [c[keep] for c in codes])
+            n_drop["fe_all_zero"] += int((~k).sum())
+            keep[np.flatnonzero(keep)[~k]] = False
+        if "simple" in methods and xv.shape[1] and keep.any():
+            k = simple_separation(yv[keep], xv[keep])
+            n_drop["separated"] += int((~k).sum())
+            keep[np.flatnonzero(keep)[~k]] = False
+        if int(keep.sum()) == before and "ir" in methods and keep.any():
+            kc = [pd.factorize(c[keep])[0].astype(np.int64) for c in codes]
+            k = ir_separation(yv[keep], xv[keep], kc)
+            n_drop["separated"] += int((~k).sum())
+            keep[np.flatnonzero(keep)[~k]] = False
+        if int(keep.sum()) == before or not keep.any():
+            return keep
+    return keep
+
+
+def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
+          absorber: Absorber | None, tol: float, maxiter: int, fn: str
+          ) -> tuple[np.ndarray, np.ndarray, float, int, str, np.ndarray]:
+    """IRLS for Poisson with absorbed FE: (beta, mu, deviance, iterations, note, last X~).
+
+    Why these rules:
+    * The starting point mu = (y + mean y) / 2 is not a point of the model, and its deviance can
+      be *below* the model's minimum. Step-halving against it (the old rule) pulled every
+      later iterate back towards it and stopped with a small deviance change but a wrong
+      coefficient and SE (issue 12). Halving is therefore only used from iteration 2 on, where
+      eta is a model point, and it halves beta together with eta so that the two stay consistent.
+    * A full step may raise the deviance only by its floating-point floor (64 eps x sum of the
+      terms' magnitudes); more triggers halving. If 30 halvings cannot lower it while the full
+      step moves beta by less than sqrt(tol), the inner solve's accuracy is the limit: we stop
+      there, converged, with a note. If beta would still move, that is a failure, raised.
+    * Convergence: relative deviance change (fixest's form) below ``tol`` or below the floor,
+      and coefficient step below sqrt(tol) (relative for |beta| > 1).
+    """
+    eps = np.finfo(np.float64).eps
+    ybar = np.sum(wobs * yv) / wobs.sum()
+    mu = (yv + ybar) / 2.0
+    eta = np.log(mu)
+    beta = np.zeros(xv.shape[1])
+    dev_old, _ = _deviance(yv, mu, wobs)
+    prev_raw = prev_tilde = None
+    xlast = xv
+    crit = dbeta = np.inf
+    for it in range(1, maxiter + 1):
+        w = wobs * mu
+        z = eta - off + (yv - mu) / mu
+        raw = np.column_stack([z, xv])
+        start = raw if prev_tilde is None else prev_tilde + (raw - prev_raw)
+        tilde = absorber.residualize(start, w) if absorber is not None else raw
+        zt, xt = tilde[:, 0], tilde[:, 1:]
+        xtw = xt * w[:, None]
+        beta_full = np.linalg.solve(xt.T @ xtw, xtw.T @ zt)
+        eta_new = z - (zt - xt @ beta_full) + off
+        beta_new = beta_full
+        with np.errstate(over="ignore"):
+            mu_new = np.exp(eta_new)
+        dev, mag = _deviance(yv, mu_new, wobs)
+        floor = 64 * eps * mag
+        halvings = 0
+        if it > 1:
+            while (not np.isfinite(dev) or dev > dev_old + floor) and halvings < 30:
+                eta_new = 0.5 * (eta_new + eta)
+                beta_new = 0.5 * (beta_new + beta)
+                with np.errstate(over="ignore"):
+                    mu_new = np.exp(eta_new)
+                dev, mag = _deviance(yv, mu_new, wobs)
+                halvings += 1
+        scale = max(1.0, float(np.max(np.abs(beta_full)))) if beta_full.size else 1.0
+        step = float(np.max(np.abs(beta_full - beta))) / scale if beta_full.size else 0.0
+        if halvings == 30 or not np.isfinite(dev):
+            if step < np.sqrt(tol) and np.isfinite(dev_old):
+                return beta, mu, dev_old, it, xlast, (
+                    f"IRLS stopped at iteration {it}: no step lowers the deviance beyond its "
+                    f"floating-point floor ({floor:.3g}); the full step would move the "
+                    f"coefficients by {step:.3g} (relative) < sqrt(tol), so the estimates are "
+                    "converged to the accuracy of the fixed-effect solve")
+            raise RuntimeError(
+                f"{fn}: IRLS cannot lower the deviance at iteration {it} although the "
+                f"coefficients would still move by {step:.3g}; the fixed-effect solve is too "
+                "inaccurate for this design: lower demean_tol, or check for separation "
+                "(separation=('fe', 'simple', 'ir')) and extreme regressor scales")
+        crit = abs(dev - dev_old) / (0.1 + abs(dev_old))
+        at_floor = abs(dev - dev_old) <= floor
+        dbeta = float(np.max(np.abs(beta_new - beta))) / scale if beta.size else 0.0
+        prev_raw, prev_tilde, xlast = raw, tilde, xt
+        eta, mu, beta, dev_old = eta_new, mu_new, beta_new, dev
+        if it > 1 and (crit < tol or at_floor) and dbeta < np.sqrt(tol):
+            note = "" if crit < tol else (
+                f"IRLS deviance change {crit:.3g} is at its floating-point floor, above "
+                f"tol={tol:g}: converged to the attainable accuracy")
+            return beta, mu, dev, it, note, xt
+    hint = ("the deviance has converged but coefficients keep drifting: the MLE does not exist "
+            "(separation) -- pass separation=('fe', 'simple', 'ir')" if crit < tol else
+            "raise maxiter or loosen tol, or check for separation "
+            "(separation=('fe', 'simple', 'ir'))")
+    raise RuntimeError(f"{fn}: IRLS did not converge in maxiter={maxiter} iterations (last "
+                       f"relative deviance change {crit:.3g}, tol={tol:g}; last coefficient step "
+                       f"{dbeta:.3g}, needs < sqrt(tol)); {hint}")

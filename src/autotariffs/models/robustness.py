@@ -18,6 +18,7 @@ import pandas as pd
 
 from autotariffs.models import elasticity as el
 from autotariffs.models import passthrough as pt
+from autotariffs.models.fe import dropped_text
 
 EVENT = pd.Timestamp("2025-04-01")
 COLUMNS = [
@@ -237,7 +238,8 @@ def run_all(
                 "ALL",
                 outcome,
                 fe_r,
-                "autotariffs.models.ppml.fepois (IRLS, demeaned WLS)",
+                "autotariffs.models.ppml.fepois (IRLS, demeaned WLS); dropped: "
+                + dropped_text(fe_r["n_dropped"]),
             )
         )
 
@@ -298,6 +300,7 @@ def ppml_absorbed(panel: pd.DataFrame, outcome: str, start: str, end: str) -> di
         "p_ri": np.nan,
         "n_clusters": g,
         "n_obs": int(res.nobs),
+        "n_dropped": dict(res.n_dropped),
         "sample_start": start,
         "sample_end": end,
     }

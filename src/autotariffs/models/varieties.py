@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from autotariffs.models.elasticity import EstimationError, select_sample
-from autotariffs.models.fe import feols
+from autotariffs.models.fe import dropped_text, feols
 from autotariffs.models.ppml import fepois
 
 __all__ = ["SPECS", "variety_estimates", "variety_table"]
@@ -114,5 +114,5 @@ def variety_table(result: dict) -> pd.DataFrame:
             rows.append({"spec": spec, "estimator": est, "outcome": y, "cluster": cl,
                          "G": r["n_clusters"], "coef": r["coef"], "se": r["se"], "p": r["p"],
                          "ci95_low": r["ci95_low"], "ci95_high": r["ci95_high"],
-                         "n_obs": r["n_obs"]})
+                         "n_obs": r["n_obs"], "dropped": dropped_text(r["n_dropped"])})
     return pd.DataFrame(rows)
