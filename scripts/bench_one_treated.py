@@ -98,7 +98,7 @@ def main() -> None:
             ps, n_bad = [], 0
             t0 = time.perf_counter()
             for i in range(n):
-                u, conv = ot._sarimax_resid(gaps[i], moy, seasonal)
+                u, conv, _ = ot._sarimax_resid(gaps[i], moy, seasonal)
                 n_bad += not conv
                 ps.append(ot._block_p(u[None, :], post)[0][0])
             out[key] = rate(np.array(ps)) | {

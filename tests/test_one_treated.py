@@ -286,6 +286,12 @@ def test_conformal_sarimax_runs_without_warnings_and_covers_truth():
     assert r["model"] == "sarimax" and r["converged"] and r["n_perm"] == 67 - 1
     assert r["ci95_low"] < -0.5 < r["ci95_high"] < 0
     assert r0["p"] > 0.05
+    kw = dict(post_len=4, donut=1, model="sarimax", ci=False)
+    for bound, side in ((r["ci95_low"], -1), (r["ci95_high"], 1)):
+        assert ot.conformal(w, "KOR", ["MEX", "CAN"], "2025-04", theta0=bound - side * 0.005,
+                            **kw)["p"] > 0.05  # fmt: skip
+        assert ot.conformal(w, "KOR", ["MEX", "CAN"], "2025-04", theta0=bound + side * 0.005,
+                            **kw)["p"] <= 0.05  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------

@@ -251,7 +251,9 @@ def _conformal_did_p(
 _SARIMAX_ORDER = (1, 0, 0)
 
 
-def _sarimax_resid(g0: np.ndarray, moy: np.ndarray, seasonal: bool) -> tuple[np.ndarray, bool]:
+def _sarimax_resid(
+    g0: np.ndarray, moy: np.ndarray, seasonal: bool, start_params: np.ndarray | None = None
+) -> tuple[np.ndarray, bool, np.ndarray]:
     """Standardised one-step-ahead innovations of gap_t = c (+ month-of-year) + AR(1) error.
 
     Fit by exact Gaussian ML with :class:`statsmodels.tsa.statespace.sarimax.SARIMAX` (Kalman
@@ -259,7 +261,8 @@ def _sarimax_resid(g0: np.ndarray, moy: np.ndarray, seasonal: bool) -> tuple[np.
     its own (unconditional) variance, so all T residuals are comparable (Prais-Winsten-like).
     Only the two warnings that short monthly series are expected to trigger are silenced:
     non-convergence of the optimiser (reported through the returned flag) and statsmodels' notice
-    that it replaced non-stationary starting AR values by zeros.
+    that it replaced non-stationary starting AR values by zeros. Returns (residuals, converged,
+    params); ``start_params`` warm-starts the optimiser (used by the CI inversion).
     """
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
     from statsmodels.tsa.statespace.sarimax import SARIMAX
@@ -275,9 +278,9 @@ def _sarimax_resid(g0: np.ndarray, moy: np.ndarray, seasonal: bool) -> tuple[np.
         warnings.filterwarnings(
             "ignore", message="Non-stationary starting autoregressive", category=UserWarning
         )
-        res = model.fit(disp=False, maxiter=200)
+        res = model.fit(start_params=start_params, disp=False, maxiter=200)
     converged = bool(res.mle_retvals.get("converged", True)) if res.mle_retvals else True
-    return np.asarray(res.standardized_forecasts_error[0], dtype=float), converged
+    return np.asarray(res.standardized_forecasts_error[0], dtype=float), converged, res.params
 
 
 def _invert(
@@ -287,11 +290,12 @@ def _invert(
     alpha: float,
     grid_size: int,
     half_width: float = 8.0,
+    rel_tol: float = 1e-8,
 ) -> tuple[float, float, bool, int]:
     """Confidence set {theta0 : p(theta0) > alpha} by grid + bisection; deterministic.
 
     Grid of ``grid_size`` points over center +- half_width * scale; the outermost accepted grid
-    points are refined by bisection against their rejected neighbours (to 1e-8 * scale). If the
+    points are refined by bisection against their rejected neighbours (to rel_tol * scale). If the
     grid edge is accepted the range doubles (up to 2^10 times) before declaring the set unbounded
     (+-inf). Returns (low, high, connected, n_evaluations); (nan, nan) if nothing is accepted.
     ``connected`` is False when a rejected grid point lies between accepted ones (the reported
@@ -329,7 +333,7 @@ def _invert(
                 bounds.append(side * float("inf"))
                 continue
         for _ in range(80):
-            if abs(outer - inner) <= 1e-8 * scale:
+            if abs(outer - inner) <= rel_tol * scale:
                 break
             mid = 0.5 * (inner + outer)
             if acc(mid):
@@ -423,11 +427,15 @@ def conformal(
             )
     moy_arg = moy if seasonal else None
     fits: list[bool] = []
+    warm: dict[str, np.ndarray] = {}
 
     def pval(th: float) -> float:
         if model == "did":
             return float(_conformal_did_p(g[None, :], pm, th, moy_arg)[0][0])
-        u, conv = _sarimax_resid(g - th * pm, moy, seasonal)
+        # every refit starts from the fit at the point estimate: deterministic, order-independent
+        if "start" not in warm:
+            warm["start"] = _sarimax_resid(g - coef * pm, moy, seasonal)[2]
+        u, conv, _ = _sarimax_resid(g - th * pm, moy, seasonal, warm["start"])
         fits.append(conv)
         return float(_block_p(u[None, :], pm)[0][0])
 
@@ -435,7 +443,7 @@ def conformal(
         p_arr, s_arr = _conformal_did_p(g[None, :], pm, theta0, moy_arg)
         p, s_obs = float(p_arr[0]), float(s_arr[0])
     else:
-        u, conv = _sarimax_resid(g - theta0 * pm, moy, seasonal)
+        u, conv, _ = _sarimax_resid(g - theta0 * pm, moy, seasonal)
         fits.append(conv)
         p_arr, s_arr = _block_p(u[None, :], pm)
         p, s_obs = float(p_arr[0]), float(s_arr[0])
@@ -460,8 +468,9 @@ def conformal(
     if ci:
         resid0 = _did_resid(g[None, :] - coef * pm[None, :], moy_arg)[0]
         scale = float(np.std(resid0)) or 1.0
-        gs = grid_size or (161 if model == "did" else 41)
-        lo, hi, connected, _ = _invert(pval, coef, scale, alpha, gs)
+        gs = grid_size or (161 if model == "did" else 33)
+        tol = 1e-8 if model == "did" else 1e-4  # sarimax: each evaluation is a refit
+        lo, hi, connected, _ = _invert(pval, coef, scale, alpha, gs, rel_tol=tol)
         out.update({"ci95_low": lo, "ci95_high": hi, "ci_connected": connected})
     if model == "sarimax":
         out["converged"] = bool(all(fits))
