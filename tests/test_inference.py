@@ -5,6 +5,7 @@ All data here are SIMULATED (autotariffs.models.simulate), never the trade snaps
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -136,16 +137,75 @@ def test_wild_ci_is_test_inversion(sim5):
     assert inf._wcr_pvalue(prob, hi + 1e-3 * span, w)[0] <= 0.05
 
 
+def _multinomial(paths):
+    """G! / prod(m_i!) over groups of exactly identical rows (independent of the package code)."""
+    _, counts = np.unique(np.asarray(paths), axis=0, return_counts=True)
+    return math.factorial(len(paths)) // math.prod(math.factorial(int(m)) for m in counts)
+
+
 @pytest.mark.parametrize("g", [3, 4, 5])
-def test_ri_enumerates_exactly_g_factorial(g):
+def test_ri_enumerates_distinct_assignments(g):
     p = simulate.simulate_panel(n_origins=g, seed=g)
     z = el.nuisance_matrix(p, el.FE_LEVELS).to_numpy()
     paths = p.pivot(index="origin", columns="month", values="ln1p_tau").to_numpy()
     r = inf.randomization_inference(p["ln_q"], paths, z, p["origin"], p["month"], progress=False)
-    assert r["perm_enumerated"] and r["n_perm"] == math.factorial(g)
-    assert r["p_ri"] >= 1 / math.factorial(g)
+    expected = _multinomial(paths)
+    assert r["perm_enumerated"] and r["n_perm"] == r["n_assignments"] == expected
+    assert r["min_p"] == pytest.approx(1 / expected) and r["p_ri"] >= 1 / expected
     perms, _ = inf._permutations(g, 5040, 10, 0)
     assert len(set(perms)) == math.factorial(g)
+
+
+def _paths_with_ties(months, steps):
+    """SIMULATED tariff paths (shares): origin i jumps to steps[i] from month 40 on."""
+    t = len(months)
+    paths = np.zeros((len(steps), t))
+    for i, s in enumerate(steps):
+        paths[i, 40:] = s
+    return paths
+
+
+def test_ri_counts_identical_paths_once_three_origins():
+    """KOR against MEX = CAN: 3 distinct assignments (not 3! = 6), smallest p = 1/3.
+
+    The RI p-value over distinct assignments equals the share over all 6 permutations (each
+    distinct assignment is hit 2! times), computed here by statsmodels refits."""
+    months = pd.date_range("2020-01", periods=67, freq="MS")
+    paths = _paths_with_ties(months, [0.25, 0.0, 0.0])
+    paths[2, 3] += 1e-14  # equal within 1e-12 still counts as the same path
+    p = simulate.simulate_panel(n_origins=3, seed=21, paths=paths, beta_q=-1.0)
+    z = el.nuisance_matrix(p, el.FE_LEVELS)
+    wide = p.pivot(index="origin", columns="month", values="ln1p_tau")
+    r = inf.randomization_inference(p["ln_q"], wide.to_numpy(), z.to_numpy(), p["origin"],
+                                    p["month"], progress=False)  # fmt: skip
+    expected = math.factorial(3) // (math.factorial(1) * math.factorial(2))
+    assert r["n_perm"] == expected == 3, r["ri_note"]
+    assert r["min_p"] == pytest.approx(1 / 3)
+    assert "3 distinct assignments" in r["ri_note"] and "6 permutations" in r["ri_note"]
+    g_codes = p["origin"].map({o: i for i, o in enumerate(wide.index)}).to_numpy()
+    t_codes = p["month"].map({m: i for i, m in enumerate(wide.columns)}).to_numpy()
+    tstats = []
+    for perm in itertools.permutations(range(3)):
+        xp = wide.to_numpy()[np.asarray(perm)[g_codes], t_codes]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = sm.OLS(p["ln_q"].to_numpy(), np.column_stack([xp, z.to_numpy()])).fit(
+                cov_type="cluster", cov_kwds={"groups": g_codes})
+            tstats.append(abs(f.params[0] / f.bse[0]))
+    tstats = np.array(tstats)
+    assert r["p_ri"] == pytest.approx(np.mean(tstats >= tstats[0] * (1 - 1e-8)), abs=1e-12)
+
+
+def test_ri_counts_distinct_assignments_five_origins():
+    """KOR, JPN = DEU, MEX = CAN: 5!/(2! 2!) = 30 distinct assignments, not 120."""
+    months = pd.date_range("2020-01", periods=67, freq="MS")
+    paths = _paths_with_ties(months, [0.0, 0.25, 0.25, 0.25, 0.0])  # CAN DEU JPN KOR MEX
+    paths[1:3, :40] = 0.025  # JPN, DEU: 2.5% MFN before, like the real snapshot
+    p = simulate.simulate_panel(n_origins=5, seed=22, paths=paths)
+    z = el.nuisance_matrix(p, el.FE_LEVELS).to_numpy()
+    r = inf.randomization_inference(p["ln_q"], paths, z, p["origin"], p["month"], progress=False)
+    assert r["n_perm"] == r["n_assignments"] == _multinomial(paths) == 30
+    assert r["n_permutations_total"] == 120 and r["min_p"] == pytest.approx(1 / 30)
 
 
 def test_ri_matches_brute_force_refits():
@@ -179,6 +239,7 @@ def test_ri_samples_with_seed_when_g_factorial_large():
     a = inf.randomization_inference(p["ln_q"], paths, z, p["origin"], p["month"], **kw)
     b = inf.randomization_inference(p["ln_q"], paths, z, p["origin"], p["month"], **kw)
     assert not a["perm_enumerated"] and a["n_perm"] == 300 and a["p_ri"] == b["p_ri"]
+    assert a["n_assignments"] == _multinomial(paths) and "sampled" in a["ri_note"]
 
 
 def test_ri_rejects_unbalanced_paths(sim5):
@@ -237,3 +298,48 @@ def test_jsonable_has_no_nan():
     out = el.to_jsonable({"a": float("nan"), "b": np.float64(1.5), "c": [np.int64(2)]})
     assert json.dumps(out, allow_nan=False) == '{"a": null, "b": 1.5, "c": [2]}'
     assert isinstance(pd.Timestamp("2020-01-01"), pd.Timestamp)
+
+
+def _kor_mex_can_paths():
+    x = np.zeros((3, 67))
+    x[0, 63:] = np.log1p(0.25)
+    return x
+
+
+def test_crv1_validity_flags_one_treated_origin():
+    r = inf.crv1_validity(_kor_mex_can_paths(), ["KOR", "MEX", "CAN"])
+    assert r["valid"] is False and r["n_treated_like"] == 1
+    assert "one treated origin (KOR)" in r["reason"] and "Conley" in r["reason"]
+    # a constant level difference is absorbed by origin FE: still one treated origin
+    x = _kor_mex_can_paths()
+    x[1] += 0.025
+    assert inf.crv1_validity(x, ["KOR", "MEX", "CAN"])["n_treated_like"] == 1
+    assert inf.crv1_validity(x, ["KOR", "MEX", "CAN"], within=False)["n_treated_like"] == 2
+
+
+def test_crv1_validity_five_origins_and_scores():
+    x = np.zeros((5, 67))  # CAN DEU JPN KOR MEX
+    x[1:4, 63:] = np.log1p(0.25)
+    x[1:3, :63] = np.log1p(0.025)
+    x[1:3, 63:] = np.log1p(0.275)
+    r = inf.crv1_validity(x, ["CAN", "DEU", "JPN", "KOR", "MEX"])
+    assert r["valid"] and r["n_treated_like"] == 3
+    assert not inf.crv1_validity(np.zeros((3, 10)), ["A", "B", "C"])["valid"]
+
+
+def test_treated_cluster_score_is_zero_with_month_fe():
+    """The referee's point, checked on SIMULATED data: TWFE with one treated origin (KOR) and two
+    controls with identical paths -> the treated cluster's CRV1 score is 0 (up to rounding)."""
+    paths = _kor_mex_can_paths()
+    p = simulate.simulate_panel(n_origins=3, seed=4, paths=np.expm1(paths))
+    z = el.nuisance_matrix(p, ("origin", "month")).to_numpy()
+    prob = inf.fwl(p["ln_q"].to_numpy(), p["ln1p_tau"].to_numpy(), z, p["origin"])
+    b = prob.xtil @ prob.ytil / (prob.xtil @ prob.xtil)
+    scores = np.bincount(prob.groups, weights=prob.xtil * (prob.ytil - b * prob.xtil))
+    assert abs(scores[0]) < 1e-10 * np.abs(scores).max()  # origin O00 is the treated one
+    assert scores[1] == pytest.approx(-scores[2])
+    labels = ["KOR", "MEX", "CAN"]
+    r = inf.crv1_validity(np.zeros((3, 2)) + [[0, 1], [0, 0], [0, 0]], labels, scores=scores)
+    assert not r["valid"]
+    r2 = inf.crv1_validity(np.array([[0, 1], [0, 2], [0, 0]]), labels, scores=scores)
+    assert not r2["valid"] and "score of KOR is identically zero" in r2["reason"]

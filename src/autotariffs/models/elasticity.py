@@ -390,15 +390,19 @@ def ppml_levels(
     if ri and g >= 2:
         paths = x_paths(panel, df, x)
         tcodes, _ = inf.group_codes(df["month"])
-        perms, enumerated = inf._permutations(g, 5040, 999, seed)
+        perms, enumerated, n_distinct = inf._assignments(paths, 5040, 999, seed)
         tstats = np.empty(len(perms))
         for i, perm in enumerate(inf._progress(perms, len(perms), "PPML RI", progress)):
             xp = paths[np.asarray(perm)[groups], tcodes]
             r = fit(xp, cov=True) if i > 0 else res
             tstats[i] = abs(r.params[0] / r.bse[0])
         p = float(np.mean(tstats >= tstats[0] - 1e-10 * max(1.0, tstats[0])))
-        out.update({"p_ri": p, "n_perm": len(perms), "perm_enumerated": enumerated})
-        notes.append(f"PPML RI over {len(perms)} permutations of origin tariff paths (G={g})")
+        out.update({"p_ri": p, "n_perm": len(perms), "perm_enumerated": enumerated,
+                    "n_assignments": n_distinct, "min_p": max(1 / n_distinct, 1 / len(perms))})  # fmt: skip
+        notes.append(
+            f"PPML RI over {len(perms)} {'distinct assignments' if enumerated else 'sampled permutations'}"
+            f" of origin tariff paths (G={g}; {n_distinct} distinct assignments)"
+        )
     out.update(
         {
             "n_obs": int(len(df)),

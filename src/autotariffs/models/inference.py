@@ -170,6 +170,95 @@ def crv1_summary(prob: FWL, alpha: float = 0.05) -> dict:
     }
 
 
+def crv1_validity(x_paths, labels, scores=None, within: bool = True, tol: float = 1e-12) -> dict:
+    """Is cluster-robust (CRV1) inference invalid BY DESIGN for this regressor and clustering?
+
+    ``x_paths``: G x T regressor paths by cluster (rows in the order of ``labels``). Two design
+    failures are detected:
+
+    * fewer than two "treated-like" clusters: clusters whose path differs from the common path of
+      the largest group of clusters with identical paths. With ONE treated origin (KOR) and
+      controls with identical tariff paths (MEX = CAN), month fixed effects make the treated
+      cluster's score identically zero, so the CRV1 variance is built from control-minus-control
+      noise only and says nothing about the treated origin's noise (Conley & Taber 2011;
+      MacKinnon & Webb 2017, 2018); a wild cluster bootstrap inherits the problem. With
+      ``within=True`` (default) paths are compared after removing each cluster's mean, because
+      origin fixed effects absorb constant differences in tariff levels.
+    * ``scores`` (optional, G or G x k cluster scores sum_i x~_i e_i of a fitted model): a cluster
+      score identically zero (|s_g| <= 1e-10 max |s|) or a rank-deficient meat matrix S'S
+      (rank < k) - the covariance then has fewer dimensions than it claims.
+
+    Returns ``{"valid", "n_treated_like", "reason"}``; ``reason`` is a sentence for a report
+    appendix. ``valid=True`` means only "not invalid by design": with G <= 5 clusters CRV1 still
+    over-rejects and must be reported next to few-cluster methods.
+    """
+    x = np.asarray(x_paths, dtype=float)
+    labels = [str(v) for v in labels]
+    if x.ndim != 2 or x.shape[0] != len(labels):
+        raise InferenceError(f"x_paths must be G x T with G = len(labels) = {len(labels)}")
+    xc = x - np.nanmean(x, axis=1, keepdims=True) if within else x
+    types = path_types(xc, tol)
+    counts = np.bincount(types)
+    common = int(np.argmax(counts))  # ties: the first-appearing type
+    treated = [labels[i] for i in np.flatnonzero(types != common)]
+    controls = [labels[i] for i in np.flatnonzero(types == common)]
+    n_treated = len(treated)
+    refs = "(Conley & Taber 2011; MacKinnon & Webb 2017)"
+    if n_treated == 0:
+        return {
+            "valid": False,
+            "n_treated_like": 0,
+            "reason": "all clusters share one regressor path: the coefficient is not identified "
+            "with time fixed effects",
+        }
+    if n_treated == 1:
+        return {
+            "valid": False,
+            "n_treated_like": 1,
+            "reason": (
+                f"one treated origin ({treated[0]}) against controls with identical tariff paths "
+                f"({', '.join(controls)}): the treated cluster's score is zero and CRV1 measures "
+                f"only control-minus-control noise {refs}"
+            ),
+        }
+    if scores is not None:
+        s = np.asarray(scores, dtype=float)
+        s = s[:, None] if s.ndim == 1 else s
+        if s.shape[0] != len(labels):
+            raise InferenceError(f"scores has {s.shape[0]} rows for {len(labels)} clusters")
+        big = float(np.abs(s).max()) if s.size else 0.0
+        zero = [labels[i] for i in range(len(labels))
+                if big == 0 or float(np.abs(s[i]).max()) <= 1e-10 * big]  # fmt: skip
+        if zero:
+            return {
+                "valid": False,
+                "n_treated_like": n_treated,
+                "reason": (
+                    f"the cluster score of {', '.join(zero)} is identically zero: CRV1 ignores "
+                    f"that cluster's noise {refs}"
+                ),
+            }
+        rank = int(np.linalg.matrix_rank(s.T @ s))
+        if rank < s.shape[1]:
+            return {
+                "valid": False,
+                "n_treated_like": n_treated,
+                "reason": (
+                    f"the cluster covariance (meat) has rank {rank} < {s.shape[1]} coefficients: "
+                    f"too few clusters with independent scores {refs}"
+                ),
+            }
+    return {
+        "valid": True,
+        "n_treated_like": n_treated,
+        "reason": (
+            f"{n_treated} origins with tariff paths distinct from the common path "
+            f"({', '.join(treated)}): CRV1 is not invalid by design, but with "
+            f"{len(labels)} clusters it over-rejects; report few-cluster p-values next to it"
+        ),
+    }
+
+
 def _webb_draws(g: int, n_boot: int, seed: int) -> tuple[np.ndarray, bool]:
     """G x B Webb weights: all 6^G sign/size patterns when 6^G <= n_boot, else seeded draws."""
     if 6**g <= n_boot:
@@ -323,11 +412,90 @@ def _invert(prob: FWL, w: np.ndarray, alpha: float, progress: bool) -> tuple[flo
 
 
 def _permutations(g: int, max_enumerate: int, n_perm: int, seed: int):
+    """All G! permutations (identity first) or ``n_perm`` seeded draws; see :func:`_assignments`."""
     if math.factorial(g) <= max_enumerate:
         return [tuple(p) for p in itertools.permutations(range(g))], True
     rng = np.random.default_rng(seed)
     perms = [tuple(range(g))] + [tuple(rng.permutation(g)) for _ in range(n_perm - 1)]
     return perms, False
+
+
+def path_types(x_paths: np.ndarray, tol: float = 1e-12) -> np.ndarray:
+    """Integer type per row of ``x_paths``: rows equal within ``tol`` (max abs) share a type.
+
+    Types are numbered in order of first appearance. NaNs compare equal to NaNs at the same
+    position (they make the path unusable anyway; RI checks balance separately).
+    """
+    x = np.asarray(x_paths, dtype=float)
+    types = np.full(x.shape[0], -1, dtype=np.int64)
+    n_types = 0
+    for i in range(x.shape[0]):
+        if types[i] >= 0:
+            continue
+        d = np.abs(x - x[i])
+        same = np.where(np.isnan(x) & np.isnan(x[i]), 0.0, d)
+        same = np.where(np.isnan(same), np.inf, same).max(axis=1) <= tol
+        types[same & (types < 0)] = n_types
+        n_types += 1
+    return types
+
+
+def n_distinct_assignments(x_paths: np.ndarray, tol: float = 1e-12) -> int:
+    """Multinomial coefficient G! / prod(m_i!) with m_i the sizes of groups of identical paths."""
+    counts = np.bincount(path_types(x_paths, tol))
+    out = math.factorial(int(counts.sum()))
+    for m in counts:
+        out //= math.factorial(int(m))
+    return out
+
+
+def _multiset_perms(types: list[int]):
+    """Distinct orderings of a multiset, lexicographic (no duplicates, no G! blow-up)."""
+    counts: dict[int, int] = {}
+    for t in types:
+        counts[t] = counts.get(t, 0) + 1
+    keys = sorted(counts)
+    n = len(types)
+    cur: list[int] = []
+
+    def rec():
+        if len(cur) == n:
+            yield tuple(cur)
+            return
+        for k in keys:
+            if counts[k]:
+                counts[k] -= 1
+                cur.append(k)
+                yield from rec()
+                cur.pop()
+                counts[k] += 1
+
+    yield from rec()
+
+
+def _assignments(x_paths: np.ndarray, max_enumerate: int, n_perm: int, seed: int, tol=1e-12):
+    """Re-assignments of tariff paths to origins for RI, identity first.
+
+    Returns (list of index tuples pi: origin g receives path pi[g], enumerated, n_distinct).
+    Paths equal within ``tol`` are the same treatment, so permutations that only swap identical
+    paths are one assignment: there are G!/prod(m_i!) distinct ones. When that number is
+    <= ``max_enumerate`` every distinct assignment is listed once (a representative row of each
+    path type is used; the identity is the identity permutation). Otherwise ``n_perm`` seeded
+    uniform permutations are drawn (identity first); a uniform permutation induces a uniform
+    distinct assignment, so the Monte Carlo p-value targets the same distribution.
+    """
+    types = path_types(x_paths, tol)
+    g = len(types)
+    n_distinct = n_distinct_assignments(x_paths, tol)
+    if n_distinct > max_enumerate:
+        return _permutations(g, 0, n_perm, seed)[0], False, n_distinct
+    rep = {int(t): int(np.flatnonzero(types == t)[0]) for t in np.unique(types)}
+    ident = tuple(int(t) for t in types)
+    out = [tuple(range(g))]
+    for arr in _multiset_perms(list(ident)):
+        if arr != ident:
+            out.append(tuple(rep[t] for t in arr))
+    return out, True, n_distinct
 
 
 def randomization_inference(
@@ -345,20 +513,31 @@ def randomization_inference(
     return_stats: bool = False,
     q: np.ndarray | None = None,
 ) -> dict:
-    """Randomisation inference by permuting origin-level treatment paths across origins.
+    """Randomisation inference by re-assigning origin-level treatment paths across origins.
 
     ``x_paths`` is a G x T matrix: row g is the treatment path of cluster g (sorted labels of
-    ``groups``), column t the period (codes of ``times``). Each permutation pi re-assigns path
-    pi(g) to origin g; the statistic (CRV1 |t| or |beta|) is recomputed with the same nuisance
-    regressors. All G! permutations are enumerated when G! <= ``max_enumerate`` (5! = 120,
-    7! = 5040); otherwise ``n_perm`` are drawn with a seeded Generator (identity included).
-    p = share of permutations with |stat| >= observed (identity included, so p >= 1/n_perm).
-    Under the sharp null of no effect for any origin the test is exact whatever G is; the
-    smallest attainable p-value is 1/G! (e.g. 1/6 with three origins) - reported via n_perm.
+    ``groups``), column t the period (codes of ``times``). Each assignment pi gives origin g the
+    path of origin pi(g); the statistic (CRV1 |t| or |beta|) is recomputed with the same nuisance
+    regressors.
 
-    Returns ``{"p_ri", "n_perm", "perm_enumerated", "ri_stat", "ri_stat_obs", "n_clusters",
-    "n_distinct_stats", "ri_note"}`` (+ ``"ri_stats"``, all permutation statistics in
-    permutation order, when ``return_stats``: feed them to ``figures.estimates.fig_placebo``).
+    Only DISTINCT assignments count: origins whose paths are equal within 1e-12 over the sample
+    months (MEX = CAN; JPN = DEU over 2020-01..2025-07) receive the same treatment, and swapping
+    them changes nothing. There are G!/prod(m_i!) distinct assignments (m_i = sizes of the groups
+    of identical paths): 3 (not 3! = 6) for KOR vs MEX, CAN and 5!/(2! 2!) = 30 (not 120) for the
+    five origins. When that number is <= ``max_enumerate`` each distinct assignment is evaluated
+    exactly once (identity first); otherwise ``n_perm`` uniform permutations are drawn with a
+    seeded Generator (identity included), which samples distinct assignments uniformly.
+    p = share of evaluated assignments with |stat| >= observed (identity included).
+    ``n_perm`` is the number of assignments actually evaluated, so ``1/n_perm`` is the smallest
+    attainable p-value when enumerated (``min_p``). Under the sharp null of no effect for any
+    origin the test is exact whatever G is, but it cannot reject below ``min_p``: with three
+    origins and two identical control paths the smallest p-value is 1/3.
+
+    Returns ``{"p_ri", "n_perm", "n_assignments", "min_p", "perm_enumerated", "ri_stat",
+    "ri_stat_obs", "n_clusters", "n_permutations_total", "n_distinct_stats", "ri_note"}``
+    (+ ``"ri_stats"``, the statistics in evaluation order, when ``return_stats``: feed them to
+    ``figures.estimates.fig_placebo``). ``n_assignments`` is the number of distinct assignments
+    (= ``n_perm`` when enumerated); ``n_permutations_total`` = G!.
     """
     if stat not in ("t", "beta"):
         raise InferenceError(f"stat={stat!r}: expected 't' or 'beta'")
@@ -369,7 +548,7 @@ def randomization_inference(
     g = len(glabels)
     if x_paths.shape[0] != g:
         raise InferenceError(f"x_paths has {x_paths.shape[0]} rows but there are {g} clusters")
-    perms, enumerated = _permutations(g, max_enumerate, n_perm, seed)
+    perms, enumerated, n_distinct = _assignments(x_paths, max_enumerate, n_perm, seed)
     # Partial Z out once via its orthonormal basis (``q``, if the caller already has it).
     q = basis(z) if q is None else q
     r = q.shape[1]
@@ -390,17 +569,33 @@ def randomization_inference(
         stats_all[start : start + len(block)] = np.abs(beta / se) if stat == "t" else np.abs(beta)
     obs = stats_all[0]  # identity permutation is first in both branches
     p = float(np.mean(stats_all >= obs - 1e-10 * max(1.0, abs(obs))))
+    types = path_types(x_paths)
+    same = [
+        "=".join(str(glabels[i]) for i in np.flatnonzero(types == t))
+        for t in np.unique(types)
+        if (types == t).sum() > 1
+    ]
+    what = (
+        f"all {len(perms)} distinct assignments"
+        if enumerated
+        else f"{len(perms)} sampled permutations (seed {seed}) of {n_distinct} distinct assignments"
+    )
+    min_p = max(1.0 / n_distinct, 1.0 / len(perms))
     out = {
         "p_ri": p,
         "n_perm": len(perms),
+        "n_assignments": int(n_distinct),
+        "min_p": min_p,
         "perm_enumerated": bool(enumerated),
         "ri_stat": stat,
         "ri_stat_obs": float(obs),
         "n_clusters": g,
+        "n_permutations_total": math.factorial(g),
         "n_distinct_stats": int(np.unique(np.round(stats_all, 10)).size),
         "ri_note": (
-            f"RI over {'all' if enumerated else 'sampled'} {len(perms)} permutations of origin "
-            f"tariff paths (G={g}); minimum attainable p = {1 / len(perms):.4g}"
+            f"RI over {what} of origin tariff paths (G={g}; {math.factorial(g)} permutations"
+            + (f", {', '.join(same)}" if same else "")
+            + f"); smallest attainable p = {min_p:.3g}"
         ),
     }
     if return_stats:
