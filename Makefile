@@ -48,7 +48,8 @@ SRC_DATA    := $(SRC_CORE) $(S)/countries.py $(S)/schemas.py $(S)/build.py $(S)/
 SRC_TARIFF  := $(SRC_CORE) $(SRC_FIG) $(S)/tariffs.py $(S)/figures/tariffs.py
 SRC_PANEL   := $(SRC_CORE) $(SRC_FIG) $(S)/panel.py $(S)/schemas.py
 SRC_DESC    := $(SRC_PANEL) $(S)/figures/descriptives.py $(S)/tariffs.py $(S)/figures/tariffs.py
-SRC_MODELS  := $(SRC_PANEL) $(wildcard $(S)/models/*.py) $(S)/figures/estimates.py
+SRC_MODELS  := $(SRC_PANEL) $(wildcard $(S)/models/*.py) $(S)/figures/estimates.py \
+               $(S)/figures/reduced_form.py $(S)/tariffs.py
 SRC_REPORT  := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/templates/*) $(S)/literature.py \
                $(S)/validation.py $(S)/narrative.py
 RAW_FILES   := $(shell find data/raw -type f ! -path 'data/raw/fetched/*' | LC_ALL=C sort)

@@ -161,7 +161,7 @@ def test_known_gamma_every_derived_cell_in_one_convention():
                                 "JPN": {"gamma": g_jpn, "elasticity": 0.85}})
     for _, r in tab.iterrows():
         conv = r["convention"]
-        for col, g, e, o in (("ours_KOR", g_kor, -2.0, "KOR"), ("ours_JPN", g_jpn, 0.85, "JPN")):
+        for col, g, e in (("ours_KOR", g_kor, -2.0), ("ours_JPN", g_jpn, 0.85)):
             v = r[col]
             if math.isnan(v):
                 continue
@@ -174,3 +174,21 @@ def test_known_gamma_every_derived_cell_in_one_convention():
     jp = tab[(tab["convention"].str.startswith("pass-through")) & tab["ours_JPN"].notna()]
     assert len(jp) >= 5 and np.allclose(jp["ours_JPN"], 1 - 0.725)
     assert not (tab[["ours_KOR", "ours_JPN"]] == -1.725).any().any()
+
+
+def test_ours_from_results_keeps_gamma_as_gamma():
+    """Regression (issue 13.1): the report built ``ours`` with gamma under the pass-through key.
+    Results hold gamma (ex-tariff response); the table must show 1 + gamma in price rows."""
+    results = {  # SIMULATED results.json fragment
+        "JPN": {"sensitivity": {"curve": [
+            {"content_share": 0.4, "elasticity_q": 9.0, "gamma": 9.0},
+            {"content_share": 0.5, "elasticity_q": 0.85, "gamma": -0.725}]}},
+        "KOR": {"sensitivity": {"curve": [
+            {"content_share": 0.5, "elasticity_q": -2.0, "gamma": 0.183}]}},
+    }
+    ours = lit.ours_from_results(results)
+    assert ours == {"JPN": {"elasticity": 0.85, "gamma": -0.725},
+                    "KOR": {"elasticity": -2.0, "gamma": 0.183}}
+    tab = lit.literature_table(ours)
+    ex = tab[tab["object"].str.contains("as pass-through")]
+    assert np.allclose(ex["ours_JPN"].dropna(), 0.275) and np.allclose(ex["ours_KOR"].dropna(), 1.183)

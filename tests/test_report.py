@@ -294,7 +294,7 @@ def test_print_stylesheet_and_escaping(built):
     print_css = html[html.index("@media print") :]
     assert "max-width: 100%" in print_css
     assert "Annual only &lt;b&gt;" in html  # results text is escaped, not injected
-    assert "What the data can and cannot identify" in html
+    assert "What the shipped data can and cannot say" in html
     assert "Needs a control origin." in html
 
 

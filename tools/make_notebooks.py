@@ -266,32 +266,36 @@ print("panel rows:", len(panel), "origins:", ", ".join(desc["origins"]))
 def nb04():
     write("04_estimates", [
         md("""
-# 04 · Estimates for one origin: elasticity, pass-through, event study
+# 04 · Estimates for one origin: reduced form first, then what depends on assumptions
 
 **What it does.** For the origin given by the `origin` parameter (KOR or JPN; papermill runs
-this notebook once per params file), estimates on the origin × month panel:
+this notebook once per params file):
 
-* **import demand**: ln q (and ln v) on ln(1+τ) with origin and month fixed effects and
-  origin-specific month-of-year seasonality, and the 12-month-difference form;
-* **pass-through**: ln ex-tariff unit value on ln(1+τ) with an FX control (γ = 0: complete
-  pass-through to US buyers; γ = −1: exporters absorb the whole tariff);
-* **event study** around 2025-04-03 against the less-treated USMCA origins (`controls`),
-  with leads for a pre-trend test.
-
-Inference: with five (or three) clusters, cluster-robust standard errors are shown but never
-alone — every p-value comes with a wild cluster bootstrap (Webb weights) and randomization
-inference p-value, and the number of clusters.
+1. **Reduced form (the headline).** The change in log vehicles, log value and log ex-tariff unit
+   value of the origin *relative to the comparison origins* (`controls`), after the tariff against
+   the pre-announcement baseline (`baseline_start` to the month before the `donut`; the
+   announcement month is left out), with the gap's month-of-year pattern removed. It does not
+   depend on how exposed the comparison origins were.
+2. **Inference built for one treated origin**: conformal inference on the counterfactual
+   (Chernozhukov, Wüthrich & Zhu 2021; difference-in-differences and a seasonal time-series
+   counterfactual; moving-block permutations in time) and in-time placebos. Cluster-robust and
+   wild-bootstrap intervals for one treated origin are not valid (Conley & Taber 2011) and appear
+   only in an appendix table that says why.
+3. **Ratios as a sensitivity curve**: elasticity and pass-through γ = reduced form / tariff gap,
+   over the comparison origins' USMCA non-US content share.
+4. Pooled five-origin regressions (wild bootstrap, randomization inference over the distinct
+   assignments of tariff paths, with their counts).
 
 With `source: census` (the HS10 × origin × month panel from `make fetch`) the notebook first
-estimates PPML and OLS with absorbed variety (HS10 × origin) and HS10 × month fixed effects
-(`autotariffs.models.varieties`, results under `varieties`), then aggregates to origin × month for
-the estimators above.
+estimates PPML and OLS with absorbed variety and HS10 × month fixed effects
+(`autotariffs.models.varieties`), then aggregates to origin × month.
 
-**Writes.** `reports/results/04_estimates_<origin>.json`; figure `event_study_<origin>`;
-table `estimates_<origin>`.
+**Writes.** `reports/results/04_estimates_<origin>.json`; figures `event_study_<origin>` (the
+monthly gap), `placebos_<origin>`, `sensitivity_<origin>`; tables `estimates_<origin>`,
+`pooled_<origin>`, `invalid_<origin>`.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs.models import origin_results, results_table, summarize_origin\nfrom autotariffs.models.varieties import variety_estimates, variety_table\nfrom autotariffs.figures import estimates as efig\nfrom autotariffs.figures import save\n" + BEFORE),
-        params('origin = "KOR"\ncontrols = ["MEX", "CAN"]\nsource = "snapshot"\nstart = "2020-01"\nend = "2025-07"\nevent_date = "2025-04-03"\nleads = 6\nn_boot = 999\nseed = 20250403'),
+        code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs.models import crv1_check, invalid_table, origin_results, results_table, summarize_origin\nfrom autotariffs.models import reduced_form as rfm\nfrom autotariffs.models.varieties import variety_estimates, variety_table\nfrom autotariffs.figures import estimates as efig\nfrom autotariffs.figures import reduced_form as rffig\nfrom autotariffs.figures import save\n" + BEFORE),
+        params('origin = "KOR"\ncontrols = ["MEX", "CAN"]\nsource = "snapshot"\nstart = "2020-01"\nend = "2025-07"\nevent_date = "2025-04-03"\nbaseline_start = "2021-01"\ndonut = 1\nleads = 6\nn_boot = 999\nseed = 20250403'),
         code("""
 origins_in_data = apanel.available_origins()
 P = config.validate("04_estimates", globals(), before=_before | {"origins_in_data"}, known_origins=origins_in_data)
@@ -301,36 +305,79 @@ panel = apanel.load_panel(start=P["start"], end=P["end"], source=P["source"])
 P
 """),
         code("""
-window = panel[panel["month"].between(pd.Timestamp(P["start"] + "-01"), pd.Timestamp(P["end"] + "-01"))]
 varieties = None
-if "hs_code" in window.columns:  # source: census -> HS10 detail, then origin x month
-    varieties = variety_estimates(window, origins=[P["origin"], *P["controls"]])
-    window = apanel.origin_month(window)
-summary = summarize_origin(window, origin=P["origin"], controls=P["controls"], n_boot=P["n_boot"],
+if "hs_code" in panel.columns:  # source: census -> HS10 detail, then origin x month
+    varieties = variety_estimates(panel, origins=[P["origin"], *P["controls"]])
+    panel = apanel.origin_month(panel)
+rf = rfm.reduced_form(panel, P["origin"], P["controls"], event_month=P["event_date"][:7],
+                      end=P["end"], donut=P["donut"], pre_start=P["baseline_start"])
+rf["baseline_sensitivity"] = rfm.baseline_sensitivity(panel, P["origin"], P["controls"],
+    P["event_date"][:7], P["end"], donut=P["donut"])
+sens = rfm.sensitivity(rf, panel, rfm.full_exposure_rates(P["controls"]))
+summary = summarize_origin(panel, origin=P["origin"], controls=P["controls"], n_boot=P["n_boot"],
                            seed=P["seed"], leads=P["leads"])
-res = origin_results(summary)
+res = {"reduced_form": rf, "sensitivity": sens, **origin_results(summary)}
 if varieties is not None:
     res["varieties"] = varieties
 """),
         md("""
-## Import demand and pass-through
+## Reduced form (headline)
 
-Headline: the origin against the less-treated USMCA origins in 12-month differences
-(Amiti–Redding–Weinstein / Fajgelbaum et al. form). The pooled rows use all five origins (G = 5).
-Read every p-value with its number of clusters: with G = 3 the wild bootstrap cannot reject anything
-and randomization inference has only 3! = 6 assignments (smallest attainable p = 1/6).
+Each row: the post-tariff mean of the seasonally adjusted gap between the origin and the
+comparison origins, in log points; the 95% interval and the first p-value come from conformal
+inference with the difference-in-differences counterfactual; the second from the origin's own
+seasonal time-series counterfactual; the third is the rank of the estimate among in-time
+placebos. The smallest attainable p-value of each test is in the table.
 """),
         code("""
-tab = results_table(summary)
-report.register_table(tab, f"estimates_{P['origin']}", f"Estimates for {P['origin']}",
-    "Coefficient on ln(1+τ) (elasticity: ln vehicles or ln value; pass-through: ln ex-tariff unit value, "
-    "γ = 0 complete pass-through to US buyers, γ = −1 exporters absorb the tariff). CRV1 cluster-robust SE "
-    "by origin with t(G−1), wild cluster bootstrap (WCR, Webb weights) and randomization-inference "
-    "p-values, each with its number of clusters G.",
-    notebook="04_estimates", params=P)
+tab = rfm.headline_table(rf)
+report.register_table(tab, f"estimates_{P['origin']}", f"Reduced form for {P['origin']}",
+    rfm.headline_caption(rf), notebook="04_estimates", params=P)
 tab.round(3)
 """),
         code("""
+fig = rffig.fig_gap_by_month(rf, P["origin"], "ln_q")
+save(fig, f"event_study_{P['origin']}")
+fig_meta = report.register_figure(f"event_study_{P['origin']}",
+    f"Monthly gap: {P['origin']} vs {', '.join(P['controls'])}", rfm.gap_caption(rf, "ln_q"),
+    notebook="04_estimates", params=P, source_note=rffig.SOURCE_NOTE)
+fig = efig.fig_in_time_placebos(rfm.placebo_result(rf, "ln_q"),
+    title=f"{P['origin']}: in-time placebos, log vehicles", xlabel="placebo estimate (log points)")
+save(fig, f"placebos_{P['origin']}")
+fig_meta = report.register_figure(f"placebos_{P['origin']}",
+    f"In-time placebos: {P['origin']}, log vehicles", rfm.placebo_caption(rf, "ln_q"),
+    notebook="04_estimates", params=P, source_note=rffig.SOURCE_NOTE)
+"""),
+        md("""
+## What depends on assumptions: ratios over the comparison origins' exposure
+
+Elasticity = reduced form / tariff gap; the gap depends on how much duty Mexican and Canadian cars
+paid (the USMCA non-US content share, not in the data). γ: 0 = US buyers pay the whole duty,
+−1 = exporters absorb it.
+"""),
+        code("""
+fig = rffig.fig_sensitivity(sens, P["origin"])
+save(fig, f"sensitivity_{P['origin']}")
+fig_meta = report.register_figure(f"sensitivity_{P['origin']}",
+    f"Elasticity and pass-through against exposure: {P['origin']}", rfm.sensitivity_caption(sens),
+    notebook="04_estimates", params=P, source_note=rffig.SOURCE_NOTE)
+pd.DataFrame(sens["curve"]).round(3)
+"""),
+        md("""
+## Pooled five-origin regressions and the appendix of invalid-by-design intervals
+"""),
+        code("""
+pooled_tab = results_table(summary)
+report.register_table(pooled_tab, f"pooled_{P['origin']}", "Pooled regressions over all origins",
+    "Coefficient on ln(1+τ) over every origin (G clusters); wild cluster bootstrap (Webb weights, "
+    "all draws enumerated when 6^G is small) and randomization inference over the distinct "
+    "assignments of the origins' tariff paths (origins with identical paths are one assignment), "
+    "with the smallest attainable p-value.", notebook="04_estimates", params=P)
+inv = invalid_table(summary, res["invalid_by_design"]["reason"])
+report.register_table(inv, f"invalid_{P['origin']}",
+    f"Appendix: cluster-robust intervals for {P['origin']} that are invalid by design",
+    "Shown for transparency only. " + res["invalid_by_design"]["reason"],
+    notebook="04_estimates", params=P)
 if varieties is not None:  # source: census only
     vt = variety_table(varieties)
     report.register_table(vt, f"varieties_{P['origin']}", f"HS10 estimates for {P['origin']} vs {', '.join(P['controls'])}",
@@ -340,37 +387,20 @@ if varieties is not None:  # source: census only
         "lines of one origin-month, so optimistic).",
         notebook="04_estimates", params=P)
     display(vt.round(3))
-"""),
-        md("## Event study (log vehicles, k = 0 is April 2025)"),
-        code("""
-fig = efig.fig_event_study(summary["event_study"]["ln_q"], P["origin"])
-save(fig, f"event_study_{P['origin']}")
-fig_meta = report.register_figure(f"event_study_{P['origin']}", f"Event study: {P['origin']} vs {', '.join(P['controls'])}",
-    "Dynamic effect on log vehicles around 2025-04-03 (k = 0 is April 2025; k = -1 is the reference); "
-    "95% bands from CRV1 cluster-robust SEs with t(G-1); origin and month fixed effects and origin-specific "
-    "seasonality. Japan's deal date (2025-09-16) and Korea's (2025-11-01) are after the data end (2025-07).",
-    notebook="04_estimates", params=P,
-    source_note="Source: UN Comtrade monthly HS 8703, 2020-01 to 2025-07; tariff events table.")
-pd.DataFrame(res["event_study"]["coefficients"]).round(3)
+pooled_tab.round(3)
 """),
         md("## Headline numbers (checked by nbval)"),
         check("""
 o = P["origin"]
-ident = {f"estimates ({o})": (
-    f"{o} against {', '.join(P['controls'])}: {res['elasticity']['n_obs']} origin-months, "
-    f"G = {res['elasticity']['n_clusters']} clusters, four post-tariff months (2025-04 to 2025-07). "
-    "All five origins were treated on 2025-04-03 (MEX/CAN less, through the content-share assumption), "
-    "so identification rests on differences in tariff increases across three origins; the deal dates "
-    "are outside the data. Wild-bootstrap and randomization p-values are the ones to read.")}
-report.write_results(f"04_estimates_{o}", {o: res, "identification": ident}, params=P,
-                     headline=[f"{o}.elasticity.coef", f"{o}.passthrough.coef",
-                               f"{o}.event_study.mean_post"])
-for key in ("elasticity", "passthrough"):
-    r = res[key]
-    print(f"{o} {key}: {r['coef']:.3f} [{r['ci95_low']:.3f}, {r['ci95_high']:.3f}] "
-          f"p_crv1={r['p_crv1']:.3f} p_wild={r['p_wild']:.3f} p_ri={r['p_ri']:.3f} "
-          f"(G={r['n_clusters']}, n={r['n_obs']})")
-print(f"{o} event study mean post-period effect on ln q: {res['event_study']['mean_post']:.3f}")
+report.write_results(f"04_estimates_{o}", {o: res}, params=P,
+                     headline=[f"{o}.reduced_form.{y}.{k}" for y in ("ln_q", "ln_v", "ln_uv")
+                               for k in ("coef", "p_conformal", "p_placebo")])
+for y in ("ln_q", "ln_v", "ln_uv"):
+    r = rf[y]
+    print(f"{o} {y}: {r['coef']:+.3f} [{r['ci95_low']:+.3f}, {r['ci95_high']:+.3f}] "
+          f"p_conformal={r['p_conformal']:.3f} p_ts={r['p_conformal_ts']:.3f} "
+          f"p_placebo={r['p_placebo']:.3f} (n_placebos={r['n_placebos']})")
+print("CRV1 valid by design:", res["invalid_by_design"]["valid"])
 """),
     ])
 
@@ -413,15 +443,19 @@ rob = robustness.run_all(panel, origins=P["origins"], start=P["start"], end=P["e
                          placebo_date=P["placebo_date"], share_panels=share_panels,
                          n_boot=P["n_boot"], seed=P["seed"])
 report.register_table(rob["table"], "robustness", "Robustness of the elasticity and pass-through",
-    "Each row re-estimates the headline coefficient under one change; p-values from the wild cluster "
-    "bootstrap with the number of clusters.", notebook="05_robustness", params=P)
+    "Each row is one regression of the origin against the comparison origins on ln(1+τ) (12-month "
+    "differences unless the row says otherwise) with one change from the base specification named in the "
+    "row. These are the regression-based ratios, not the reduced-form headline; their CRV1 and wild-bootstrap "
+    "p-values rest on one treated origin (G = 3 or 2 clusters) and are NOT valid inference (see the appendix "
+    "tables): compare point estimates across rows only.", notebook="05_robustness", params=P)
 rob["table"]
 """),
         code("""
 fig = robustness.fig_robustness(rob["table"])
 save(fig, "robustness")
 fig_meta = report.register_figure("robustness", "Robustness of the headline estimates",
-    "Coefficient on ln(1+τ) with 95% intervals across specifications, by origin and outcome.",
+    "Coefficient on ln(1+τ) across specifications, by origin and outcome; intervals are CRV1 with one "
+    "treated origin and are not valid inference (shown only to compare specifications).",
     notebook="05_robustness", params=P,
     source_note="Source: UN Comtrade monthly HS 8703; tariff events table; FRED exchange rates.")
 """),
@@ -454,28 +488,32 @@ report.register_table(val, "validation", "Validation: published tables reproduce
     notebook="06_report", params=P)
 val.groupby(["table", "column"])["match"].all().to_frame()
 """),
-        md("## Literature"),
-        code("""
-ours = {}
-for f in sorted(paths.RESULTS.glob("04_estimates_*.json")):
-    for o, r in json.loads(f.read_text()).items():
-        if o in ("KOR", "JPN"):
-            ours[o] = {"elasticity": r["elasticity"]["coef"], "passthrough": r["passthrough"]["coef"]}
-lit = literature.literature_table(ours)
-report.register_table(lit, "literature", "Our estimates beside the literature",
-    "Checked: V = verified against the source, S = secondary source only, U = recalled, unverified.",
-    notebook="06_report", params=P)
-lit
-"""),
         md("""
-## What the data can and cannot identify
+## Literature
 
-Generated from the estimates (`autotariffs.narrative`), so the text cannot drift from the numbers.
+Every row names its convention: elasticities are d ln(flow)/d ln(1+τ); price effects are
+pass-through to the duty-inclusive price (1 = buyers pay all, 0 = exporters absorb all), so our
+γ enters as 1 + γ. Our ratios are taken at a USMCA non-US content share of 0.5 — see the
+sensitivity curves for how much they move with it.
 """),
         code("""
 est = {}
 for f in sorted(paths.RESULTS.glob("04_estimates_*.json")):
     est.update({k: v for k, v in json.loads(f.read_text()).items() if k in ("KOR", "JPN")})
+lit = literature.literature_table(literature.ours_from_results(est))
+report.register_table(lit, "literature", "Our estimates beside the literature",
+    "Each row's numbers are in the convention named in its 'convention' column. Ours: reduced form "
+    "divided by the tariff gap at a USMCA non-US content share of 0.5 (pass-through = 1 + γ). "
+    "Checked: V = verified against the source, S = secondary source only, U = recalled, unverified.",
+    notebook="06_report", params=P)
+lit
+"""),
+        md("""
+## What the shipped data can and cannot say
+
+Generated from the estimates (`autotariffs.narrative`), so the text cannot drift from the numbers.
+"""),
+        code("""
 ident = narrative.identification_notes(est)
 for topic, lines in ident.items():
     print(topic.upper())

@@ -257,3 +257,25 @@ def literature_table(ours: dict | None = None) -> pd.DataFrame:
             }
         )
     return pd.DataFrame.from_records(records, columns=COLUMNS)
+
+
+def ours_from_results(results: dict, content_share: float = 0.5) -> dict[str, dict[str, float]]:
+    """Our numbers for :func:`literature_table` from results.json, in OUR convention.
+
+    The elasticity and gamma are the reduced form divided by the tariff gap at the given USMCA
+    non-US content share (``<ORIGIN>.sensitivity.curve``); gamma stays gamma here and becomes
+    pass-through 1 + gamma only inside :func:`literature_table`, so the two conventions meet in
+    one place. Origins without a sensitivity curve, or whose ratio is not identified at that
+    share, are left out.
+    """
+    ours: dict[str, dict[str, float]] = {}
+    for o in ORIGINS:
+        curve = results.get(o, {}).get("sensitivity", {}).get("curve", [])
+        pt = next((p for p in curve if abs(p["content_share"] - content_share) < 1e-9), None)
+        if pt is None:
+            continue
+        vals = {k: pt[src] for k, src in (("elasticity", "elasticity_q"), ("gamma", "gamma"))
+                if pt.get(src) is not None}
+        if vals:
+            ours[o] = vals
+    return ours

@@ -1,7 +1,12 @@
-"""What the shipped data can and cannot identify, written from the estimates themselves.
+"""What the shipped data can and cannot say, written from the estimates themselves.
 
-The report states this plainly (a referee should not have to infer it from standard errors), and
-the text is generated from results.json so it cannot drift from the numbers.
+Every number in these sentences is read from the results (``results.json`` keys), never typed,
+and every causal sentence names the inference behind it. A test re-reads the report and README
+and checks each number against results.json, so the text cannot drift from the estimates.
+
+Conventions in the text: reduced forms are differences of log points (``coef``) with the same
+change in percent (``pct``, 100 (e^coef - 1)), both stored in the results; the price response
+gamma is 0 when buyers pay the whole duty and -1 when exporters absorb all of it.
 """
 
 from __future__ import annotations
@@ -9,50 +14,146 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+# one design-level sentence per fact the data cannot give; numbers come from the design block
+ORIGINS_TEXT = ("KOR", "JPN")
 
-def _p(r: Mapping[str, Any], key: str) -> str:
-    v = r.get(key)
-    return "n/a" if v is None else f"{v:.2f}"
+
+def fmt_p(p: float | None) -> str:
+    """p-values as '< 0.001' or three decimals; 'n/a' when missing."""
+    if p is None:
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _f(v: float | None, nd: int = 3, sign: bool = True) -> str:
+    if v is None:
+        return "n/a"
+    return f"{v:+.{nd}f}" if sign else f"{v:.{nd}f}"
+
+
+def _window(d: Mapping[str, Any]) -> str:
+    donut = (f"; {d['donut_start']}" + (f" to {d['donut_end']}" if d["donut_end"] != d["donut_start"]
+                                        else "") + " (announcement) left out"
+             if d.get("donut") else "")
+    return (f"{d['post_start']} to {d['post_end']} against {d['pre_start']} to {d['pre_end']}"
+            f"{donut}{', month-of-year pattern of the gap removed' if d.get('seasonal') else ''}")
+
+
+def reduced_form_sentences(o: str, r: Mapping[str, Any]) -> list[str]:
+    """One sentence per outcome, with conformal and placebo inference (one treated origin)."""
+    rf = r["reduced_form"]
+    d = rf["design"]
+    out = [f"{o} against {', '.join(d['controls'])} ({_window(d)}). Inference is built for one "
+           "treated origin: conformal inference on the counterfactual (Chernozhukov, Wüthrich & "
+           "Zhu 2021; moving-block permutations in time) and in-time placebos (the same estimate "
+           "at every admissible fake event date before the announcement)."]
+    for y in ("ln_q", "ln_v", "ln_uv"):
+        e = rf.get(y)
+        if not e:
+            continue
+        out.append(
+            f"{e['label'].capitalize()}: {_f(e['coef'])} log points ({_f(e['pct'], 1)}%), 95% "
+            f"conformal interval [{_f(e['ci95_low'])}, {_f(e['ci95_high'])}]; p = "
+            f"{fmt_p(e['p_conformal'])} (conformal, difference-in-differences counterfactual, "
+            f"{e['n_perm_conformal']} permutations), {fmt_p(e['p_conformal_ts'])} (conformal, the "
+            f"origin's own seasonal time-series counterfactual), {fmt_p(e['p_placebo'])} (rank "
+            f"among {e['n_placebos']} in-time placebos; smallest attainable "
+            f"{fmt_p(e['min_p_placebo'])}).")
+    bs = rf.get("baseline_sensitivity")
+    if bs:
+        parts = [f"{_f(b['ln_q']['coef'])} from {b['pre_start']}" for b in bs]
+        out.append("The answer depends on the baseline, because the origin-minus-controls gap "
+                   "drifts over the years: the change in log vehicles is " + ", ".join(parts)
+                   + " (a baseline that starts one year before the tariff is the 12-month-"
+                   "difference comparison).")
+    c = rf.get("cumulative", {}).get("ln_q")
+    if c:
+        out.append(f"In the announcement month ({c['post_months'][0]}) the seasonally adjusted "
+                   f"gap in log vehicles was {_f(c['announcement_gap'])}; counting it with the "
+                   f"post-tariff months ({c['post_months'][0]} to {c['post_months'][1]}) the "
+                   f"change is {_f(c['coef'])} (conformal p = {fmt_p(c['p_conformal'])}). A "
+                   "month-on-month comparison of April with March mixes the tariff with this "
+                   "announcement-month movement.")
+    return out
+
+
+def sensitivity_sentences(o: str, r: Mapping[str, Any]) -> list[str]:
+    """The ratios (elasticity, gamma) depend on the controls' exposure: state the range."""
+    s = r.get("sensitivity")
+    if not s:
+        return []
+    pts = [p for p in s["curve"] if p.get("elasticity_q") is not None]
+    out = []
+    lo_hi = [p for p in pts if 0.3 <= p["content_share"] <= 0.7]
+    if lo_hi:
+        a, b = lo_hi[0], lo_hi[-1]
+        out.append(
+            f"Divided by the tariff gap, the vehicle elasticity is {_f(a['elasticity_q'], 2)} at a "
+            f"USMCA non-US content share of {a['content_share']:.1f} and "
+            f"{_f(b['elasticity_q'], 2)} at {b['content_share']:.1f}; gamma (0 = buyers pay the "
+            f"duty, -1 = exporters absorb it) is {_f(a['gamma'], 2)} and {_f(b['gamma'], 2)}. "
+            "The ratio is only as good as the assumed exposure of Mexico and Canada, so it is "
+            "shown as a curve, not as one number.")
+    gone = [p["content_share"] for p in s["curve"] if p.get("elasticity_q") is None]
+    if gone:
+        out.append(f"At content shares from {min(gone):.1f} the comparison origins were about "
+                   f"as exposed as {o} (tariff gap below {s['min_gap']:.2f} log points): no ratio "
+                   "is identified there.")
+    return out
+
+
+def pooled_sentences(r: Mapping[str, Any]) -> list[str]:
+    p = r.get("pooled", {}).get("elasticity_q_d12")
+    if not p:
+        return []
+    return [
+        f"Pooled over all {p['n_clusters']} origins (12-month differences, vehicles): "
+        f"{_f(p['coef'], 2)} per log point of tariff; wild cluster bootstrap p = "
+        f"{fmt_p(p['p_wild'])} ({p['n_boot']} Webb draws, G = {p['n_clusters']}); randomization "
+        f"p = {fmt_p(p['p_ri'])} over the {p['n_assignments']} distinct assignments of the "
+        f"origins' tariff paths (smallest attainable {fmt_p(p['min_p_ri'])})."]
 
 
 def identification_notes(results: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Topic -> sentences for the report's identification section."""
+    """Topic -> sentences for the report's "What the shipped data can and cannot say".
+
+    Topics carry a letter so that the report (which sorts topics) shows them in reading order."""
     notes: dict[str, list[str]] = {}
-    general = [
-        "The shipped monthly panel has five origins (CAN, DEU, JPN, KOR, MEX) and ends in 2025-07: "
-        "four post-tariff months. Every origin was treated on 2025-04-03; Mexico and Canada less "
-        "(25% on non-US content only, an assumed share), so identification comes from differences "
-        "in the size of the tariff increase across at most five clusters.",
-        "With five clusters (three for an origin against the USMCA controls) cluster-robust "
-        "standard errors over-reject; we report them only beside the wild cluster bootstrap "
-        "(Webb weights) and randomization inference, whose smallest attainable p-values are "
-        "1/120 (G = 5) and 1/6 (G = 3). With G = 3 the wild bootstrap cannot reject at 5%.",
-        "Japan's deal (15% from 2025-09-16) and Korea's (15% from 2025-11-01, retroactive) fall "
-        "after the last month of the panel: the data cannot identify the effect of the deals or the "
-        "Korea-Japan differential-timing window (2025-09-16 to 2025-11-01).",
-        "Unit values are value per vehicle from Comtrade (CIF-type, before duty): a fall can be a "
-        "price cut or a shift in model mix; HS10 x origin x month data with quantities (available "
-        "through `make fetch`) would separate the two. 2022 monthly quantities are Comtrade "
-        "estimates for every origin and are excluded from quantity-based regressions.",
-        "Border prices are not retail prices: a lower ex-tariff unit value at the border can reflect "
-        "transfer-price cuts to the exporters' own US subsidiaries, so border pass-through and "
-        "consumer-price pass-through are different objects.",
+    design = next((results[o]["reduced_form"]["design"] for o in ORIGINS_TEXT
+                   if o in results and "reduced_form" in results[o]), None)
+    general = []
+    if design is not None:
+        general.append(
+            f"The monthly US series end in {design['post_end']}, so the post-tariff window has "
+            f"{results[design['origin']]['reduced_form']['ln_v']['n_post']} months. Each treated "
+            f"origin is compared with {', '.join(design['controls'])}, which paid the Section 232 "
+            "duty too, but only on non-US content: how much they paid depends on a content share "
+            "the data do not give.")
+    general += [
+        "With one treated origin, cluster-robust standard errors and the wild cluster bootstrap "
+        "are not valid (Conley & Taber 2011; MacKinnon & Webb 2017): the treated origin's "
+        "cluster score is zero once month effects are in, so the interval measures only "
+        "Mexico-minus-Canada noise. Those intervals are in the appendix table, marked invalid; "
+        "the headline uses conformal inference and in-time placebos instead.",
+        "Japan's deal (in force from 2025-09-16) and Korea's (from 2025-11-01, retroactive) fall "
+        "after the last month of the US monthly series: these data cannot identify their "
+        "effect.",
+        "Unit values are value per vehicle (before duty): a fall can be a price cut or a shift "
+        "in model mix; 2022 monthly quantities are Comtrade estimates and are left out of every "
+        "quantity-based estimate.",
+        "Border prices are not retail prices: a lower ex-tariff unit value can reflect "
+        "transfer-price cuts to the exporters' own US subsidiaries.",
     ]
-    notes["what the shipped data can identify"] = general
-    for o in ("KOR", "JPN"):
+    notes["A: what the shipped data can and cannot say"] = general
+    for o in ORIGINS_TEXT:
         r = results.get(o)
-        if not r:
+        if not r or "reduced_form" not in r:
             continue
-        e, g = r["elasticity"], r["passthrough"]
-        notes[f"headline for {o}"] = [
-            f"Import response (12-month differences, {o} vs {', '.join(r['controls'])}): "
-            f"{e['coef']:.2f} per log point of tariff, 95% CI [{e['ci95_low']:.2f}, "
-            f"{e['ci95_high']:.2f}] (CRV1), p = {_p(e, 'p_crv1')} (CRV1), {_p(e, 'p_wild')} (wild "
-            f"bootstrap), {_p(e, 'p_ri')} (randomization), G = {e['n_clusters']}, "
-            f"n = {e['n_obs']}.",
-            f"Pass-through to the ex-tariff unit value: gamma = {g['coef']:.2f} (0 = complete "
-            f"pass-through to US buyers, -1 = exporters absorb the tariff), p = {_p(g, 'p_crv1')} "
-            f"(CRV1), {_p(g, 'p_wild')} (wild), {_p(g, 'p_ri')} (randomization), "
-            f"G = {g['n_clusters']}.",
-        ]
+        notes[f"B: reduced form for {o}"] = reduced_form_sentences(o, r)
+        sens = sensitivity_sentences(o, r)
+        if sens:
+            notes[f"C: ratios for {o} depend on the exposure of the comparison origins"] = sens
+        pooled = pooled_sentences(r)
+        if pooled and "D: pooled estimates over all origins" not in notes:  # same in every run
+            notes["D: pooled estimates over all origins"] = pooled
     return notes

@@ -65,6 +65,7 @@ def summarize_origin(
             for y in ("ln_q", "ln_v", "ln_uv")
         },
     }
+    out["crv1_validity"] = crv1_check(panel, origin, controls)
     if origin == "JPN":
         try:
             out["mirror"] = pt.mirror_passthrough(panel)
@@ -74,63 +75,106 @@ def summarize_origin(
 
 
 HEADLINE_KEYS = ("coef", "se_crv1", "ci95_low", "ci95_high", "p_crv1", "p_wild", "n_boot",
-                 "wild_informative", "p_ri", "n_perm", "n_obs", "n_clusters", "sample_start",
-                 "sample_end", "data_source", "spec")
+                 "wild_informative", "p_ri", "n_perm", "n_assignments", "min_p_ri", "n_obs",
+                 "n_clusters", "sample_start", "sample_end", "data_source", "spec")
 
 
 def _pick(r: dict) -> dict:
     return {k: r.get(k) for k in HEADLINE_KEYS}
 
 
-def origin_results(summary: dict) -> dict:
-    """The stable headline block of results.json for one origin.
+def crv1_check(panel: pd.DataFrame, origin: str, controls: Sequence[str],
+               x: str = "d12_ln1p_tau") -> dict:
+    """Is cluster-robust inference valid for ``origin`` against ``controls``? (by design)
 
-    Headline = the origin against the less-treated USMCA controls in 12-month differences (the
-    ARW / FGKK form: removes origin levels and stable seasonality), for vehicles (``elasticity``)
-    and the ex-tariff unit value (``passthrough``, gamma). The pooled five-origin estimates (G = 5)
-    and the level forms are kept beside them, so a reader sees how much the answer depends on the
-    design.
+    One treated origin against controls whose tariff paths are identical: with month effects
+    the treated cluster's score is zero and CRV1 / the wild bootstrap measure only
+    control-minus-control noise (Conley & Taber 2011; MacKinnon & Webb 2017).
+    """
+    from autotariffs.models import inference as inf
+
+    units = [origin, *controls]
+    wide = (panel[panel["origin"].isin(units)].pivot(index="origin", columns="month", values=x)
+            .dropna(axis=1))
+    labels = sorted(wide.index)
+    return inf.crv1_validity(wide.loc[labels].to_numpy(float), labels)
+
+
+def origin_results(summary: dict) -> dict:
+    """The stable block of results.json for one origin.
+
+    The headline is the reduced form with inference built for one treated origin (added by the
+    notebook from :mod:`autotariffs.models.reduced_form`, keys ``reduced_form`` and
+    ``sensitivity``). The regressions of the origin against the USMCA controls with CRV1 and
+    wild-bootstrap intervals are kept only under ``invalid_by_design`` with the reason they are
+    invalid (one treated cluster), and the pooled all-origin estimates (G = 5; wild bootstrap and
+    randomization inference over distinct assignments) under ``pooled``.
     """
     ovc, pooled = summary["origin_vs_controls"], summary["pooled"]
     es = summary["event_study"]["ln_q"]
-    post = [c for c in es["coefficients"] if c["k"] >= 0]
+    validity = summary.get("crv1_validity", {"valid": None, "reason": "not checked"})
     return {
-        "elasticity": _pick(ovc["elasticity_q_d12"]),
-        "elasticity_value": _pick(ovc["elasticity_v_d12"]),
-        "passthrough": _pick(ovc["passthrough_d12"]),
-        "elasticity_levels": _pick(ovc["elasticity_q_levels"]),
-        "passthrough_levels": _pick(ovc["passthrough_levels"]),
-        "pooled": {k: _pick(v) for k, v in pooled.items()},
-        "event_study": {
-            "outcome": "ln_q",
-            "coefficients": es["coefficients"],
-            "pretrend": es["pretrend"],
-            "mean_post": (sum(c["coef"] for c in post) / len(post)) if post else None,
-            "n_obs": es["n_obs"],
-            "n_clusters": es["n_clusters"],
-            "sample_start": es["sample_start"],
-            "sample_end": es["sample_end"],
-            "notes": es["notes"],
+        "invalid_by_design": {
+            "reason": validity.get("reason"),
+            "valid": validity.get("valid"),
+            "elasticity_d12": _pick(ovc["elasticity_q_d12"]),
+            "elasticity_value_d12": _pick(ovc["elasticity_v_d12"]),
+            "passthrough_d12": _pick(ovc["passthrough_d12"]),
+            "elasticity_levels": _pick(ovc["elasticity_q_levels"]),
+            "passthrough_levels": _pick(ovc["passthrough_levels"]),
+            "event_study": {
+                "outcome": "ln_q",
+                "coefficients": es["coefficients"],
+                "pretrend": es["pretrend"],
+                "n_obs": es["n_obs"],
+                "n_clusters": es["n_clusters"],
+                "sample_start": es["sample_start"],
+                "sample_end": es["sample_end"],
+                "notes": es["notes"],
+            },
         },
+        "pooled": {k: _pick(v) for k, v in pooled.items()},
         "controls": summary["controls"],
         **({"mirror": summary["mirror"]} if "mirror" in summary else {}),
     }
 
 
+_LABELS = {
+    "elasticity_q_levels": "vehicles on ln(1+tariff), levels",
+    "elasticity_v_levels": "value on ln(1+tariff), levels",
+    "elasticity_q_d12": "vehicles on ln(1+tariff), 12-month differences",
+    "elasticity_v_d12": "value on ln(1+tariff), 12-month differences",
+    "passthrough_levels": "ex-tariff unit value (gamma), levels",
+    "passthrough_d12": "ex-tariff unit value (gamma), 12-month differences",
+    "ppml_quantity": "PPML vehicles, levels",
+    "ppml_value": "PPML value, levels",
+}
+
+
 def results_table(summary: dict) -> pd.DataFrame:
-    """One row per estimate for the report: coefficient, CIs and every p-value with its G."""
+    """Pooled (all origins) rows: coefficient, wild-bootstrap and RI p-values with their counts."""
     rows = []
-    for design, block in (("origin vs controls", summary["origin_vs_controls"]),
-                          ("pooled, all origins", summary["pooled"])):
-        for name, r in block.items():
-            rows.append({
-                "design": design, "estimate": name, "coef": r.get("coef"),
-                "se_crv1": r.get("se_crv1"), "ci95_low": r.get("ci95_low"),
-                "ci95_high": r.get("ci95_high"), "p_crv1": r.get("p_crv1"),
-                "p_wild": r.get("p_wild"), "p_ri": r.get("p_ri"),
-                "n_clusters": r.get("n_clusters"), "n_obs": r.get("n_obs"),
-            })  # fmt: skip
+    for name, r in summary["pooled"].items():
+        rows.append({
+            "estimate": _LABELS.get(name, name), "coef": r.get("coef"),
+            "p_wild": r.get("p_wild"), "wild_draws": r.get("n_boot"),
+            "p_ri": r.get("p_ri"), "ri_distinct_assignments": r.get("n_assignments"),
+            "ri_smallest_p": r.get("min_p_ri"), "G": r.get("n_clusters"), "N": r.get("n_obs"),
+        })  # fmt: skip
     return pd.DataFrame(rows)
 
 
-__all__ = ["origin_results", "results_table", "summarize_origin"]
+def invalid_table(summary: dict, reason: str) -> pd.DataFrame:
+    """Appendix: the origin-vs-controls CRV1 / wild intervals, each row saying why invalid."""
+    rows = []
+    for name, r in summary["origin_vs_controls"].items():
+        rows.append({
+            "estimate": _LABELS.get(name, name), "coef": r.get("coef"),
+            "crv1_ci95_low": r.get("ci95_low"), "crv1_ci95_high": r.get("ci95_high"),
+            "p_crv1": r.get("p_crv1"), "p_wild": r.get("p_wild"), "G": r.get("n_clusters"),
+            "why_invalid": reason,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+__all__ = ["crv1_check", "invalid_table", "origin_results", "results_table", "summarize_origin"]

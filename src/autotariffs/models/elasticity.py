@@ -255,6 +255,8 @@ def estimate(
             "wild_informative": False,
             "p_ri": float("nan"),
             "n_perm": 0,
+            "n_assignments": 0,
+            "min_p_ri": float("nan"),
             "perm_enumerated": False,
         }
     )
@@ -274,7 +276,8 @@ def estimate(
                 df[y].to_numpy(float), paths, z.to_numpy(), df["origin"], df["month"],
                 seed=seed, progress=progress, q=prob.q,
             )  # fmt: skip
-            out.update({k: r[k] for k in ("p_ri", "n_perm", "perm_enumerated")})
+            out.update({k: r[k] for k in ("p_ri", "n_perm", "n_assignments", "perm_enumerated")})
+            out["min_p_ri"] = r["min_p"]
             notes.append(r["ri_note"])
     n_treated_like = int((df.groupby("origin")[x].std() > 0).sum())
     if n_treated_like < 2:

@@ -1,0 +1,84 @@
+"""Figures of the reduced form (one treated origin) and of the exposure sensitivity curve.
+
+Why not the CRV1 event-study band: with one treated origin it is not valid (the treated
+cluster's score is zero). The month-by-month figure shows the seasonally adjusted gap between
+the origin and its comparison origins, with a band equal to the 95th percentile of the absolute
+gap over the baseline months: the per-month conformal interval of a single post month under the
+difference-in-differences counterfactual (Chernozhukov, Wüthrich & Zhu 2021 with one post period:
+p = share of baseline months whose |gap| is at least as large).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from autotariffs.figures import EVENTS, ORIGIN_LABEL, ORIGIN_STYLE, mark_events, set_style
+
+SOURCE_NOTE = ("Source: UN Comtrade monthly US imports of HS 8703 (Census data); tariff events "
+               "table; autotariffs reduced form.")
+
+
+def monthly_band(rf_outcome: Mapping, design: Mapping, level: float = 0.95) -> float:
+    """Half-width of the per-month band: the ``level`` quantile of |gap| over baseline months."""
+    s = pd.Series(rf_outcome["by_month"])
+    pre = s[(s.index >= design["pre_start"]) & (s.index <= design["pre_end"])]
+    return float(np.quantile(np.abs(pre.to_numpy()), level))
+
+
+def fig_gap_by_month(rf: Mapping, origin: str, outcome: str = "ln_q") -> plt.Figure:
+    """Seasonally adjusted gap (origin minus comparison mean) by month, band, events marked."""
+    set_style()
+    e, d = rf[outcome], rf["design"]
+    s = pd.Series(e["by_month"])
+    s.index = pd.to_datetime(s.index)
+    s = s.sort_index()
+    h = monthly_band(e, d)
+    style = ORIGIN_STYLE.get(origin, ORIGIN_STYLE["ROW"])
+    fig, ax = plt.subplots()
+    ax.axhspan(-h, h, color="#999999", alpha=0.2, linewidth=0,
+               label=f"95% of baseline months (|gap| <= {h:.2f})")
+    ax.plot(s.index, s.to_numpy(), color=style["color"], linestyle=style["linestyle"],
+            marker=style["marker"], markersize=3.5,
+            label=f"{ORIGIN_LABEL.get(origin, origin)} minus {', '.join(d['controls'])}")
+    post = s[(s.index >= pd.Timestamp(d["post_start"] + "-01"))]
+    ax.hlines(e["coef"], post.index.min(), post.index.max(), color="#000000", linewidth=1.6,
+              label=f"post-tariff mean {e['coef']:+.3f} (conformal p = {e['p_conformal']:.3f})")
+    ax.axhline(0, color="#333333", linewidth=0.8)
+    ax.set_xlabel("Month")
+    ax.set_ylabel(f"Gap in {e['label']}, seasonally adjusted")
+    own = {"KOR": "2025-11-01", "JPN": "2025-09-16"}.get(origin)
+    mark_events(ax, {k: v for k, v in EVENTS.items()
+                     if k in ("2025-04-03", own) and pd.Timestamp(k) <= s.index.max()})
+    ax.legend(loc="lower left", fontsize=7)
+    return fig
+
+
+def fig_sensitivity(sens: Mapping, origin: str) -> plt.Figure:
+    """Elasticity of vehicles and gamma against the comparison origins' content share."""
+    set_style()
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    curve = pd.DataFrame(sens["curve"])
+    obs = pd.DataFrame(sens["observed_claims"]) if sens.get("observed_claims") else None
+    for ax, key, lab in ((axes[0], "elasticity_q", "elasticity of vehicles"),
+                         (axes[1], "gamma", "gamma (0 = buyers pay, -1 = exporters absorb)")):
+        c = curve.dropna(subset=[key])
+        ax.fill_between(c["content_share"], c[f"{key}_ci95_low"].astype(float),
+                        c[f"{key}_ci95_high"].astype(float), color="#0072B2", alpha=0.2,
+                        linewidth=0, label="95% conformal interval / tariff gap")
+        ax.plot(c["content_share"], c[key].astype(float), color="#0072B2", marker="o",
+                markersize=3, label="assumed schedule")
+        if obs is not None:
+            o = obs.dropna(subset=[key])
+            ax.plot(o["content_share"], o[key].astype(float), color="#D55E00", linestyle="--",
+                    marker="s", markersize=3, label="observed USMCA claim shares")
+        ax.axhline(0, color="#333333", linewidth=0.8)
+        ax.set_xlabel("Non-US content share of Mexican and Canadian cars")
+        ax.set_ylabel(lab)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"{ORIGIN_LABEL.get(origin, origin)}: ratios depend on the comparison origins' "
+                 "exposure", fontsize=9)
+    return fig
