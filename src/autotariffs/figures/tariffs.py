@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from autotariffs.figures import (
@@ -217,4 +218,52 @@ def fig_statutory_vs_collected(
     axes[-1, 0].tick_params(axis="x", labelrotation=30)
     axes[-1, 0].set_xlabel("Month")
     add_source_note(fig, COLLECTED_SOURCE)
+    return fig
+
+
+def fig_control_exposure(exposure: pd.DataFrame, start: str = "2025-01",
+                         end: str = "2026-06") -> plt.Figure:
+    """Observed exposure of Canada and Mexico (claim-share weighted) beside the assumed schedule.
+
+    ``exposure``: :func:`autotariffs.exposure.control_exposure` or ``exposure_grid`` output. With
+    several content shares, the observed rate is drawn for each (thin lines, darker = higher
+    share) and the assumed schedule (all cars claimed) dashed for the same shares.
+    """
+    set_style()
+    origins = [o for o in ("MEX", "CAN") if o in set(exposure["origin"])]
+    fig, axes = plt.subplots(1, len(origins), figsize=(7.5, 3.4), sharey=True, squeeze=False)
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.offsets.MonthBegin(1)
+    shares = sorted(exposure["content_share"].unique())
+    greys = ["#BBBBBB", "#999999", "#777777", "#555555", "#333333", "#111111"]
+    for ax, o in zip(axes[0], origins, strict=True):
+        st = ORIGIN_STYLE.get(o, {})
+        for i, c in enumerate(shares):
+            e = exposure[(exposure["origin"] == o) & (exposure["content_share"] == c)]
+            e = e.sort_values("month")
+            main = np.isclose(c, 0.5) or len(shares) == 1
+            ax.plot(e["month"], e["observed_rate_pct"], color=st.get("color", "k"),
+                    linestyle="-", marker=st.get("marker", "o") if main else None,
+                    markersize=3.5, linewidth=1.6 if main else 0.7,
+                    label=f"Observed (claim shares), content {c:g}" if main or i in (0, len(shares)
+                                                                                  - 1) else None)
+            ax.plot(e["month"], e["assumed_rate_pct"],
+                    color="#444444" if main else greys[min(i, len(greys) - 1)], linestyle="--",
+                    linewidth=1.2 if main else 0.6,
+                    label=f"Assumed schedule (all claimed), content {c:g}" if main else None)
+        ax.set_xlim(lo, hi)
+        ax.set_title(ORIGIN_LABEL.get(o, o), loc="left", fontsize=9)
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.tick_params(axis="x", labelrotation=30)
+        ax.set_xlabel("Month")
+        mark_events(ax, {"2025-04-03": "S232 autos 25%"})
+    axes[0, 0].set_ylabel("Duty on HS 8703 (% of customs value)")
+    axes[0, 0].legend(loc="lower right", fontsize=6.5)
+    add_source_note(
+        fig,
+        "Source: USITC DataWeb HS10 8703 imports for consumption from Canada and Mexico, "
+        "USMCA-claimed share of customs value (via Budget Lab tariff-rate-tracker), 2025-01.."
+        "2026-02. Claimed: 25% on non-US content (9903.94.03; content share assumed); not claimed: "
+        "2.5% MFN + 25% (9903.94.01). Assumed schedule: event table, every car claimed.",
+    )
     return fig
