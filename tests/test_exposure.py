@@ -81,3 +81,21 @@ def test_real_claims_beside_assumed_schedule():
     fig = fig_control_exposure(g)
     assert len(fig.axes) == 2
     plt.close("all")
+
+
+def test_control_series_extended_to_2026_02():
+    from autotariffs.exposure import control_series_extended
+
+    s = control_series_extended(read_flows())
+    for o in ("CAN", "MEX"):
+        x = s[s["origin"] == o].set_index("month")
+        assert x.index.min() == pd.Timestamp("2020-01-01")
+        assert x.index.max() == pd.Timestamp("2026-02-01")
+        assert (x.loc[:"2025-07-01", "spliced_from"] == "comtrade_m_8703").all()
+        assert (x.loc["2025-08-01":, "spliced_from"] != "comtrade_m_8703").all()
+        # the seam: spliced = DataWeb x mean(Comtrade / DataWeb over 2025-01..07)
+        ov = x.loc["2025-01-01":"2025-07-01"]
+        r = (ov["comtrade_usd"] / ov["dataweb_usd"]).mean()
+        assert x.loc["2026-02-01", "value_spliced_usd"] == pytest.approx(
+            x.loc["2026-02-01", "dataweb_usd"] * r)
+        assert abs(r - 1) < 0.01

@@ -139,3 +139,39 @@ def exposure_summary(exposure: pd.DataFrame, post_from: str = "2025-05") -> dict
         out[f"{k}.n_months"] = float(len(g))
         out[f"{k}.last_month"] = float(g["month"].max().year * 100 + g["month"].max().month)
     return out
+
+
+def control_series_extended(
+    flows: pd.DataFrame,
+    origins: Sequence[str] = CONTROL_ORIGINS,
+    overlap: tuple[str, str] = ("2025-01", "2025-07"),
+) -> pd.DataFrame:
+    """Monthly US imports of HS 8703 from the control origins, extended to 2026-02.
+
+    Two measured series side by side, never summed: Comtrade monthly (``comtrade_m_8703``,
+    CIF-type general imports, to 2025-07) and DataWeb HS10 customs value of imports for
+    consumption (``dataweb_usmca_hs10_m``, claimed + not claimed, 2025-01..2026-02). Returns
+    ``month, origin, comtrade_usd, dataweb_usd, ratio_overlap, value_spliced_usd, spliced_from``:
+    the spliced series is Comtrade up to its last month and DataWeb x ``ratio_overlap`` (mean
+    Comtrade / DataWeb over ``overlap``; about 1.005 for Canada and 1.00 for Mexico, whose
+    January 2025 differs by 6.3%) after it, so the level does not jump at the seam. The 2026
+    DataWeb files list 46 HS10 lines instead of 146; the lines dropped carried < $0.0001B in
+    Nov-Dec 2025, so the low Canadian January 2026 (1.02 $B) is not a coverage artefact.
+    """
+    ct = flows[(flows["source"] == "comtrade_m_8703") & flows["partner"].isin(origins)]
+    dw = flows[(flows["source"] == "dataweb_usmca_hs10_m") & flows["partner"].isin(origins)]
+    a = ct.groupby(["month", "partner"])["value_usd"].sum().rename("comtrade_usd")
+    b = dw.groupby(["month", "partner"])["value_usd"].sum().rename("dataweb_usd")
+    out = pd.concat([a, b], axis=1).reset_index().rename(columns={"partner": "origin"})
+    lo, hi = (pd.Timestamp(m + "-01") for m in overlap)
+    ov = out[out["month"].between(lo, hi)].dropna(subset=["comtrade_usd", "dataweb_usd"])
+    ratio = (ov["comtrade_usd"] / ov["dataweb_usd"]).groupby(ov["origin"]).mean()
+    out["ratio_overlap"] = out["origin"].map(ratio)
+    last_ct = out.dropna(subset=["comtrade_usd"]).groupby("origin")["month"].max()
+    after = out["month"] > out["origin"].map(last_ct)
+    out["value_spliced_usd"] = np.where(after, out["dataweb_usd"] * out["ratio_overlap"],
+                                        out["comtrade_usd"])
+    out["spliced_from"] = np.where(after, "dataweb_usmca_hs10_m x ratio", "comtrade_m_8703")
+    out = out.dropna(subset=["value_spliced_usd"])
+    out["month"] = out["month"].astype("datetime64[ns]")
+    return out.sort_values(["origin", "month"]).reset_index(drop=True)
