@@ -29,6 +29,7 @@ DW_P = T + "us_imp_hs2_ch87_cif_by_country_program_monthly_2024-01_2025-07_dataw
 DW_A = T + "us_imp_8703_dataweb_annual_japan_mexico_2015_2024.csv"
 UT = T + "us_imp_8708_usatradeonline_monthly_5series_2015-01_2025-08.csv"
 KRW = "macro/fred_DEXKOUS_daily.csv"
+KRW_LATER = "macro/fred_DEXKOUS_daily_to_2026-05-22.csv"
 
 
 @pytest.fixture()
@@ -149,13 +150,16 @@ def test_checksum_guard_runs_first(raw, out):
 
 
 def test_fred_dots_read_as_missing(raw, tmp_path):
+    # replace the values of 30 observed days with FRED's '.' missing marker, in both KRW copies
+    # (the later vintage repeats every day of the older one, so a day missing from only one copy
+    # is still observed)
     p = raw / KRW
     ls = lines(p)
-    # replace the values of 30 observed days with FRED's '.' missing marker
     idx = [i for i in range(2, len(ls)) if ls[i].rstrip("\n").split(",")[1] != ""][:30]
-    for i in idx:
-        ls[i] = ls[i].split(",")[0] + ",.\n"
-    write_lines(p, ls)
+    days = {ls[i].split(",")[0] for i in idx}
+    for q in (p, raw / KRW_LATER):
+        ql = lines(q)
+        write_lines(q, [x.split(",")[0] + ",.\n" if x.split(",")[0] in days else x for x in ql])
     res = build_all(raw, tmp_path / "o", verify=False)
     fx = pd.read_parquet(res["fx_monthly"])
     ref = pd.read_parquet(build_all(paths.RAW, tmp_path / "ref", verify=False)["fx_monthly"])
@@ -164,7 +168,7 @@ def test_fred_dots_read_as_missing(raw, tmp_path):
 
 
 def test_manifest_detects_changed_byte(raw):
-    assert len(verify_manifest(raw)) == 46
+    assert len(verify_manifest(raw)) == 52
     p = raw / CT_M
     b = bytearray(p.read_bytes())
     b[200] = ord("9") if b[200] != ord("9") else ord("8")

@@ -17,7 +17,7 @@ def test_build_twice_byte_identical(tmp_path, capsys):
     assert main(["--raw", str(paths.RAW), "--out", str(tmp_path / "a")]) == 0
     elapsed = time.perf_counter() - t0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0].startswith("manifest: 46 files verified")
+    assert printed[0].startswith("manifest: 52 files verified")
     assert any(line.startswith("flows: ") for line in printed)
     assert main(["--raw", str(paths.RAW), "--out", str(tmp_path / "b")]) == 0
     for name in OUTPUTS:

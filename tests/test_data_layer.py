@@ -72,7 +72,7 @@ def test_flows_table_contract(flows):
     assert set(flows["source"]) == {
         "comtrade_m_8703", "comtrade_jpn_exp", "comtrade_a_8703", "census_hs10_2024",
         "census_hs2_m", "census_naics_m", "dataweb_cif_prog_m", "dataweb_hs2_2024_2025",
-        "dataweb_8703_a", "usatrade_8708",
+        "dataweb_8703_a", "usatrade_8708", "kcs_kor_exp_m", "dataweb_usmca_hs10_m",
     }  # fmt: skip
     # row counts stated in PROVENANCE.md
     n = flows.groupby("source").size()
@@ -81,6 +81,9 @@ def test_flows_table_contract(flows):
     assert n["dataweb_cif_prog_m"] == 2544 and n["usatrade_8708"] == 640
     assert n["census_naics_m"] == 1044 and n["comtrade_a_8703"] == 40
     assert n["dataweb_hs2_2024_2025"] == 169 + 151
+    # issue 14: 108 KCS rows; 1,990 claims rows of which 146 annual (shares only, not flows),
+    # each monthly row split into a claimed and a not-claimed flow
+    assert n["kcs_kor_exp_m"] == 108 and n["dataweb_usmca_hs10_m"] == 2 * (1990 - 146)
 
 
 def test_reconciliation_comtrade_vs_census_within_3pct(rec):
@@ -213,6 +216,14 @@ def test_fx_matches_independent_monthly_means(fx):
     """The extraction script's own monthly means (macro/fx_monthly_avg_from_daily_*.csv)."""
     ref = pd.read_csv(RAW / "macro" / "fx_monthly_avg_from_daily_2010_2026.csv")
     ref["month"] = pd.to_datetime(ref["month"])
+    # The reference was computed from the older KRW/JPY copies, which end mid-month (KRW
+    # 2026-03-27, JPY 2026-02-20); the later vintages (issue 14) complete those edge months, so
+    # they are compared separately: same days plus the later vintages' extra days.
+    edge = ref[ref["series_id"].isin(["DEXKOUS", "DEXJPUS"])].groupby("series_id")["month"].max()
+    is_edge = ref.apply(lambda r: edge.get(r["series_id"]) == r["month"], axis=1)
+    e = fx.merge(ref[is_edge], on=["series_id", "month"], suffixes=("", "_ref"))
+    assert len(e) == 2 and (e["n_days"] > e["n_days_ref"]).all()
+    ref = ref[~is_edge]
     m = fx.merge(ref, on=["series_id", "month"], suffixes=("", "_ref"))
     assert set(m["currency"]) == {"KRW", "JPY", "EUR", "MXN", "CAD", "GBP"}
     assert (m["n_days"] == m["n_days_ref"]).all()

@@ -22,7 +22,7 @@ from autotariffs import io, paths
 from autotariffs.errors import AutotariffsError
 from autotariffs.reconcile import reconciliation_table
 from autotariffs.schemas import FLOW_KEY, SOURCES, check_bloc_policy, sort_flows, validate_flows
-from autotariffs.sources import census, comtrade, dataweb, fred, usatrade
+from autotariffs.sources import census, comtrade, dataweb, fred, kcs, usatrade
 from autotariffs.sources.manifest import verify_manifest
 
 Reader = Callable[[Path], pd.DataFrame]
@@ -50,6 +50,10 @@ TRADE_FILES: dict[str, tuple[Reader, ToFlows]] = {
         (dataweb.read_dataweb_annual, dataweb.dataweb_annual_to_flows),
     "trade/us_imp_8708_usatradeonline_monthly_5series_2015-01_2025-08.csv":
         (usatrade.read_usatrade, usatrade.usatrade_to_flows),
+    "trade/kor_exp_8703_by_destination_kcs_monthly_2025-01_2026-06.csv":
+        (kcs.read_kcs_exports, kcs.kcs_exports_to_flows),
+    "trade/us_imp_hs10_8703_can_mex_usmca_claims_dataweb_2024_annual_2025-01_2026-02_monthly.csv":
+        (dataweb.read_dataweb_usmca_claims, dataweb.dataweb_usmca_claims_to_flows),
 }  # fmt: skip
 
 FX_DAILY_FILES = (
@@ -57,6 +61,10 @@ FX_DAILY_FILES = (
     "macro/fred_DEXMXUS_daily.csv", "macro/fred_DEXCAUS_daily.csv",
     "macro/fred_DEXUSUK_daily.csv", "macro/fred_DEXUSEU_daily_2000_2025-09.csv",
     "macro/fred_DEXUSEU_daily_2025-01_2026-01.csv",
+    # later vintages (macro PROVENANCE, 2025-26 extension): identical on every overlapping day
+    # (monthly_fx refuses any disagreement), they extend KRW to 2026-05-22 and JPY to 2026-05-15
+    # and complete the months the older copies end in (KRW 2026-03, JPY 2026-02).
+    "macro/fred_DEXKOUS_daily_to_2026-05-22.csv", "macro/fred_DEXJPUS_daily_2021-05_2026-05-15.csv",
 )  # fmt: skip
 MACRO_MONTHLY_FILES = (
     "macro/fred_CUSR0000SETA01_monthly.csv", "macro/fred_CUSR0000SETA02_monthly.csv",

@@ -120,7 +120,13 @@ _DATAWEB: dict[str, str] = {
     "World Total": "WLD",
 }  # fmt: skip
 
-SOURCES = ("census", "comtrade", "dataweb", "usatrade", "iso3")
+# Korea Customs Service destination codes as the KCS export extract spells them (ISO-2, plus
+# 'WORLD' = Korea's total exports of the product, a bloc).
+_KCS: dict[str, str] = {
+    "US": "USA", "CA": "CAN", "DE": "DEU", "AU": "AUS", "SA": "SAU", "WORLD": "WLD",
+}  # fmt: skip
+
+SOURCES = ("census", "comtrade", "dataweb", "usatrade", "kcs", "iso3")
 
 
 def _build_table() -> pd.DataFrame:
@@ -130,7 +136,7 @@ def _build_table() -> pd.DataFrame:
         return iso.setdefault(
             code,
             {"iso3": code, "census_code": None, "census_name": None, "comtrade_name": None,
-             "dataweb_name": None, "usatrade_name": None},
+             "dataweb_name": None, "usatrade_name": None, "kcs_code": None},
         )  # fmt: skip
 
     for cc, (code, name) in _CENSUS.items():
@@ -138,6 +144,7 @@ def _build_table() -> pd.DataFrame:
         r["census_code"], r["census_name"] = cc, name
     for col, mapping in (
         ("comtrade_name", _COMTRADE), ("dataweb_name", _DATAWEB), ("usatrade_name", _USATRADE),
+        ("kcs_code", _KCS),
     ):  # fmt: skip
         for name, code in mapping.items():
             row(code)[col] = name
@@ -148,7 +155,7 @@ def _build_table() -> pd.DataFrame:
 
 
 #: One row per ISO-3 entity: iso3, census_code, census_name, comtrade_name, dataweb_name,
-#: usatrade_name, is_bloc, members (';'-joined, '*' = all non-bloc partners).
+#: usatrade_name, kcs_code, is_bloc, members (';'-joined, '*' = all non-bloc partners).
 COUNTRIES: pd.DataFrame = _build_table()
 
 _LOOKUP: dict[str, dict[str, str]] = {
@@ -156,6 +163,7 @@ _LOOKUP: dict[str, dict[str, str]] = {
     "comtrade": dict(_COMTRADE),
     "dataweb": dict(_DATAWEB),
     "usatrade": dict(_USATRADE),
+    "kcs": dict(_KCS),
     "iso3": {c: c for c in COUNTRIES["iso3"]},
 }
 KNOWN_ISO3: frozenset[str] = frozenset(COUNTRIES["iso3"])

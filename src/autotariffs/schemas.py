@@ -116,6 +116,28 @@ USATRADE = RawContract(
 )  # fmt: skip
 
 
+#: Korea Customs Service exports of HS 8703 by destination (trade PROVENANCE section 11). ``ym`` is
+#: YYYYMM; destinations are KCS codes listed in autotariffs.countries (source 'kcs').
+KCS_EXPORTS = RawContract(
+    columns={"ym": "int", "destination": "str", "export_value_usd": "float",
+             "source_commit": "str", "source_path": "str"},
+    key=("ym", "destination"),
+    nonnegative=("export_value_usd",),
+    allowed={"destination": tuple(countries.lookup_table("kcs"))},
+)  # fmt: skip
+
+#: DataWeb HS10 8703 imports for consumption from Canada (1220) and Mexico (2010), total and
+#: USMCA-claimed customs value (trade PROVENANCE section 12). ``period`` is 'YYYY' (2024: share
+#: only, values blank) or 'YYYY-MM' (values given).
+DATAWEB_USMCA_CLAIMS = RawContract(
+    columns={"period": "str", "hts10": "str", "cty_code": "str", "total_value": "float_na",
+             "usmca_value": "float_na", "usmca_share": "float", "source_path": "str"},
+    key=("period", "hts10", "cty_code"),
+    nonnegative=("total_value", "usmca_value", "usmca_share"),
+    allowed={"cty_code": ("1220", "2010")},
+)  # fmt: skip
+
+
 def fred_contract(date_col: str, value_col: str) -> RawContract:
     return RawContract(columns={date_col: "date", value_col: "fred_value"}, key=(date_col,))
 
@@ -145,6 +167,11 @@ SOURCES: dict[str, SourceInfo] = {
     "dataweb_hs2_2024_2025": SourceInfo("2024-01", "2025-08", "DataWeb ch.87 2024, Jan-Aug 2025"),
     "dataweb_8703_a": SourceInfo("2015-01", "2024-12", "DataWeb 8703 general customs value"),
     "usatrade_8708": SourceInfo("2015-01", "2025-08", "USA Trade Online 8708 monthly"),
+    # Korea-reported (mirror) flow: reporter KOR, flow 'export', FOB at Korean customs. Never sum
+    # with US-reported imports (different reporter, valuation and timing: ~1 month shipping).
+    "kcs_kor_exp_m": SourceInfo("2025-01", "2026-06", "KCS Korea exports 8703 by destination"),
+    "dataweb_usmca_hs10_m": SourceInfo("2025-01", "2026-02",
+                                       "DataWeb HS10 8703 CAN/MEX customs value by USMCA claim"),
 }
 
 FLOW_COLUMNS = [
@@ -371,6 +398,7 @@ MIXED_BLOC_SOURCES: dict[str, str] = {
     "census_hs2_m": "TOTAL FOR ALL COUNTRIES listed with countries",
     "comtrade_a_8703": "World listed with China, Japan, Mexico",
     "usatrade_8708": "USMCA series listed with Canada and Mexico",
+    "kcs_kor_exp_m": "WORLD (Korea's total exports) listed with five destinations",
 }
 _GROUP = ["source", "classification", "hs_code", "freq", "month", "flow", "programme"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from autotariffs.figures import (
@@ -140,5 +141,129 @@ def fig_effective_vs_statutory(
         "calculated duties / import value (2024, Jan-Aug 2025); statutory rate from the "
         "autotariffs event table. Chapter 87 mixes cars, trucks and parts and FTA-free entries: "
         "levels differ from the car rate, changes are comparable.",
+    )
+    return fig
+
+
+COLLECTED_SOURCE = (
+    "Source: statutory all-in HS 8703 rate from the autotariffs event table (us_auto_tariff_events"
+    ".csv); collected = Census calculated duty / customs value on HS 8703 quoted by the Budget Lab "
+    "note of 2026-06-12 (tariff-etr-eval); DataWeb ch. 87 calculated duties / CIF value (2024, "
+    "Jan-Aug 2025); Census NAICS light vehicles (336110 / 336111+336112), all origins. Korea's "
+    "November 2025 cut is retroactive: collected at 25%, refunded later. Japan 2026: offset credits."
+)
+
+
+def fig_statutory_vs_collected(
+    table: pd.DataFrame,
+    monthly: pd.DataFrame,
+    origins: tuple[str, ...] = ("KOR", "JPN"),
+    start: str = "2024-01",
+    end: str = "2026-06",
+) -> plt.Figure:
+    """Statutory HS 8703 rate against every collected rate, one panel per origin plus one for the
+    all-origin NAICS light-vehicle rate.
+
+    ``table`` is :func:`autotariffs.collected.statutory_vs_collected`; ``monthly`` the monthly
+    schedule it was built from. Statutory: grey dashed step line. Collected HS 8703 (Budget Lab
+    note): filled markers in the origin's style. DataWeb ch. 87 periods: dotted horizontal segments
+    over the months they cover. Disagreements are drawn as they are (not smoothed).
+    """
+    set_style()
+    n = len(origins) + 1
+    fig, axes = plt.subplots(n, 1, figsize=(7.5, 2.4 * n), sharex=True, squeeze=False)
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.offsets.MonthBegin(1)
+    t = table[table["period"].between(lo, hi)]
+    for ax, p in zip(axes[:-1, 0], origins, strict=True):
+        st = ORIGIN_STYLE.get(p, {})
+        s = monthly[(monthly["origin"] == p) & (monthly["product"] == "8703")
+                    & monthly["month"].between(lo, hi)].set_index("month")["rate_pct"]  # fmt: skip
+        if len(s):
+            x = list(s.index) + [s.index[-1] + pd.offsets.MonthBegin(1)]
+            ax.step(x, list(s.values) + [s.values[-1]], where="post", color="#444444",
+                    linestyle="--", linewidth=1.3, label="Statutory all-in, HS 8703")  # fmt: skip
+        nt = t[(t["origin"] == p) & (t["source"] == "budgetlab_note")].sort_values("period")
+        if len(nt):
+            ax.plot(nt["period"] + pd.Timedelta(days=14), nt["collected_rate_pct"], linestyle="",
+                    marker=st.get("marker", "o"), color=st.get("color", "k"), markersize=5,
+                    label="Collected, HS 8703 (Census via Budget Lab note)")  # fmt: skip
+        dw = t[(t["origin"] == p) & (t["source"] == "dataweb_hs2_2024_2025")]
+        for i, (_, r) in enumerate(dw.iterrows()):
+            x1 = r["period"] + pd.DateOffset(months=int(r["n_months"]))
+            ax.hlines(r["collected_rate_pct"], r["period"], x1, color=st.get("color", "k"),
+                      linestyle=(0, (1, 1)), linewidth=2.2,
+                      label="Collected / CIF, ch. 87 (DataWeb, period mean)" if i == 0
+                      else None)  # fmt: skip
+        ax.set_ylim(-1, 30)
+        ax.set_ylabel("Duty rate (%)")
+        ax.set_title(ORIGIN_LABEL.get(p, p), loc="left", fontsize=9)
+        mark_events(ax, TIMELINE_EVENTS)
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.80), fontsize=7)
+    ax = axes[-1, 0]
+    nw = t[(t["source"] == "census_naics_m") & (t["scope"] == "NAICS light vehicles")]
+    nw = nw.sort_values("period")
+    if len(nw):
+        ax.plot(nw["period"], nw["collected_rate_pct"], color="#000000", linestyle="-",
+                marker=".", linewidth=1.2,
+                label="Collected, NAICS light vehicles, all origins (Census)")  # fmt: skip
+    ax.set_ylim(-1, 30)
+    ax.set_ylabel("Duty rate (%)")
+    ax.set_title("All origins", loc="left", fontsize=9)
+    mark_events(ax, TIMELINE_EVENTS, label=False)
+    ax.legend(loc="upper left", fontsize=7)
+    for a in axes[:, 0]:
+        a.set_xlim(lo, hi)
+    axes[-1, 0].xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    axes[-1, 0].tick_params(axis="x", labelrotation=30)
+    axes[-1, 0].set_xlabel("Month")
+    add_source_note(fig, COLLECTED_SOURCE)
+    return fig
+
+
+def fig_control_exposure(exposure: pd.DataFrame, start: str = "2025-01",
+                         end: str = "2026-06") -> plt.Figure:
+    """Observed exposure of Canada and Mexico (claim-share weighted) beside the assumed schedule.
+
+    ``exposure``: :func:`autotariffs.exposure.control_exposure` or ``exposure_grid`` output. With
+    several content shares, the observed rate is drawn for each (thin lines, darker = higher
+    share) and the assumed schedule (all cars claimed) dashed for the same shares.
+    """
+    set_style()
+    origins = [o for o in ("MEX", "CAN") if o in set(exposure["origin"])]
+    fig, axes = plt.subplots(1, len(origins), figsize=(7.5, 3.4), sharey=True, squeeze=False)
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.offsets.MonthBegin(1)
+    shares = sorted(exposure["content_share"].unique())
+    greys = ["#BBBBBB", "#999999", "#777777", "#555555", "#333333", "#111111"]
+    for ax, o in zip(axes[0], origins, strict=True):
+        st = ORIGIN_STYLE.get(o, {})
+        for i, c in enumerate(shares):
+            e = exposure[(exposure["origin"] == o) & (exposure["content_share"] == c)]
+            e = e.sort_values("month")
+            main = np.isclose(c, 0.5) or len(shares) == 1
+            ax.plot(e["month"], e["observed_rate_pct"], color=st.get("color", "k"),
+                    linestyle="-", marker=st.get("marker", "o") if main else None,
+                    markersize=3.5, linewidth=1.6 if main else 0.7,
+                    label=f"Observed (claim shares), content {c:g}" if main or i in (0, len(shares)
+                                                                                  - 1) else None)
+            ax.plot(e["month"], e["assumed_rate_pct"],
+                    color="#444444" if main else greys[min(i, len(greys) - 1)], linestyle="--",
+                    linewidth=1.2 if main else 0.6,
+                    label=f"Assumed schedule (all claimed), content {c:g}" if main else None)
+        ax.set_xlim(lo, hi)
+        ax.set_title(ORIGIN_LABEL.get(o, o), loc="left", fontsize=9)
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.tick_params(axis="x", labelrotation=30)
+        ax.set_xlabel("Month")
+        mark_events(ax, {"2025-04-03": "S232 autos 25%"})
+    axes[0, 0].set_ylabel("Duty on HS 8703 (% of customs value)")
+    axes[0, 0].legend(loc="lower right", fontsize=6.5)
+    add_source_note(
+        fig,
+        "Source: USITC DataWeb HS10 8703 imports for consumption from Canada and Mexico, "
+        "USMCA-claimed share of customs value (via Budget Lab tariff-rate-tracker), 2025-01.."
+        "2026-02. Claimed: 25% on non-US content (9903.94.03; content share assumed); not claimed: "
+        "2.5% MFN + 25% (9903.94.01). Assumed schedule: event table, every car claimed.",
     )
     return fig

@@ -1,5 +1,6 @@
 """USITC DataWeb exports: ch.87 CIF by country x programme x month; ch.87 2024 / Jan-Aug 2025
-by country (CIF, dutiable value, calculated duties); annual 8703 general customs value.
+by country (CIF, dutiable value, calculated duties); annual 8703 general customs value; HS10 8703
+imports from Canada and Mexico by USMCA claim (customs value, 2025-01..2026-02 monthly).
 
 DataWeb values are *imports for consumption* except the annual 8703 file (general imports).
 CIF value includes freight and insurance, so it is ~1-3% above customs value.
@@ -18,6 +19,7 @@ from autotariffs.schemas import (
     DATAWEB_ANNUAL,
     DATAWEB_CIF_PROGRAM,
     DATAWEB_HS2_PERIOD,
+    DATAWEB_USMCA_CLAIMS,
     coerce_flows,
 )
 from autotariffs.sources import LINE_OFFSET, read_raw_csv
@@ -126,3 +128,93 @@ def dataweb_annual_to_flows(df: pd.DataFrame, file: str) -> pd.DataFrame:
         "value_basis": "general", "file": file,
     })  # fmt: skip
     return coerce_flows(out)
+
+
+# --------------------------------------------------------------------------------------------
+# HS10 8703 imports from Canada and Mexico by USMCA claim (trade PROVENANCE section 12)
+# --------------------------------------------------------------------------------------------
+
+#: DataWeb programme labels of the two parts of each HS10 x country x month total.
+USMCA_CLAIMED = "USMCA"
+USMCA_NOT_CLAIMED = "no USMCA claim"
+USMCA_SOURCE = "dataweb_usmca_hs10_m"
+USMCA_SHARE_TOL = 1e-6
+
+
+def read_dataweb_usmca_claims(path: Path) -> pd.DataFrame:
+    """Raw DataWeb CAN/MEX HS10 8703 claims file, contract-checked.
+
+    Rules beyond the column contract: ``hts10`` is a 10-digit 8703 line; ``period`` is '2024'
+    (annual: share only, values blank) or 'YYYY-MM' (monthly: both values given); the claimed
+    value never exceeds the total; ``usmca_share`` lies in [0, 1] and equals
+    usmca_value / total_value where the total is positive.
+    """
+    path = Path(path)
+    df = read_raw_csv(path, DATAWEB_USMCA_CLAIMS)
+
+    def fail(mask: pd.Series, column: str, rule: str, values: pd.Series) -> None:
+        if mask.any():
+            raise DataContractError(path.name, column, rule, rows=list(df.index[mask]),
+                                    values=list(values[mask]), line_offset=LINE_OFFSET)
+
+    fail(~df["hts10"].str.fullmatch(r"8703\d{6}"), "hts10", "hts10 must be a 10-digit 8703 line",
+         df["hts10"])
+    annual = df["period"].str.fullmatch(r"\d{4}")
+    monthly = df["period"].str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
+    fail(~(annual | monthly), "period", "period must be 'YYYY' or 'YYYY-MM'", df["period"])
+    noval = df["total_value"].isna() | df["usmca_value"].isna()
+    fail(monthly & noval, "total_value", "monthly rows need total_value and usmca_value",
+         df["period"] + "|" + df["hts10"])
+    fail(df["usmca_value"] > df["total_value"], "usmca_value",
+         "USMCA-claimed value must not exceed the total", df["usmca_value"])
+    fail(df["usmca_share"] > 1, "usmca_share", "usmca_share must be <= 1", df["usmca_share"])
+    pos = df["total_value"] > 0
+    off = pos & ((df["usmca_value"] / df["total_value"] - df["usmca_share"]).abs()
+                 > USMCA_SHARE_TOL)
+    fail(off, "usmca_share", f"usmca_share must equal usmca_value / total_value "
+         f"(tolerance {USMCA_SHARE_TOL})", df["usmca_share"])
+    return df
+
+
+def dataweb_usmca_claims_to_flows(df: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Monthly rows -> flows (source 'dataweb_usmca_hs10_m', imports for consumption, customs
+    value, hs_level 10). Each HS10 x country x month total is split into two programme rows that
+    add up to it exactly: 'USMCA' (claimed value) and 'no USMCA claim' (total - claimed). The
+    2024 annual rows carry shares only and are not flows (see :func:`usmca_claim_shares`)."""
+    m = df[df["period"].str.len() == 7].reset_index(drop=True)
+    partner = map_iso3(m["cty_code"], "census", file, "cty_code")
+    month = pd.to_datetime(m["period"] + "-01")
+    base = {"source": USMCA_SOURCE, "reporter": "USA", "partner": partner, "hs_code": m["hts10"],
+            "hs_level": 10, "freq": "M", "month": month, "n_months": 1, "flow": "import",
+            "value_basis": "customs", "file": file}  # fmt: skip
+    claimed = pd.DataFrame({**base, "programme": USMCA_CLAIMED, "value_usd": m["usmca_value"]})
+    other = pd.DataFrame({**base, "programme": USMCA_NOT_CLAIMED,
+                          "value_usd": m["total_value"] - m["usmca_value"]})
+    return coerce_flows(pd.concat([claimed, other], ignore_index=True))
+
+
+def usmca_claim_shares(claims: pd.DataFrame) -> pd.DataFrame:
+    """Value-weighted USMCA claim share of HS 8703 imports by partner and month.
+
+    ``claims`` is either the raw contract-checked frame (:func:`read_dataweb_usmca_claims`) or
+    flows rows of source 'dataweb_usmca_hs10_m'. Returns ``month, partner, total_value,
+    usmca_value, claim_share`` (monthly rows only; months with zero total get NaN share).
+    Note: the 2026 files list 46 HS10 lines against 146 in 2025 (PROVENANCE section 12).
+    """
+    if "source" in claims.columns:
+        f = claims[claims["source"] == USMCA_SOURCE]
+        g = f.pivot_table(index=["month", "partner"], columns="programme", values="value_usd",
+                          aggfunc="sum", fill_value=0.0)
+        out = pd.DataFrame({"usmca_value": g.get(USMCA_CLAIMED, 0.0)})
+        out["total_value"] = out["usmca_value"] + g.get(USMCA_NOT_CLAIMED, 0.0)
+        out = out.reset_index()
+    else:
+        m = claims[claims["period"].str.len() == 7]
+        out = (m.assign(month=pd.to_datetime(m["period"] + "-01"),
+                        partner=map_iso3(m["cty_code"], "census", "claims", "cty_code"))
+               .groupby(["month", "partner"])[["total_value", "usmca_value"]].sum()
+               .reset_index())  # fmt: skip
+    out["claim_share"] = out["usmca_value"] / out["total_value"].where(out["total_value"] > 0)
+    out["month"] = out["month"].astype("datetime64[ns]")
+    cols = ["month", "partner", "total_value", "usmca_value", "claim_share"]
+    return out[cols].sort_values(["partner", "month"]).reset_index(drop=True)
