@@ -2,16 +2,14 @@
 
 Real data: the KCS destination panel (values checked against the raw CSV). Simulated data: a
 destination panel with one treated destination and four others, a first shock then an
-opposite-signed one (``simulate_panels``, hand-made DGP). The done-when simulation tests use the
-real :mod:`autotariffs.models.one_treated` and are skipped until it is merged; the wiring tests
-use the private stand-in ``tests/_one_treated_standin.py``.
+opposite-signed one (``simulate_panels``, hand-made DGP). Inference is the package's
+:mod:`autotariffs.models.one_treated`; expected values are computed by hand here.
 """
 
 from __future__ import annotations
 
 import csv
 
-import _one_treated_standin as standin
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -75,23 +73,24 @@ def test_japan_half_month(flows):
     assert not j["identifies"]
 
 
-def test_deal_results_wiring_with_standin(flows, tmp_path):
-    r = deals.deal_results(flows, ot=standin)
-    assert r["KOR.deal_cut.window"] == "2025-05..2026-06"
-    assert r["KOR.deal_cut.n_pre"] == 6 and r["KOR.deal_cut.n_post"] == 8
-    assert r["KOR.deal_cut.pre_months"][0] == "2025-05"
-    assert r["KOR.deal_cut.post_months"][0] == "2025-11"
+def test_deal_results_wiring(flows, tmp_path):
+    r = deals.deal_results(flows)
+    assert r["window"] == "2025-05..2026-06"
+    assert r["n_pre"] == 6 and r["n_post"] == 8
+    assert r["pre_months"][0] == "2025-05"
+    assert r["post_months"][0] == "2025-11"
     # the cut DiD is the gap's post mean minus its pre mean (computed here by hand)
     w = deals.destination_wide(flows)
     g = w["USA"] - w[["CAN", "DEU", "AUS", "SAU"]].mean(axis=1)
     hand = g["2025-11-01":].mean() - g["2025-05-01":"2025-10-01"].mean()
-    assert r["KOR.deal_cut.coef"] == pytest.approx(hand)
-    assert r["KOR.deal_cut.step.n_pre"] == 3
+    assert r["coef"] == pytest.approx(hand)
+    assert r["step"]["n_pre"] == 3
     step = g["2025-05-01":"2025-10-01"].mean() - g[:"2025-03-01"].mean()
-    assert r["KOR.deal_cut.step.coef"] == pytest.approx(step)
-    assert r["KOR.deal_cut.min_p_conformal"] == pytest.approx(1 / 14)
+    assert r["step"]["coef"] == pytest.approx(step)
+    assert r["min_p_conformal"] == pytest.approx(1 / 14)  # 6 + 8 months: cannot reach 5%
+    assert r["ci95_low"] is None and r["ci95_high"] is None  # the whole line, written as null
     es = deals.event_study(w)
-    cut = deals.deal_cut(w, ot=standin)
+    cut = deals.deal_cut(w)
     fig = fig_deal_event_study(es, cut)
     labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
     assert any(lab.startswith("Korea -> US") for lab in labels)
@@ -155,18 +154,7 @@ def _check_bias_and_size(ot, n_bias: int = 500, n_size: int = 1000):
     return bias, size
 
 
-def test_simulation_bias_and_size_real_one_treated():
-    ot = pytest.importorskip("autotariffs.models.one_treated")
-    _check_bias_and_size(ot)
+def test_simulation_bias_and_size():
+    from autotariffs.models import one_treated
 
-
-def test_simulation_bias_and_size_standin():
-    """The same check with the private stand-in, so the design is tested before the real module
-    is merged (skipped once it is, keeping this file under a minute)."""
-    try:
-        import autotariffs.models.one_treated  # noqa: F401
-    except ImportError:
-        bias, size = _check_bias_and_size(standin)
-        print(f"stand-in: bias {bias:+.4f}, size {size:.3f}")
-    else:
-        pytest.skip("real one_treated present: see test_simulation_bias_and_size_real_one_treated")
+    _check_bias_and_size(one_treated)

@@ -75,9 +75,9 @@ def test_real_claims_beside_assumed_schedule():
     assert (post["diff_pp"] > 0).all()
     assert set(g["content_share"]) == {0.3, 0.4, 0.5, 0.6, 0.7}
     summ = exposure_summary(g)
-    assert summ["exposure.MEX.cs0.5.observed_rate_pct"] > summ["exposure.CAN.cs0.5."
-                                                                "observed_rate_pct"]
-    assert summ["exposure.CAN.cs0.5.assumed_rate_pct"] == pytest.approx(12.5)
+    assert summ["MEX"]["cs50"]["observed_rate_pct"] > summ["CAN"]["cs50"]["observed_rate_pct"]
+    assert summ["CAN"]["cs50"]["assumed_rate_pct"] == pytest.approx(12.5)
+    assert not any("." in k for o in summ.values() for k in o)  # report paths use dots
     fig = fig_control_exposure(g)
     assert len(fig.axes) == 2
     plt.close("all")

@@ -202,7 +202,7 @@ with effective rates from duties actually collected (Census ch. 87 2013–2021; 
 `mirror_japan`, `effective_vs_statutory`; table `effective_vs_statutory`;
 `reports/results/03_descriptives.json`.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs import tariffs\nfrom autotariffs.figures import descriptives as dfig\nfrom autotariffs.figures import tariffs as tfig\nfrom autotariffs.figures import save\nfrom autotariffs.io import write_parquet\n" + BEFORE),
+        code(HEADER_IMPORTS + "\nfrom autotariffs import collected, exposure\nfrom autotariffs import panel as apanel\nfrom autotariffs import tariffs\nfrom autotariffs.sources.budgetlab import read_collected_note\nfrom autotariffs.sources.dataweb import usmca_claim_shares\nfrom autotariffs.figures import descriptives as dfig\nfrom autotariffs.figures import tariffs as tfig\nfrom autotariffs.figures import save\nfrom autotariffs.io import write_parquet\n" + BEFORE),
         params('source = "snapshot"\nstart = "2020-01"\nend = "2025-07"'),
         code('P = config.validate("03_descriptives", globals(), before=_before)\nP'),
         code("""
@@ -246,6 +246,47 @@ report.register_table(cmp, "effective_vs_statutory", "Effective and statutory ra
     notebook="03_descriptives", params=P)
 cmp.head(12)
 """),
+        md("""
+## Statutory against collected duties, and the comparison origins' observed exposure
+
+Every collected rate the raw data give (Budget Lab note for HS 8703 from Korea and Japan; DataWeb
+chapter 87; Census HS2 to 2021; NAICS 336 all origins) beside the statutory rate of the events
+table. Disagreements are explained, not silenced. Then the duty Canadian and Mexican cars owed,
+built from the observed USMCA claim shares (DataWeb HS10, monthly to 2026-02) at several non-US
+content shares, beside the assumed all-claimed schedule.
+"""),
+        code("""
+note = read_collected_note(paths.RAW / "tariffs" / "budgetlab_collected_duty_rates_8703_note_2026-06-12.md")
+svc = collected.statutory_vs_collected(flows, monthly, note)
+report.register_table(svc, "statutory_vs_collected", "Statutory against collected duty rates",
+    "One row per origin, period and source: statutory HS 8703 rate from the events table against the "
+    "collected rate (duties / value) the source gives, with the explanation of every known "
+    "disagreement (Korea's retroactive November 2025 cut collected at 25% and refunded later; "
+    "Japan's offset credits; chapter-87 product mix).", notebook="03_descriptives", params=P)
+fig = tfig.fig_statutory_vs_collected(svc, monthly)
+save(fig, "statutory_vs_collected")
+fig_meta = report.register_figure("statutory_vs_collected", "Statutory against collected duty rates",
+    "Statutory HS 8703 rate (dashed step) against every collected rate in the raw data, by origin; the "
+    "all-origin NAICS light-vehicle rate in the last panel.", notebook="03_descriptives", params=P,
+    source_note="Source: Budget Lab note (2026-06-12); USITC DataWeb; Census international trade API; tariff events table.")
+expo = exposure.exposure_grid(usmca_claim_shares(flows), tariffs.load_events())
+fig = tfig.fig_control_exposure(expo)
+save(fig, "control_exposure")
+fig_meta = report.register_figure("control_exposure", "Observed exposure of Canada and Mexico",
+    "Duty owed on Canadian and Mexican cars from the observed USMCA claim shares (claimed: 25% on non-US "
+    "content; not claimed: 25% plus MFN on full value) at several non-US content shares, beside the "
+    "assumed schedule in which every car is claimed.", notebook="03_descriptives", params=P,
+    source_note="Source: USITC DataWeb HS10 8703 imports for consumption by programme; tariff events table.")
+ctrl = exposure.control_series_extended(flows)
+fig = dfig.fig_control_series_extended(ctrl)
+save(fig, "control_series_extended")
+fig_meta = report.register_figure("control_series_extended", "Comparison origins' imports past the deals",
+    "US imports of HS 8703 from Canada and Mexico: Comtrade monthly to its last month, then DataWeb "
+    "customs value scaled by the ratio of the two sources over their overlap.", notebook="03_descriptives",
+    params=P, source_note="Source: UN Comtrade monthly HS 8703; USITC DataWeb HS10 8703.")
+exposure_block = exposure.exposure_summary(expo)
+svc[svc["origin"].isin(["KOR", "JPN"]) & (svc["period"] >= "2025-08-01")]
+"""),
         md("## Headline numbers (checked by nbval)"),
         check("""
 def at(o, m, col):
@@ -254,8 +295,16 @@ def at(o, m, col):
 kor_mar, kor_apr = at("KOR", "2025-03-01", "quantity"), at("KOR", "2025-04-01", "quantity")
 desc = {"kor_units_2025_03": kor_mar, "kor_units_2025_04": kor_apr,
         "kor_units_change_pct": 100 * (kor_apr / kor_mar - 1),
+        # every origin fell from March to April (the March front-loading): context for Korea's fall
+        "units_change_2025_04_pct": {o: 100 * (at(o, "2025-04-01", "quantity") / at(o, "2025-03-01", "quantity") - 1)
+                                     for o in sorted(panel.origin.unique())},
         "n_rows": int(len(panel)), "origins": sorted(panel.origin.unique().tolist())}
-report.write_results("03_descriptives", {"descriptives": desc}, params=P)
+collected_kor_jpn = {
+    f"{r.origin}_{r.period:%Y_%m}": {"statutory_rate_pct": r.statutory_rate_pct,
+                                     "collected_rate_pct": r.collected_rate_pct, "source": r.source}
+    for r in svc[svc["origin"].isin(["KOR", "JPN"]) & (svc["source"] == "budgetlab_note")].itertuples()}
+report.write_results("03_descriptives", {"descriptives": desc, "exposure": exposure_block,
+                                         "collected": collected_kor_jpn}, params=P)
 print(f"Korea HS 8703 vehicles: {kor_mar/1e3:.1f}k (2025-03) -> {kor_apr/1e3:.1f}k (2025-04), "
       f"{desc['kor_units_change_pct']:.1f}%")
 print("panel rows:", len(panel), "origins:", ", ".join(desc["origins"]))
@@ -290,11 +339,14 @@ With `source: census` (the HS10 × origin × month panel from `make fetch`) the 
 estimates PPML and OLS with absorbed variety and HS10 × month fixed effects
 (`autotariffs.models.varieties`), then aggregates to origin × month.
 
+5. **After the deals** (KOR): Korea-reported exports by destination around the 0 → 25% step and
+   the 25 → 15% cut; (JPN) what the Japan mirror covers after Japan's deal.
+
 **Writes.** `reports/results/04_estimates_<origin>.json`; figures `event_study_<origin>` (the
-monthly gap), `placebos_<origin>`, `sensitivity_<origin>`; tables `estimates_<origin>`,
-`pooled_<origin>`, `invalid_<origin>`.
+monthly gap), `placebos_<origin>`, `sensitivity_<origin>`, `deal_cut_KOR`; tables
+`estimates_<origin>`, `pooled_<origin>`, `invalid_<origin>`.
 """),
-        code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs.models import crv1_check, invalid_table, origin_results, results_table, summarize_origin\nfrom autotariffs.models import reduced_form as rfm\nfrom autotariffs.models.varieties import variety_estimates, variety_table\nfrom autotariffs.figures import estimates as efig\nfrom autotariffs.figures import reduced_form as rffig\nfrom autotariffs.figures import save\n" + BEFORE),
+        code(HEADER_IMPORTS + "\nfrom autotariffs import panel as apanel\nfrom autotariffs.models import crv1_check, invalid_table, origin_results, results_table, summarize_origin\nfrom autotariffs.models import deals\nfrom autotariffs.models import reduced_form as rfm\nfrom autotariffs.sources.dataweb import usmca_claim_shares\nfrom autotariffs.figures import deals as dfig\nfrom autotariffs.models.varieties import variety_estimates, variety_table\nfrom autotariffs.figures import estimates as efig\nfrom autotariffs.figures import reduced_form as rffig\nfrom autotariffs.figures import save\n" + BEFORE),
         params('origin = "KOR"\ncontrols = ["MEX", "CAN"]\nsource = "snapshot"\nstart = "2020-01"\nend = "2025-07"\nevent_date = "2025-04-03"\nbaseline_start = "2021-01"\ndonut = 1\nleads = 6\nn_boot = 999\nseed = 20250403'),
         code("""
 origins_in_data = apanel.available_origins()
@@ -313,7 +365,10 @@ rf = rfm.reduced_form(panel, P["origin"], P["controls"], event_month=P["event_da
                       end=P["end"], donut=P["donut"], pre_start=P["baseline_start"])
 rf["baseline_sensitivity"] = rfm.baseline_sensitivity(panel, P["origin"], P["controls"],
     P["event_date"][:7], P["end"], donut=P["donut"])
-sens = rfm.sensitivity(rf, panel, rfm.full_exposure_rates(P["controls"]))
+flows = pd.read_parquet(paths.PROCESSED / "flows.parquet")
+claims = usmca_claim_shares(flows).pivot(index="month", columns="partner", values="claim_share")
+claims = claims if len(claims) else None  # the claims file is not in every data source
+sens = rfm.sensitivity(rf, panel, rfm.full_exposure_rates(P["controls"]), claims=claims)
 summary = summarize_origin(panel, origin=P["origin"], controls=P["controls"], n_boot=P["n_boot"],
                            seed=P["seed"], leads=P["leads"])
 res = {"reduced_form": rf, "sensitivity": sens, **origin_results(summary)}
@@ -388,6 +443,30 @@ if varieties is not None:  # source: census only
         notebook="04_estimates", params=P)
     display(vt.round(3))
 pooled_tab.round(3)
+"""),
+        md("""
+## After the deals
+
+Korea: its own customs data (exports of HS 8703 by destination, FOB, to 2026-06) reach past the
+25 → 15% cut of 2025-11-01, a second tariff change of the opposite sign. Exports to the US are
+compared with exports to Canada, Germany, Australia and Saudi Arabia (destination and month
+effects), with inference for one treated destination. Japan: its mirror series ends in the month
+of its deal, which cannot identify anything.
+"""),
+        code("""
+has_kcs = bool((flows["source"] == deals.SOURCE).any())
+if P["origin"] == "KOR" and has_kcs:
+    res["deal_cut"] = deals.deal_results(flows)
+    es_dest = deals.event_study(deals.destination_wide(flows))
+    fig = dfig.fig_deal_event_study(es_dest, res["deal_cut"])
+    save(fig, "deal_cut_KOR")
+    fig_meta = report.register_figure("deal_cut_KOR", "Korea's exports to the US around both tariff changes",
+        deals.event_study_caption(res["deal_cut"]), notebook="04_estimates", params=P,
+        source_note="Source: Korea Customs Service, exports of HS 8703 by destination (FOB, USD), 2025-01 to 2026-06.")
+    display(pd.DataFrame({k: v for k, v in res["deal_cut"].items() if not isinstance(v, (dict, list))}, index=["KOR"]).T)
+elif P["origin"] == "JPN" and (flows["source"] == "comtrade_jpn_exp").any():
+    res["deal_coverage"] = deals.japan_deal_coverage(flows)
+    print(res["deal_coverage"]["note"])
 """),
         md("## Headline numbers (checked by nbval)"),
         check("""
@@ -500,6 +579,8 @@ sensitivity curves for how much they move with it.
 est = {}
 for f in sorted(paths.RESULTS.glob("04_estimates_*.json")):
     est.update({k: v for k, v in json.loads(f.read_text()).items() if k in ("KOR", "JPN")})
+desc = json.loads((paths.RESULTS / "03_descriptives.json").read_text())
+est.update({k: desc[k] for k in ("exposure", "collected") if k in desc})
 lit = literature.literature_table(literature.ours_from_results(est))
 report.register_table(lit, "literature", "Our estimates beside the literature",
     "Each row's numbers are in the convention named in its 'convention' column. Ours: reduced form "

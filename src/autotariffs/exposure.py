@@ -124,20 +124,24 @@ def exposure_grid(
     return pd.concat(parts, ignore_index=True)
 
 
-def exposure_summary(exposure: pd.DataFrame, post_from: str = "2025-05") -> dict[str, float]:
-    """Flat ``exposure.*`` keys for results.json: by origin, the mean claim share and the mean
-    observed and assumed rates over full post-s232 months (from ``post_from``), at each content
-    share in ``exposure``. Keys look like ``exposure.CAN.cs0.5.observed_rate_pct``."""
-    out: dict[str, float] = {}
+def exposure_summary(exposure: pd.DataFrame, post_from: str = "2025-05") -> dict:
+    """Nested ``exposure`` block for results.json: by origin and content share (``cs50`` = 0.5),
+    the mean claim share and the mean observed and assumed rates over full post-s232 months
+    (from ``post_from``). The report joins keys with dots, so none contains one
+    (``exposure.CAN.cs50.observed_rate_pct``)."""
+    out: dict = {}
     post = exposure[exposure["month"] >= pd.Timestamp(post_from + "-01")]
     for (o, c), g in post.groupby(["origin", "content_share"], sort=True):
-        k = f"exposure.{o}.cs{c:g}"
-        out[f"{k}.claim_share_mean"] = float(g["claim_share"].mean())
-        out[f"{k}.observed_rate_pct"] = float(g["observed_rate_pct"].mean())
-        out[f"{k}.assumed_rate_pct"] = float(g["assumed_rate_pct"].mean())
-        out[f"{k}.diff_pp"] = float(g["diff_pp"].mean())
-        out[f"{k}.n_months"] = float(len(g))
-        out[f"{k}.last_month"] = float(g["month"].max().year * 100 + g["month"].max().month)
+        out.setdefault(o, {})[f"cs{round(100 * c):d}"] = {
+            "content_share": float(c),
+            "claim_share_mean": float(g["claim_share"].mean()),
+            "observed_rate_pct": float(g["observed_rate_pct"].mean()),
+            "assumed_rate_pct": float(g["assumed_rate_pct"].mean()),
+            "diff_pp": float(g["diff_pp"].mean()),
+            "n_months": int(len(g)),
+            "first_month": f"{g['month'].min():%Y-%m}",
+            "last_month": f"{g['month'].max():%Y-%m}",
+        }
     return out
 
 

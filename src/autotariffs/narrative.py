@@ -114,6 +114,62 @@ def pooled_sentences(r: Mapping[str, Any]) -> list[str]:
         f"origins' tariff paths (smallest attainable {fmt_p(p['min_p_ri'])})."]
 
 
+def after_the_deals_sentences(results: Mapping[str, Any]) -> list[str]:
+    """Korea's second (opposite-signed) tariff change, the controls' observed exposure, and
+    statutory against collected duties; every number from results.json."""
+    out: list[str] = []
+    cut = results.get("KOR", {}).get("deal_cut")
+    if cut:
+        reach = ("so the conformal test cannot reject at 5% whatever the data"
+                 if cut["min_p_conformal"] > 0.05 else "")
+        out.append(
+            f"Korea's exports to the US relative to {', '.join(cut['controls'])} (Korea Customs "
+            f"Service, FOB) after the 25 -> 15% cut ({cut['post_months'][0]} to "
+            f"{cut['post_months'][-1]} against {cut['pre_months'][0]} to {cut['pre_months'][-1]}): "
+            f"{_f(cut['coef'])} log points, "
+            + (f"95% conformal interval [{_f(cut['ci95_low'])}, {_f(cut['ci95_high'])}]"
+               if cut.get("ci95_low") is not None and cut.get("ci95_high") is not None
+               else "no 95% conformal interval is attainable (every value is accepted)")
+            + f", conformal p = {fmt_p(cut['p_conformal'])} over "
+            f"{cut['n_perm']} time permutations (smallest attainable "
+            f"{fmt_p(cut['min_p_conformal'])}{'; ' + reach if reach else ''}), placebo p = "
+            f"{fmt_p(cut['p_placebo'])} among {cut['n_placebos']} in-time placebos.")
+        st, el = cut["step"], cut["elasticity"]
+        out.append(
+            f"The 0 -> 25% step has only {st['n_pre']} pre-tariff months in these data: "
+            f"{_f(st['coef'])} log points (conformal p = {fmt_p(st['p_conformal'])}, smallest "
+            f"attainable {fmt_p(st['min_p_conformal'])}). Divided by the change in ln(1+tariff), "
+            f"the value elasticity is {_f(el['step_elasticity'], 2)} for the step and "
+            f"{_f(el['cut_elasticity'], 2)} for the cut"
+            + ("; the signs agree, but neither response is distinguishable from zero."
+               if el["signs_agree"] else "; the signs disagree, so no elasticity is implied."))
+    cov = results.get("JPN", {}).get("deal_coverage")
+    if cov:
+        out.append(f"Japan's mirror series ends in {cov['last_month']}, "
+                   f"{cov['post_deal_days_observed']} days after its deal of {cov['deal_date']}: "
+                   "half a month cannot identify a response.")
+    ex = results.get("exposure", {})
+    if "CAN" in ex and "MEX" in ex and "cs50" in ex["CAN"] and "cs50" in ex["MEX"]:
+        c, m = ex["CAN"]["cs50"], ex["MEX"]["cs50"]
+        out.append(
+            f"Observed USMCA claim shares ({c['first_month']} to {c['last_month']}: Canada "
+            f"{c['claim_share_mean']:.3f}, Mexico {m['claim_share_mean']:.3f} of customs value) "
+            f"put the duty on Canadian cars at {c['observed_rate_pct']:.2f}% and on Mexican cars "
+            f"at {m['observed_rate_pct']:.2f}% for a non-US content share of "
+            f"{c['content_share']:.1f}, against {c['assumed_rate_pct']:.2f}% in the all-claimed "
+            "schedule; the sensitivity curves use both.")
+    col = results.get("collected", {})
+    k11 = col.get("KOR_2025_11")
+    if k11:
+        out.append(
+            f"Collected against statutory: in 2025-11 Korea's cars were charged "
+            f"{k11['collected_rate_pct']:.1f}% against a statutory {k11['statutory_rate_pct']:.1f}% "
+            "(the cut was retroactive and refunded later); Japan's collected rates in early 2026 "
+            "sit below the statutory rate because of offset credits. The statutory schedule is "
+            "what importers faced at the time of entry.")
+    return out
+
+
 def identification_notes(results: Mapping[str, Any]) -> dict[str, list[str]]:
     """Topic -> sentences for the report's "What the shipped data can and cannot say".
 
@@ -136,8 +192,8 @@ def identification_notes(results: Mapping[str, Any]) -> dict[str, list[str]]:
         "Mexico-minus-Canada noise. Those intervals are in the appendix table, marked invalid; "
         "the headline uses conformal inference and in-time placebos instead.",
         "Japan's deal (in force from 2025-09-16) and Korea's (from 2025-11-01, retroactive) fall "
-        "after the last month of the US monthly series: these data cannot identify their "
-        "effect.",
+        "after the last month of the US monthly series; only Korea's own export statistics reach "
+        "past its deal (section E).",
         "Unit values are value per vehicle (before duty): a fall can be a price cut or a shift "
         "in model mix; 2022 monthly quantities are Comtrade estimates and are left out of every "
         "quantity-based estimate.",
@@ -156,4 +212,7 @@ def identification_notes(results: Mapping[str, Any]) -> dict[str, list[str]]:
         pooled = pooled_sentences(r)
         if pooled and "D: pooled estimates over all origins" not in notes:  # same in every run
             notes["D: pooled estimates over all origins"] = pooled
+    deals = after_the_deals_sentences(results)
+    if deals:
+        notes["E: after the deals"] = deals
     return notes

@@ -328,3 +328,28 @@ def save_descriptives(
             figures_dir=figures_dir,
         )
     return out
+
+
+def fig_control_series_extended(ctrl: pd.DataFrame) -> plt.Figure:
+    """Canada's and Mexico's monthly car imports past the deals: Comtrade, then DataWeb spliced.
+
+    ``ctrl`` is :func:`autotariffs.exposure.control_series_extended`. The solid line is the
+    series the estimates can use; the dotted line is DataWeb's own level over the overlap, so the
+    splice (a ratio over 2025-01..07) is visible rather than hidden.
+    """
+    set_style()
+    fig, ax = plt.subplots()
+    for o in ("CAN", "MEX"):
+        g = ctrl[ctrl["origin"] == o].sort_values("month")
+        st = ORIGIN_STYLE.get(o, ORIGIN_STYLE["ROW"])
+        ax.plot(g["month"], g["value_spliced_usd"] / 1e9, color=st["color"],
+                linestyle=st["linestyle"], marker=st["marker"], markersize=3,
+                label=f"{ORIGIN_LABEL.get(o, o)} (Comtrade, then DataWeb x overlap ratio)")
+        ax.plot(g["month"], g["dataweb_usd"] / 1e9, color=st["color"], linestyle=":",
+                linewidth=0.9, label=f"{ORIGIN_LABEL.get(o, o)}: DataWeb customs value")
+    ax.set_xlabel("Month")
+    ax.set_ylabel("US imports of HS 8703 (USD bn)")
+    mark_events(ax, {k: v for k, v in EVENTS.items()
+                     if pd.Timestamp(k) <= ctrl["month"].max()})
+    ax.legend(fontsize=7)
+    return fig

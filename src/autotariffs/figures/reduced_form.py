@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -36,6 +37,8 @@ def fig_gap_by_month(rf: Mapping, origin: str, outcome: str = "ln_q") -> plt.Fig
     s = pd.Series(e["by_month"])
     s.index = pd.to_datetime(s.index)
     s = s.sort_index()
+    # a full monthly index, so that skipped months (2022 quantities) break the line
+    s = s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="MS"))
     h = monthly_band(e, d)
     style = ORIGIN_STYLE.get(origin, ORIGIN_STYLE["ROW"])
     fig, ax = plt.subplots()
@@ -47,7 +50,13 @@ def fig_gap_by_month(rf: Mapping, origin: str, outcome: str = "ln_q") -> plt.Fig
     post = s[(s.index >= pd.Timestamp(d["post_start"] + "-01"))]
     ax.hlines(e["coef"], post.index.min(), post.index.max(), color="#000000", linewidth=1.6,
               label=f"post-tariff mean {e['coef']:+.3f} (conformal p = {e['p_conformal']:.3f})")
+    if d.get("donut"):
+        ax.axvspan(pd.Timestamp(d["donut_start"] + "-01") - pd.Timedelta(days=15),
+                   pd.Timestamp(d["donut_end"] + "-01") + pd.Timedelta(days=15),
+                   color="#E69F00", alpha=0.25, linewidth=0, label="announcement (left out)")
     ax.axhline(0, color="#333333", linewidth=0.8)
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_xlabel("Month")
     ax.set_ylabel(f"Gap in {e['label']}, seasonally adjusted")
     own = {"KOR": "2025-11-01", "JPN": "2025-09-16"}.get(origin)
@@ -60,11 +69,11 @@ def fig_gap_by_month(rf: Mapping, origin: str, outcome: str = "ln_q") -> plt.Fig
 def fig_sensitivity(sens: Mapping, origin: str) -> plt.Figure:
     """Elasticity of vehicles and gamma against the comparison origins' content share."""
     set_style()
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     curve = pd.DataFrame(sens["curve"])
     obs = pd.DataFrame(sens["observed_claims"]) if sens.get("observed_claims") else None
     for ax, key, lab in ((axes[0], "elasticity_q", "elasticity of vehicles"),
-                         (axes[1], "gamma", "gamma (0 = buyers pay, -1 = exporters absorb)")):
+                         (axes[1], "gamma", "gamma (ex-tariff price response)")):
         c = curve.dropna(subset=[key])
         ax.fill_between(c["content_share"], c[f"{key}_ci95_low"].astype(float),
                         c[f"{key}_ci95_high"].astype(float), color="#0072B2", alpha=0.2,
@@ -76,9 +85,10 @@ def fig_sensitivity(sens: Mapping, origin: str) -> plt.Figure:
             ax.plot(o["content_share"], o[key].astype(float), color="#D55E00", linestyle="--",
                     marker="s", markersize=3, label="observed USMCA claim shares")
         ax.axhline(0, color="#333333", linewidth=0.8)
-        ax.set_xlabel("Non-US content share of Mexican and Canadian cars")
+        ax.set_xlabel("Non-US content share (MEX, CAN)")
         ax.set_ylabel(lab)
         ax.legend(fontsize=7)
     fig.suptitle(f"{ORIGIN_LABEL.get(origin, origin)}: ratios depend on the comparison origins' "
                  "exposure", fontsize=9)
+    fig.subplots_adjust(wspace=0.3)
     return fig

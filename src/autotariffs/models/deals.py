@@ -198,7 +198,9 @@ def deal_cut(
     w = wide.loc[(wide.index >= lo) & (wide.index <= hi), [treated, *controls]]
     kw = dict(donut=donut, pre_start=f"{lo:%Y-%m}")
     d = ot.did(w, treated, list(controls), event, **kw)
-    c = ot.conformal(w, treated, list(controls), event, model="did", alpha=alpha, ci=ci, **kw)
+    # 14 months after the first step: T permutations cannot reach 5% (reported, not hidden)
+    c = ot.conformal(w, treated, list(controls), event, model="did", alpha=alpha, ci=ci,
+                     min_pre=3, allow_coarse=True, **kw)
     pl = {"p": np.nan, "n_placebos": 0, "min_p": np.nan, "actual": np.nan, "placebos": {}}
     if placebos:
         try:
@@ -254,7 +256,8 @@ def first_step(
     post_len = len(pd.date_range(_ms(post[0]), _ms(post[1]), freq="MS"))
     kw = dict(post_len=post_len, donut=1)
     d = ot.did(w, treated, list(controls), post[0], **kw)
-    c = ot.conformal(w, treated, list(controls), post[0], model="did", ci=False, **kw)
+    c = ot.conformal(w, treated, list(controls), post[0], model="did", ci=False, min_pre=3,
+                     allow_coarse=True, **kw)
     return {"coef": float(d["coef"]), "p_conformal": float(c["p"]), "n_perm": int(c["n_perm"]),
             "min_p_conformal": float(c["min_p"]), "n_pre": int(d["n_pre"]),
             "n_post": int(d["n_post"]), "pre_months": list(d["pre_months"]),
@@ -301,13 +304,26 @@ def japan_deal_coverage(flows: pd.DataFrame, deal: str = "2025-09-16",
 
 
 def deal_results(flows: pd.DataFrame, ot: ModuleType | None = None, **kw) -> dict:
-    """Everything for results.json ``KOR.deal_cut.*`` from the flows table (flat keys)."""
+    """Everything for results.json ``KOR.deal_cut`` from the flows table (nested keys).
+
+    ``{**deal_cut, "step": first_step, "elasticity": implied_elasticities}``; the report joins
+    the path with dots (``KOR.deal_cut.step.coef``), so no key here contains a dot.
+    """
     wide = destination_wide(flows)
     cut = deal_cut(wide, ot=ot, **kw)
     step = first_step(wide, ot=ot)
     el = implied_elasticities(step["coef"], cut["coef"])
-    out = {f"KOR.deal_cut.{k}": v for k, v in cut.items()}
-    out.update({f"KOR.deal_cut.step.{k}": v for k, v in step.items()})
-    out.update({f"KOR.deal_cut.elasticity.{k}": v for k, v in el.items()})
-    out.update({f"KOR.deal_cut.japan.{k}": v for k, v in japan_deal_coverage(flows).items()})
-    return out
+    from autotariffs.models.elasticity import to_jsonable  # NaN / +-inf -> None for JSON
+
+    return to_jsonable({**cut, "step": step, "elasticity": el})
+
+
+def event_study_caption(cut: dict) -> str:
+    """Caption of the Korea destination event-study figure, from the deal-cut results."""
+    return (f"Log exports of HS 8703 from Korea to the US minus the mean of {', '.join(cut['controls'])}"
+            f" by month (destination and month fixed effects; reference {REF_MONTH}), with the "
+            "0 -> 25% step (2025-04-03) and the 25 -> 15% cut (2025-11-01) marked. Point estimates "
+            "only: with one treated destination the regression standard errors are not valid; the "
+            f"cut's inference is conformal (p = {cut['p_conformal']:.3f}, smallest attainable "
+            f"{cut['min_p_conformal']:.3f}) and in-time placebos. Korea-reported FOB values; about "
+            "one month of shipping separates a Korean export from a US import.")

@@ -358,8 +358,16 @@ def conformal(
     alpha: float = 0.05,
     ci: bool = True,
     grid_size: int | None = None,
+    min_pre: int = MIN_PRE_CONFORMAL,
+    allow_coarse: bool = False,
 ) -> dict:
     """Conformal test of a constant post-period effect theta = theta0 (CWZ 2021, JASA).
+
+    ``min_pre`` (default 12) and ``allow_coarse`` (default False) guard short series: with
+    ``allow_coarse=True`` a series whose T permutations cannot reach ``alpha`` (1/T > alpha) is
+    still tested - the p-value is exact, only coarse - and the confidence set is the whole line
+    (every theta0 has p >= 1/T > alpha), reported as -inf/inf. Used for Korea's deal cut, whose
+    window after the first step has 14 months; the report states the smallest attainable p.
 
     Steps (Chernozhukov, Wuthrich & Zhu 2021, Algorithm 1 with moving-block permutations):
 
@@ -408,12 +416,13 @@ def conformal(
     used = pre | post
     g, pm, moy = g_all[used], post[used], moy_all[used]
     n_pre, n_post, t_len = int(pre.sum()), int(post.sum()), int(used.sum())
-    if n_pre < MIN_PRE_CONFORMAL:
+    if n_pre < min_pre:
         raise InferenceError(
-            f"only {n_pre} pre-event months (need >= {MIN_PRE_CONFORMAL}) to fit the "
+            f"only {n_pre} pre-event months (need >= {min_pre}) to fit the "
             "counterfactual: move pre_start earlier, reduce the donut or use a later event"
         )
-    if 1.0 / t_len > alpha:
+    coarse = 1.0 / t_len > alpha
+    if coarse and not allow_coarse:
         raise InferenceError(
             f"T = {t_len} pre + post months allow only {t_len} moving-block permutations: the "
             f"smallest attainable p (1/{t_len}) exceeds alpha = {alpha}; use more pre months"
@@ -465,7 +474,9 @@ def conformal(
         "n_dropped_missing": n_drop,
         "ci_connected": None,
     }
-    if ci:
+    if ci and coarse:  # every theta0 has p >= 1/T > alpha: the confidence set is the whole line
+        out.update({"ci95_low": float("-inf"), "ci95_high": float("inf"), "ci_connected": True})
+    elif ci:
         resid0 = _did_resid(g[None, :] - coef * pm[None, :], moy_arg)[0]
         scale = float(np.std(resid0)) or 1.0
         gs = grid_size or (161 if model == "did" else 33)

@@ -201,8 +201,12 @@ def usmca_claim_shares(claims: pd.DataFrame) -> pd.DataFrame:
     usmca_value, claim_share`` (monthly rows only; months with zero total get NaN share).
     Note: the 2026 files list 46 HS10 lines against 146 in 2025 (PROVENANCE section 12).
     """
+    cols = ["month", "partner", "total_value", "usmca_value", "claim_share"]
     if "source" in claims.columns:
         f = claims[claims["source"] == USMCA_SOURCE]
+        if f.empty:  # flows without the claims file (e.g. a fetched Census panel): no shares
+            return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols}).astype(
+                {"month": "datetime64[ns]", "partner": "object"})
         g = f.pivot_table(index=["month", "partner"], columns="programme", values="value_usd",
                           aggfunc="sum", fill_value=0.0)
         out = pd.DataFrame({"usmca_value": g.get(USMCA_CLAIMED, 0.0)})
@@ -216,5 +220,4 @@ def usmca_claim_shares(claims: pd.DataFrame) -> pd.DataFrame:
                .reset_index())  # fmt: skip
     out["claim_share"] = out["usmca_value"] / out["total_value"].where(out["total_value"] > 0)
     out["month"] = out["month"].astype("datetime64[ns]")
-    cols = ["month", "partner", "total_value", "usmca_value", "claim_share"]
     return out[cols].sort_values(["partner", "month"]).reset_index(drop=True)
