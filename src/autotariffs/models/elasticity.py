@@ -1,6 +1,7 @@
 """Import demand: log quantity / value on log(1 + tariff) with origin-level fixed effects.
 
-Two forms, both estimated with statsmodels OLS on explicit dummies (the panel is small):
+Two forms, both estimated by :func:`autotariffs.models.fe.feols` with the fixed effects absorbed
+(origin x month-of-year is one combined categorical ``"KOR:04"``; no dummy matrix is built):
 
 * ``form="levels"``: ``ln z_ot = beta ln(1+tau_ot) + a_o + m_t + s_{o,moy(t)} + e_ot`` with origin
   FE, month FE and origin-specific month-of-year seasonality (one origin's seasonality is the
@@ -15,8 +16,11 @@ SE 1.5 divided by (1 + gamma) was a number without content (issue 13); the ratio
 assumptions are shown as a sensitivity curve over the comparison origins' exposure instead
 (:mod:`autotariffs.models.reduced_form`).
 
-Inference: CRV1 by origin with t(G-1) reference, *plus* the WCR wild cluster bootstrap and
-randomisation inference over origin tariff paths (:mod:`autotariffs.models.inference`).
+Inference: CRV1 by origin with t(G-1) reference (K = slopes + rank of the FE design, the
+dummy-variable OLS count: ``SSC_DUMMY``), *plus* the WCR wild cluster bootstrap and randomisation
+inference over origin tariff paths (:mod:`autotariffs.models.inference`), both run on the FWL
+problem built from the fit's absorber (:func:`fit_fe`). Results are :class:`Estimate` dicts
+with ``n_dropped`` and the fit attached.
 """
 
 from __future__ import annotations

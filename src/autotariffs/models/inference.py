@@ -155,7 +155,11 @@ def annihilate(z: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def fwl(y: np.ndarray, x: np.ndarray, z: np.ndarray, groups) -> FWL:
-    """Build the partialled-out problem for coefficient on ``x`` given nuisance ``z``."""
+    """Build the partialled-out problem for coefficient on ``x`` given a dense nuisance ``z``.
+
+    The dense path (explicit dummy matrix, orthonormal basis ``q``): for small designs and as the
+    independent reference in the tests. The estimators use :func:`fwl_absorbed`.
+    """
     y = np.asarray(y, dtype=float)
     x = np.asarray(x, dtype=float)
     bad = ~np.isfinite(y) | ~np.isfinite(x) | ~np.isfinite(np.asarray(z, dtype=float)).all(axis=1)
