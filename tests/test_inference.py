@@ -9,6 +9,7 @@ import itertools
 import math
 import warnings
 
+import dummy_reference as ref
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,7 +28,7 @@ def sim5():
 
 
 def _problem(p, y="ln_q"):
-    z = el.nuisance_matrix(p, el.FE_LEVELS)
+    z = ref.nuisance_matrix(p, el.FE_LEVELS)
     return inf.fwl(p[y].to_numpy(), p["ln1p_tau"].to_numpy(), z.to_numpy(), p["origin"]), z
 
 
@@ -146,7 +147,7 @@ def _multinomial(paths):
 @pytest.mark.parametrize("g", [3, 4, 5])
 def test_ri_enumerates_distinct_assignments(g):
     p = simulate.simulate_panel(n_origins=g, seed=g)
-    z = el.nuisance_matrix(p, el.FE_LEVELS).to_numpy()
+    z = ref.nuisance_matrix(p, el.FE_LEVELS).to_numpy()
     paths = p.pivot(index="origin", columns="month", values="ln1p_tau").to_numpy()
     r = inf.randomization_inference(p["ln_q"], paths, z, p["origin"], p["month"], progress=False)
     expected = _multinomial(paths)
@@ -174,7 +175,7 @@ def test_ri_counts_identical_paths_once_three_origins():
     paths = _paths_with_ties(months, [0.25, 0.0, 0.0])
     paths[2, 3] += 1e-14  # equal within 1e-12 still counts as the same path
     p = simulate.simulate_panel(n_origins=3, seed=21, paths=paths, beta_q=-1.0)
-    z = el.nuisance_matrix(p, el.FE_LEVELS)
+    z = ref.nuisance_matrix(p, el.FE_LEVELS)
     wide = p.pivot(index="origin", columns="month", values="ln1p_tau")
     r = inf.randomization_inference(p["ln_q"], wide.to_numpy(), z.to_numpy(), p["origin"],
                                     p["month"], progress=False)  # fmt: skip
@@ -202,7 +203,7 @@ def test_ri_counts_distinct_assignments_five_origins():
     paths = _paths_with_ties(months, [0.0, 0.25, 0.25, 0.25, 0.0])  # CAN DEU JPN KOR MEX
     paths[1:3, :40] = 0.025  # JPN, DEU: 2.5% MFN before, like the real snapshot
     p = simulate.simulate_panel(n_origins=5, seed=22, paths=paths)
-    z = el.nuisance_matrix(p, el.FE_LEVELS).to_numpy()
+    z = ref.nuisance_matrix(p, el.FE_LEVELS).to_numpy()
     r = inf.randomization_inference(p["ln_q"], paths, z, p["origin"], p["month"], progress=False)
     assert r["n_perm"] == r["n_assignments"] == _multinomial(paths) == 30
     assert r["n_permutations_total"] == 120 and r["min_p"] == pytest.approx(1 / 30)
@@ -211,7 +212,7 @@ def test_ri_counts_distinct_assignments_five_origins():
 def test_ri_matches_brute_force_refits():
     """p_ri equals refitting statsmodels with each origin's path reassigned (G = 4, 24 perms)."""
     p = simulate.simulate_panel(n_origins=4, seed=9, beta_q=-0.5)
-    z = el.nuisance_matrix(p, el.FE_LEVELS)
+    z = ref.nuisance_matrix(p, el.FE_LEVELS)
     wide = p.pivot(index="origin", columns="month", values="ln1p_tau")
     r = inf.randomization_inference(p["ln_q"], wide.to_numpy(), z.to_numpy(), p["origin"],
                                     p["month"], progress=False)  # fmt: skip
@@ -233,7 +234,7 @@ def test_ri_matches_brute_force_refits():
 
 def test_ri_samples_with_seed_when_g_factorial_large():
     p = simulate.simulate_panel(n_origins=8, n_months=30, seed=1)
-    z = el.nuisance_matrix(p, ("origin", "month")).to_numpy()
+    z = ref.nuisance_matrix(p, ("origin", "month")).to_numpy()
     paths = p.pivot(index="origin", columns="month", values="ln1p_tau").to_numpy()
     kw = dict(n_perm=300, seed=5, progress=False)
     a = inf.randomization_inference(p["ln_q"], paths, z, p["origin"], p["month"], **kw)
@@ -243,7 +244,7 @@ def test_ri_samples_with_seed_when_g_factorial_large():
 
 
 def test_ri_rejects_unbalanced_paths(sim5):
-    z = el.nuisance_matrix(sim5, el.FE_LEVELS).to_numpy()
+    z = ref.nuisance_matrix(sim5, el.FE_LEVELS).to_numpy()
     paths = sim5.pivot(index="origin", columns="month", values="ln1p_tau").to_numpy()
     paths[2, 5] = np.nan
     with pytest.raises(inf.InferenceError, match="balanced"):
@@ -252,7 +253,7 @@ def test_ri_rejects_unbalanced_paths(sim5):
 
 
 def test_fwl_rejects_unidentified_regressor(sim5):
-    z = el.nuisance_matrix(sim5, el.FE_LEVELS)
+    z = ref.nuisance_matrix(sim5, el.FE_LEVELS)
     x = z["month[2020-02]"].to_numpy()  # collinear with month FE
     with pytest.raises(inf.InferenceError, match="not identified"):
         inf.fwl(sim5["ln_q"].to_numpy(), x, z.to_numpy(), sim5["origin"])
@@ -268,7 +269,7 @@ def test_few_cluster_size_wild_near_nominal_where_crv1_over_rejects():
     g, nu, r_draws, t_len = 10, 6, 400, 67
     rng = np.random.default_rng(5)
     p = simulate.simulate_panel(n_origins=g, n_untreated=nu, seed=3)
-    z = el.nuisance_matrix(p, el.FE_LEVELS).to_numpy()
+    z = ref.nuisance_matrix(p, el.FE_LEVELS).to_numpy()
     grp, _ = inf.group_codes(p["origin"])
     scale = rng.uniform(0.5, 2, (g, 1, 1))
     e = np.zeros((g, t_len, r_draws))
@@ -332,7 +333,7 @@ def test_treated_cluster_score_is_zero_with_month_fe():
     controls with identical paths -> the treated cluster's CRV1 score is 0 (up to rounding)."""
     paths = _kor_mex_can_paths()
     p = simulate.simulate_panel(n_origins=3, seed=4, paths=np.expm1(paths))
-    z = el.nuisance_matrix(p, ("origin", "month")).to_numpy()
+    z = ref.nuisance_matrix(p, ("origin", "month")).to_numpy()
     prob = inf.fwl(p["ln_q"].to_numpy(), p["ln1p_tau"].to_numpy(), z, p["origin"])
     b = prob.xtil @ prob.ytil / (prob.xtil @ prob.xtil)
     scores = np.bincount(prob.groups, weights=prob.xtil * (prob.ytil - b * prob.xtil))

@@ -2,8 +2,26 @@
 
 Public entry point for the per-origin notebooks: :func:`summarize_origin`. The building blocks are
 :mod:`.elasticity` (import demand, PPML), :mod:`.passthrough`, :mod:`.event_study` and
-:mod:`.inference` (CRV1 + wild cluster bootstrap + randomisation inference). ``fe.py`` and
-``ppml.py`` (high-dimensional FE for the HS10 panel) are separate modules.
+:mod:`.inference` (CRV1 + wild cluster bootstrap + randomisation inference).
+
+One estimator stack (issue 13): every panel regression - per-origin and pooled elasticities and
+pass-through, PPML, the event study, the HS10 variety estimates - is fitted by the package's own
+:func:`.fe.feols` / :func:`.ppml.fepois` with the fixed effects absorbed (origin, month and
+origin x month-of-year as one combined categorical), returning an :class:`.fe.FEResult`
+(coefficients, vcov, ``tidy()``, ``n_dropped``). statsmodels remains the engine of the OLS
+algebra inside ``feols`` and of the time-series counterfactual (:mod:`.reduced_form`,
+:mod:`.one_treated`, SARIMAX). The few-cluster inference functions take the Frisch-Waugh-Lovell
+problem built from a fit (:func:`.inference.fwl_absorbed`: y~, x~ and the annihilator M_Z of the
+absorbed FE + covariates; no dummy matrix): :func:`.inference.wild_cluster_bootstrap`,
+:func:`.inference.randomization_inference` (``problem=``), :func:`.inference.crv1_summary`.
+The JSON-ready dicts of :mod:`.elasticity` are :class:`.elasticity.Estimate` objects carrying
+``.fit`` / ``.problem`` / ``.tidy()``, and every one has ``n_dropped``.
+
+Small-sample convention: CRV1 ``G/(G-1) (N-1)/(N-K)``, t(G-1), with K = slopes + the exact rank
+of the FE dummy design (``fe.SSC(k_fixef="rank")``), i.e. what OLS on explicit dummies counts
+(the pre-issue-13 statsmodels path; tests/test_stack.py checks agreement to 1e-8). fixest's
+default would not count origin and origin x moy (nested in the origin clusters) and give smaller
+SEs. ``fe.py``/``ppml.py`` defaults stay fixest's (HS10 panel, Yotov replication).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Import demand: log quantity / value on log(1 + tariff) with origin-level fixed effects.
 
-Two forms, both estimated with statsmodels OLS on explicit dummies (the panel is small):
+Two forms, both estimated by :func:`autotariffs.models.fe.feols` with the fixed effects absorbed
+(origin x month-of-year is one combined categorical ``"KOR:04"``; no dummy matrix is built):
 
 * ``form="levels"``: ``ln z_ot = beta ln(1+tau_ot) + a_o + m_t + s_{o,moy(t)} + e_ot`` with origin
   FE, month FE and origin-specific month-of-year seasonality (one origin's seasonality is the
@@ -15,22 +16,25 @@ SE 1.5 divided by (1 + gamma) was a number without content (issue 13); the ratio
 assumptions are shown as a sensitivity curve over the comparison origins' exposure instead
 (:mod:`autotariffs.models.reduced_form`).
 
-Inference: CRV1 by origin with t(G-1) reference, *plus* the WCR wild cluster bootstrap and
-randomisation inference over origin tariff paths (:mod:`autotariffs.models.inference`).
+Inference: CRV1 by origin with t(G-1) reference (K = slopes + rank of the FE design, the
+dummy-variable OLS count: ``SSC_DUMMY``), *plus* the WCR wild cluster bootstrap and randomisation
+inference over origin tariff paths (:mod:`autotariffs.models.inference`), both run on the FWL
+problem built from the fit's absorber (:func:`fit_fe`). Results are :class:`Estimate` dicts
+with ``n_dropped`` and the fit attached.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from autotariffs.models import inference as inf
+from autotariffs.models.fe import FEResult, feols, ssc
+from autotariffs.models.ppml import fepois
 
 FE_LEVELS = ("origin", "month", "origin_moy")
 FE_D12 = ("month",)
@@ -41,45 +45,51 @@ class EstimationError(ValueError):
     """The requested regression cannot be run on this panel (names column / origins / rule)."""
 
 
-def _dummies(codes: pd.Series, prefix: str, drop_first: bool = True) -> pd.DataFrame:
-    levels = sorted(codes.unique())
-    if drop_first:
-        levels = levels[1:]
-    data = {f"{prefix}[{lv}]": (codes == lv).to_numpy(dtype=float) for lv in levels}
-    return pd.DataFrame(data, index=codes.index)
+FE_COLUMNS = {"origin": "fe_origin", "month": "fe_month", "origin_moy": "fe_origin_moy",
+              "hs_code": "fe_hs_code"}
+# K for the CRV1 factor = slopes + exact rank of the FE dummy design: the convention of OLS on
+# explicit dummies that this module used before issue 13 (see fe.SSC, k_fixef="rank").
+SSC_DUMMY = ssc(k_fixef="rank")
 
 
-def nuisance_matrix(
-    df: pd.DataFrame, fe: Sequence[str], covariates: Sequence[str] = ()
-) -> pd.DataFrame:
-    """Intercept + FE dummies (+ covariates) as an explicit design matrix (deterministic order).
+class Estimate(dict):
+    """A JSON-ready result dict that also carries the fit it was built from.
 
-    fe items: 'origin', 'month', 'origin_moy' (origin x month-of-year, first origin = reference),
-    and, for HS10 panels, 'hs_code'.
+    ``fit``: the :class:`~autotariffs.models.fe.FEResult` (feols / fepois with absorbed FE);
+    ``problem``: the :class:`~autotariffs.models.inference.FWL` problem the wild bootstrap and RI
+    ran on (None for PPML). ``tidy()`` is the fit's coefficient table. json.dumps sees a dict.
     """
-    parts = [pd.DataFrame({"const": np.ones(len(df))}, index=df.index)]
+
+    def __init__(self, data: dict, fit=None, problem=None) -> None:
+        super().__init__(data)
+        self.fit = fit
+        self.problem = problem
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        if self.fit is None:
+            raise ValueError("this result has no fit attached")
+        return self.fit.tidy(alpha)
+
+
+def fe_frame(df: pd.DataFrame, fe: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Fixed-effect columns as categorical (string) columns, for absorption by feols/fepois.
+
+    fe items: 'origin', 'month', 'origin_moy' (origin x month-of-year, one combined level
+    ``"KOR:04"`` per origin and calendar month) and, for HS10 panels, 'hs_code'. Returns the
+    frame (columns ``fe_<name>``, index of ``df``) and the column names in the order of ``fe``.
+    """
+    cols = {}
     for f in fe:
         if f in ("origin", "hs_code"):
-            parts.append(_dummies(df[f].astype(str), f))
+            cols[FE_COLUMNS[f]] = df[f].astype(str)
         elif f == "month":
-            parts.append(_dummies(df["month"].dt.strftime("%Y-%m"), "month"))
+            cols[FE_COLUMNS[f]] = df["month"].dt.strftime("%Y-%m")
         elif f == "origin_moy":
-            origins = sorted(df["origin"].unique())[1:]
-            for o in origins:
-                is_o = (df["origin"] == o).to_numpy()
-                for m in range(2, 13):
-                    parts.append(
-                        pd.DataFrame(
-                            {f"origin_moy[{o}:{m:02d}]": (is_o & (df["moy"] == m)).astype(float)},
-                            index=df.index,
-                        )
-                    )
+            cols[FE_COLUMNS[f]] = (df["origin"].astype(str) + ":"
+                                   + df["moy"].astype(int).map("{:02d}".format))
         else:
             raise EstimationError(f"unknown fixed effect {f!r}; expected one of {FE_LEVELS}")
-    for c in covariates:
-        parts.append(df[[c]].astype(float))
-    z = pd.concat(parts, axis=1)
-    return z.loc[:, z.abs().sum(axis=0) > 0]
+    return pd.DataFrame(cols, index=df.index), list(cols)
 
 
 def window(df: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
@@ -101,14 +111,33 @@ def select_sample(
     end: str | None = None,
     drop_qty_estimated: bool = True,
 ) -> tuple[pd.DataFrame, list[str]]:
+    """Restrict the panel; see :func:`select_sample_counted` (this drops the counts)."""
+    df, notes, _ = select_sample_counted(panel, cols, origin, controls, origins, start, end,
+                                         drop_qty_estimated)
+    return df, notes
+
+
+def select_sample_counted(
+    panel: pd.DataFrame,
+    cols: Sequence[str],
+    origin: str | None = None,
+    controls: Sequence[str] | None = None,
+    origins: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    drop_qty_estimated: bool = True,
+) -> tuple[pd.DataFrame, list[str], dict[str, int]]:
     """Restrict the panel to the origins/dates and drop rows with missing regression columns.
 
     ``origin`` + ``controls`` (e.g. 'KOR' vs ('MEX', 'CAN')) or an explicit ``origins`` list;
     default all origins present. Quantity-based outcomes drop the Comtrade-estimated 2022
     quantities (flag ``qty_estimated_2022``; for d12 terms also rows whose 12-month lag is
-    flagged) unless ``drop_qty_estimated=False``. Returns (sample, notes).
+    flagged) unless ``drop_qty_estimated=False``. Returns (sample, notes, counts) with counts
+    ``{"qty_estimated_2022": rows dropped by that rule, "missing": rows of the selected
+    origins/window dropped for missing/non-finite regression columns}``.
     """
     notes: list[str] = []
+    counts = {"missing": 0, "qty_estimated_2022": 0}
     if origin is not None:
         sel = [origin] + list(controls if controls is not None else ("MEX", "CAN"))
     elif origins is not None:
@@ -139,13 +168,15 @@ def select_sample(
                 f"({sorted(df.loc[flag, 'origin'].unique())})"
             )
         df = df[~flag]
+        counts["qty_estimated_2022"] = int(flag.sum())
     ok = np.isfinite(df[list(cols)].astype(float)).all(axis=1)
+    counts["missing"] = int((~ok).sum())
     if (~ok).any():
         notes.append(f"dropped {int((~ok).sum())} rows with missing/non-finite {list(cols)}")
     df = df[ok].sort_values(["origin", "month"], kind="mergesort").reset_index(drop=True)
     if df.empty:
         raise EstimationError(f"no complete rows for {list(cols)} in origins {sel}")
-    return df, notes
+    return df, notes, counts
 
 
 def _jsonable(v):
@@ -168,19 +199,52 @@ def to_jsonable(result: dict) -> dict:
     return _jsonable(result)
 
 
-def fit_ols(df: pd.DataFrame, y: str, x: str, z: pd.DataFrame):
-    """statsmodels OLS of y on [x, Z] with CRV1 by origin: G/(G-1)(N-1)/(N-K), t(G-1)."""
-    exog = pd.concat([df[[x]].astype(float), z], axis=1)
-    groups, _ = inf.group_codes(df["origin"])
-    with warnings.catch_warnings():
-        # FE dummies nested in few clusters give a rank-deficient cluster "meat": statsmodels
-        # warns on sqrt of their (meaningless) negative variances; the x coefficient is fine.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        res = sm.OLS(df[y].astype(float), exog).fit(
-            cov_type="cluster", cov_kwds={"groups": groups, "use_correction": True}, use_t=True
+def n_dropped(sample_counts: dict[str, int], fit: FEResult) -> dict[str, int]:
+    """Every observation of the selected origins/window that did not enter the fit, by reason.
+
+    ``missing`` adds the sample's missing/non-finite rows to any the fit dropped itself;
+    ``qty_estimated_2022`` are the Comtrade-estimated quantities (quantity outcomes); the rest
+    ("zero_weight", "singletons", "fe_all_zero", "separated") are the fit's own counts.
+    """
+    out = {"missing": int(sample_counts.get("missing", 0)) + int(fit.n_dropped.get("missing", 0)),
+           "qty_estimated_2022": int(sample_counts.get("qty_estimated_2022", 0))}
+    for k, v in fit.n_dropped.items():
+        if k != "missing":
+            out[k] = int(v)
+    return out
+
+
+def fit_fe(df: pd.DataFrame, y: str, x: str, fe: Sequence[str],
+           covariates: Sequence[str] = ()) -> tuple[FEResult, inf.FWL]:
+    """feols of y on [x, covariates] with ``fe`` absorbed, CRV1 by origin, and its FWL problem.
+
+    Small-sample convention: CRV1 ``G/(G-1) (N-1)/(N-K)`` with K = slopes + exact rank of the FE
+    dummy design (``SSC_DUMMY``), i.e. K = rank[Z, x] as OLS on explicit dummies counts it.
+    Singletons are kept (dummy-variable convention; they leave N-K unchanged and no singleton
+    can arise in the balanced origin x month panel with these FE). The FWL problem (y~, x~ with
+    FE and covariates partialled out, the annihilator for the wild bootstrap and RI, and
+    k = the fit's K) is built from the same FE codes; its coefficient must reproduce the fit's.
+    """
+    fe_df, fe_cols = fe_frame(df, fe)
+    data = pd.concat([df[[y, x, *covariates, "origin"]], fe_df], axis=1)
+    res = feols(data, y, [x, *covariates], fe_cols, cluster="origin", vcov="CRV1",
+                ssc=SSC_DUMMY, drop_singletons=False)
+    if x in res.collinear:
+        raise EstimationError(f"{x} is collinear with the fixed effects {list(fe)}"
+                              + (f" and covariates {list(covariates)}" if covariates else "")
+                              + ": the coefficient is not identified")
+    codes = [pd.factorize(data[c], sort=True)[0].astype(np.int64) for c in fe_cols]
+    cov = data[list(covariates)].to_numpy(float) if covariates else None
+    prob = inf.fwl_absorbed(data[y].to_numpy(float), data[x].to_numpy(float), codes,
+                            data["origin"], covariates=cov, k=res.df_k)
+    b = float(res.params[x])
+    b_fwl = float(prob.xtil @ prob.ytil) / float(prob.xtil @ prob.xtil)
+    if not np.isclose(b, b_fwl, rtol=1e-7, atol=1e-10):
+        raise EstimationError(
+            f"feols ({b:.10g}) and its FWL problem ({b_fwl:.10g}) disagree on {x}: the design "
+            "is numerically ill-conditioned"
         )
-        _ = res.bse
-    return res
+    return res, prob
 
 
 def x_paths(panel: pd.DataFrame, df: pd.DataFrame, x: str) -> np.ndarray:
@@ -214,36 +278,30 @@ def estimate(
     Keys: coef, se_crv1, t_crv1, ci95_low, ci95_high, p_crv1, crv1_df, p_wild, wild_ci95_low,
     wild_ci95_high, n_boot, boot_enumerated, wild_informative, p_ri, n_perm, perm_enumerated,
     n_obs, n_clusters, clusters, sample_start, sample_end, data_source, outcome, regressor,
-    fe, covariates, spec, notes.
+    fe, covariates, spec, n_dropped, notes. Returned as an :class:`Estimate` (a dict with the
+    feols fit and its FWL problem attached: ``.fit``, ``.problem``, ``.tidy()``).
     """
-    df, notes = select_sample(
+    df, notes, counts = select_sample_counted(
         panel, [y, x, *covariates], origin, controls, origins, start, end, drop_qty_estimated
     )
-    z = nuisance_matrix(df, fe, covariates)
-    res = fit_ols(df, y, x, z)
-    prob = inf.fwl(df[y].to_numpy(float), df[x].to_numpy(float), z.to_numpy(), df["origin"])
-    s = inf.crv1_summary(prob)
-    g = s["n_clusters"]
-    if not np.isclose(res.params[x], s["coef"], rtol=1e-7, atol=1e-10):
-        raise EstimationError(
-            f"statsmodels ({res.params[x]:.10g}) and FWL ({s['coef']:.10g}) disagree on {x}: "
-            "the design is numerically ill-conditioned"
-        )
-    se = float(res.bse[x])
+    res, prob = fit_fe(df, y, x, fe, covariates)
+    g = prob.n_clusters
+    b, se = float(res.params[x]), float(res.bse[x])
     q = stats.t.ppf(0.975, g - 1)
     out = {
-        "coef": float(res.params[x]),
+        "coef": b,
         "se_crv1": se,
-        "t_crv1": float(res.params[x] / se),
-        "ci95_low": float(res.params[x] - q * se),
-        "ci95_high": float(res.params[x] + q * se),
-        "p_crv1": float(2 * stats.t.sf(abs(res.params[x] / se), g - 1)),
+        "t_crv1": b / se,
+        "ci95_low": b - q * se,
+        "ci95_high": b + q * se,
+        "p_crv1": float(2 * stats.t.sf(abs(b / se), g - 1)),
         "crv1_df": g - 1,
     }
     spec = (
         f"OLS {y} ~ {x}"
         + (" + " + " + ".join(covariates) if covariates else "")
-        + f" | FE: {', '.join(fe)}; CRV1 by origin (G/(G-1)*(N-1)/(N-K), t(G-1))"
+        + f" | FE: {', '.join(fe)} (absorbed); CRV1 by origin (G/(G-1)*(N-1)/(N-K), "
+        "K = slopes + rank of the FE design; t(G-1))"
     )
     out.update(
         {
@@ -273,8 +331,8 @@ def estimate(
         if ri:
             paths = x_paths(panel, df, x)
             r = inf.randomization_inference(
-                df[y].to_numpy(float), paths, z.to_numpy(), df["origin"], df["month"],
-                seed=seed, progress=progress, q=prob.q,
+                None, paths, None, df["origin"], df["month"],
+                seed=seed, progress=progress, problem=prob,
             )  # fmt: skip
             out.update({k: r[k] for k in ("p_ri", "n_perm", "n_assignments", "perm_enumerated")})
             out["min_p_ri"] = r["min_p"]
@@ -298,10 +356,11 @@ def estimate(
             "fe": list(fe),
             "covariates": list(covariates),
             "spec": spec,
+            "n_dropped": n_dropped(counts, res),
             "notes": notes,
         }
     )
-    return to_jsonable(out)
+    return Estimate(to_jsonable(out), fit=res, problem=prob)
 
 
 def import_demand(
@@ -339,41 +398,39 @@ def ppml_levels(
     progress: bool = True,
     drop_qty_estimated: bool = True,
 ) -> dict:
-    """PPML in levels (statsmodels GLM Poisson, same dummies) for 'quantity' or 'value_usd'.
+    """PPML in levels (:func:`~autotariffs.models.ppml.fepois`, same FE absorbed) for 'quantity'
+    or 'value_usd'.
 
     Why: log-linear OLS estimates E[ln y], which differs from ln E[y] under heteroskedasticity
     (Santos Silva & Tenreyro 2006); PPML is consistent for the level elasticity and is the check
-    on the OLS beta. The outcome is rescaled to its sample mean (coefficients are scale-free; it
-    only helps IRLS). Inference: CRV1 by origin (statsmodels GLM cluster,
-    G/(G-1)(N-1)/(N-K), t(G-1)) and RI refitting the GLM for every permutation of origin tariff
-    paths when ``ri=True`` (off by default: 120 GLM refits take tens of seconds on a
-    loaded 2-core machine). No wild bootstrap here (a score bootstrap would be needed): ``p_wild`` is None.
+    on the OLS beta. The outcome is rescaled to its sample mean (coefficients and SEs are
+    scale-free; it only helps IRLS). Inference: CRV1 by origin, G/(G-1)(N-1)/(N-K) with K =
+    slopes + rank of the FE design (the convention of the statsmodels dummy-variable GLM this
+    replaced), t(G-1) for p-value and CI; RI refitting fepois for every distinct assignment of
+    origin tariff paths when ``ri=True`` (30 refits for five origins). No wild bootstrap here (a
+    score bootstrap would be needed): ``p_wild`` is None. Singletons are kept; all-zero FE groups
+    and separated rows are dropped and counted in ``n_dropped``.
     """
     if outcome not in ("quantity", "value_usd"):
         raise EstimationError(f"outcome={outcome!r}: expected 'quantity' or 'value_usd'")
-    df, notes = select_sample(
+    df, notes, counts = select_sample_counted(
         panel, [outcome, x, *covariates], origin, controls, origins, start, end, drop_qty_estimated
     )
-    z = nuisance_matrix(df, fe, covariates)
+    fe_df, fe_cols = fe_frame(df, fe)
+    data = pd.concat([df[[x, *covariates, "origin"]], fe_df], axis=1)
+    data["_y"] = df[outcome].to_numpy(float) / df[outcome].to_numpy(float).mean()
     groups, labels = inf.group_codes(df["origin"])
     g = len(labels)
-    yv = df[outcome].to_numpy(float)
-    yv = yv / yv.mean()
 
-    def fit(xcol: np.ndarray, cov: bool):
-        exog = np.column_stack([xcol, z.to_numpy()])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = sm.GLM(yv, exog, family=sm.families.Poisson())
-            if cov:
-                r = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True,
-                              tol=1e-12, maxiter=200)  # fmt: skip
-                _ = r.bse
-                return r
-            return model.fit(tol=1e-12, maxiter=200)
+    def fit(xcol: np.ndarray):
+        d = data.assign(**{x: xcol})
+        return fepois(d, "_y", [x, *covariates], fe_cols, cluster="origin", vcov="CRV1",
+                      ssc=SSC_DUMMY, tol=1e-13, drop_singletons=False)
 
-    res = fit(df[x].to_numpy(float), cov=True)
-    b, se = float(res.params[0]), float(res.bse[0])
+    res = fit(data[x].to_numpy(float))
+    if x in res.collinear:
+        raise EstimationError(f"{x} is collinear with the fixed effects {list(fe)}")
+    b, se = float(res.params[x]), float(res.bse[x])
     q = stats.t.ppf(0.975, g - 1)
     out = {
         "coef": b,
@@ -391,14 +448,16 @@ def ppml_levels(
         "converged": bool(res.converged),
     }
     if ri and g >= 2:
+        if res.nobs != len(df):
+            raise EstimationError("PPML RI needs every row in the fit; fepois dropped "
+                                  f"{res.n_dropped}")
         paths = x_paths(panel, df, x)
         tcodes, _ = inf.group_codes(df["month"])
         perms, enumerated, n_distinct = inf._assignments(paths, 5040, 999, seed)
         tstats = np.empty(len(perms))
         for i, perm in enumerate(inf._progress(perms, len(perms), "PPML RI", progress)):
-            xp = paths[np.asarray(perm)[groups], tcodes]
-            r = fit(xp, cov=True) if i > 0 else res
-            tstats[i] = abs(r.params[0] / r.bse[0])
+            r = fit(paths[np.asarray(perm)[groups], tcodes]) if i > 0 else res
+            tstats[i] = abs(r.params[x] / r.bse[x])
         p = float(np.mean(tstats >= tstats[0] - 1e-10 * max(1.0, tstats[0])))
         out.update({"p_ri": p, "n_perm": len(perms), "perm_enumerated": enumerated,
                     "n_assignments": n_distinct, "min_p": max(1 / n_distinct, 1 / len(perms))})  # fmt: skip
@@ -408,7 +467,7 @@ def ppml_levels(
         )
     out.update(
         {
-            "n_obs": int(len(df)),
+            "n_obs": int(res.nobs),
             "n_clusters": g,
             "clusters": labels.tolist(),
             "sample_start": df["month"].min().strftime("%Y-%m"),
@@ -418,8 +477,10 @@ def ppml_levels(
             "regressor": x,
             "fe": list(fe),
             "covariates": list(covariates),
-            "spec": f"PPML (GLM Poisson) {outcome} ~ {x} | FE: {', '.join(fe)}; CRV1 by origin",
+            "spec": f"PPML (fepois) {outcome} ~ {x} | FE: {', '.join(fe)} (absorbed); CRV1 by "
+                    "origin",
+            "n_dropped": n_dropped(counts, res),
             "notes": notes,
         }
     )
-    return to_jsonable(out)
+    return Estimate(to_jsonable(out), fit=res)

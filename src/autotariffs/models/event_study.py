@@ -18,23 +18,24 @@ t-test of the *average* lead (one restriction, always feasible).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from autotariffs.models import inference as inf
 from autotariffs.models.elasticity import (
     FE_LEVELS,
+    SSC_DUMMY,
     EstimationError,
-    nuisance_matrix,
-    select_sample,
+    fe_frame,
+    n_dropped,
+    select_sample_counted,
     to_jsonable,
 )
+from autotariffs.models.fe import FEResult, feols
 
 EVENT_MONTH = pd.Timestamp("2025-04-01")
 DEALS = {"JPN": pd.Timestamp("2025-09-16"), "KOR": pd.Timestamp("2025-11-01")}
@@ -42,11 +43,21 @@ DEALS = {"JPN": pd.Timestamp("2025-09-16"), "KOR": pd.Timestamp("2025-11-01")}
 
 @dataclass
 class EventStudy:
-    """Tidy coefficients (k, month, coef, se, ci_low, ci_high, p_crv1, p_wild) + pre-trend test."""
+    """Tidy coefficients (k, month, coef, se, ci_low, ci_high, p_crv1, p_wild) + pre-trend test.
+
+    ``fit`` is the feols result (absorbed FE, CRV1 by origin) the table was built from;
+    ``tidy()`` is its coefficient table. ``meta["n_dropped"]`` counts the rows not used.
+    """
 
     table: pd.DataFrame
     pretrend: dict
     meta: dict = field(default_factory=dict)
+    fit: FEResult | None = None
+
+    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+        if self.fit is None:
+            raise ValueError("this event study has no fit attached")
+        return self.fit.tidy(alpha)
 
     def to_dict(self) -> dict:
         tab = self.table.assign(month=self.table["month"].dt.strftime("%Y-%m"))
@@ -76,7 +87,7 @@ def event_study(
         raise EstimationError(f"origin {origin} is also listed among controls {list(controls)}")
     if leads < 2:
         raise EstimationError(f"leads={leads}: need at least 2 (k=-1 is the reference)")
-    df, notes = select_sample(
+    df, notes, counts = select_sample_counted(
         panel, [outcome], origin=origin, controls=controls,
         drop_qty_estimated=drop_qty_estimated,
     )  # fmt: skip
@@ -99,35 +110,30 @@ def event_study(
     empty = [c for c in ev.columns if ev[c].sum() == 0]
     if empty:
         raise EstimationError(f"event dummies with no treated observation: {empty}")
-    z = nuisance_matrix(df, FE_LEVELS)
+    fe_df, fe_cols = fe_frame(df, FE_LEVELS)
+    names = list(ev.columns)
+    data = pd.concat([df[[outcome, "origin"]], ev, fe_df], axis=1)
     groups, labels = inf.group_codes(df["origin"])
     g = len(labels)
-    exog = pd.concat([ev, z], axis=1)
-    yv = df[outcome].astype(float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        res = sm.OLS(yv, exog).fit(
-            cov_type="cluster", cov_kwds={"groups": groups, "use_correction": True}, use_t=True
-        )
-        res_hc1 = sm.OLS(yv, exog).fit(cov_type="HC1")
-        _ = res.bse, res_hc1.bse
+    common = {"drop_singletons": False, "ssc": SSC_DUMMY}
+    res = feols(data, outcome, names, fe_cols, cluster="origin", vcov="CRV1", **common)
+    res_hc1 = feols(data, outcome, names, fe_cols, vcov="HC1", **common)
+    if res.collinear:
+        raise EstimationError(f"event dummies {res.collinear} are collinear with the fixed effects")
     q = stats.t.ppf(0.975, g - 1)
     rows = []
-    # Nuisance space for coefficient k = span[Z, other event dummies]; its basis is the basis of
-    # Z plus the (small) basis of the other event dummies residualised on Z: one big QR only.
-    qz = inf.basis(z.to_numpy())
+    # Nuisance space for coefficient k = span[FE, other event dummies]: the FWL problem absorbs
+    # the FE and treats the other event dummies as covariates; k = the fit's K (same for all).
+    codes = [pd.factorize(data[c], sort=True)[0].astype(np.int64) for c in fe_cols]
     evm = ev.to_numpy()
-    ev_til = evm - qz @ (qz.T @ evm)
-    y_arr = yv.to_numpy()
+    y_arr = data[outcome].to_numpy(float)
     for i, k in enumerate(ks):
         name = f"ev[{k}]"
         b, se = float(res.params[name]), float(res.bse[name])
         p_wild = float("nan")
         if wild and g >= 2:
-            q_k = np.column_stack([qz, inf.basis(np.delete(ev_til, i, axis=1))])
-            both = np.column_stack([y_arr, evm[:, i]])
-            both = both - q_k @ (q_k.T @ both)
-            prob = inf.FWL(both[:, 0], both[:, 1], groups, q_k.shape[1] + 1, q_k)
+            prob = inf.fwl_absorbed(y_arr, evm[:, i], codes, df["origin"],
+                                    covariates=np.delete(evm, i, axis=1), k=res.df_k)
             p_wild = inf.wild_cluster_bootstrap(
                 prob, None, None, None, n_boot=n_boot, seed=seed, ci=False, progress=False
             )["p_wild"]
@@ -152,8 +158,8 @@ def event_study(
 
     lead_names = [f"ev[{k}]" for k in ks if k < -1]
     bl = res.params[lead_names].to_numpy()
-    v_crv = res.cov_params().loc[lead_names, lead_names].to_numpy()
-    v_hc1 = res_hc1.cov_params().loc[lead_names, lead_names].to_numpy()
+    v_crv = res.vcov.loc[lead_names, lead_names].to_numpy()
+    v_hc1 = res_hc1.vcov.loc[lead_names, lead_names].to_numpy()
     nq = len(lead_names)
     rank = int(np.linalg.matrix_rank(v_crv))
     w_hc1 = float(bl @ np.linalg.solve(v_hc1, bl))
@@ -205,6 +211,7 @@ def event_study(
         "lags": kmax,
         "event_month": "2025-04",
         "n_obs": int(res.nobs),
+        "n_dropped": n_dropped(counts, res),
         "n_clusters": g,
         "n_boot": int(min(6**g, n_boot)) if wild else 0,
         "sample_start": df["month"].min().strftime("%Y-%m"),
@@ -212,8 +219,8 @@ def event_study(
         "data_source": str(df["data_source"].iloc[0]) if "data_source" in df else "unknown",
         "spec": (
             f"OLS {outcome} ~ event dummies k=-{leads}..{kmax} (ref k=-1) | FE: origin, month, "
-            "origin x moy; CRV1 by origin, t(G-1); WCR wild bootstrap per coefficient"
+            "origin x moy (absorbed); CRV1 by origin, t(G-1); WCR wild bootstrap per coefficient"
         ),
         "notes": notes,
     }
-    return EventStudy(table=table, pretrend=to_jsonable(pretrend), meta=to_jsonable(meta))
+    return EventStudy(table=table, pretrend=to_jsonable(pretrend), meta=to_jsonable(meta), fit=res)

@@ -15,6 +15,12 @@ freedom are wrong; we recompute them as fixest / pyfixest do (``ssc``):
   exact when the FE graph is connected); fixed effects *fully nested in a cluster variable* are
   not counted (except one level each), because a cluster-robust meat already absorbs them
   (Cameron & Miller 2015, sec. VI.B; fixest ``fixef.K="nested"``).
+  ``k_fixef="rank"``: K = #slopes + the exact rank of the fixed-effect dummy design (what OLS on
+  explicit dummies counts: statsmodels, Stata ``regress`` with ``i.`` dummies). Used by the
+  origin x month estimators (:mod:`autotariffs.models.elasticity`), whose FE set (origin, month,
+  origin x month-of-year) is neither non-nested nor connected in the "simple" sense: origin is
+  nested in origin x moy and month and origin x moy share 12 redundancies, so neither rule above
+  gives the rank. Computed densely from the level cross-products (at most 5000 levels).
 * small-sample factors: iid ``(N-1)/(N-K)`` applied to ``sum(u^2)/(N-1)``; HC1 ``N/(N-K)``;
   CRV1 ``G/(G-1) * (N-1)/(N-K)`` (the Stata/fixest "CR1" correction). Two-way clustering uses the
   Cameron-Gelbach-Miller (2011) sum V1 + V2 - V12 with every term scaled by
@@ -48,9 +54,12 @@ __all__ = [
     "Absorber",
     "FEResult",
     "feols",
+    "fe_design_rank",
 ]
 
 _VCOV_TYPES = ("iid", "HC1", "CRV1")
+K_FIXEF = ("nonnested", "full", "none", "rank")
+MAX_RANK_LEVELS = 5000
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,8 @@ class SSC:
     """Small-sample correction, named after (and equal to) pyfixest's ``ssc()`` arguments.
 
     k_adj: multiply by (N-1)/(N-K) (iid, CRV1) or N/(N-K) (HC1).
-    k_fixef: how absorbed FE levels enter K: "nonnested" (fixest default), "full" or "none".
+    k_fixef: how absorbed FE levels enter K: "nonnested" (fixest default), "full", "none" or
+      "rank" (exact rank of the FE dummy design, the dummy-variable OLS convention).
     G_adj: multiply cluster-robust terms by G/(G-1).
     G_df: "min" (all multiway terms use min G) or "conventional" (each term its own G).
     """
@@ -69,8 +79,8 @@ class SSC:
     G_df: str = "min"
 
     def __post_init__(self) -> None:
-        if self.k_fixef not in ("nonnested", "full", "none"):
-            raise ValueError(f"ssc k_fixef={self.k_fixef!r}; expected 'nonnested', 'full' or 'none'")
+        if self.k_fixef not in K_FIXEF:
+            raise ValueError(f"ssc k_fixef={self.k_fixef!r}; expected one of {K_FIXEF}")
         if self.G_df not in ("min", "conventional"):
             raise ValueError(f"ssc G_df={self.G_df!r}; expected 'min' or 'conventional'")
 
@@ -203,10 +213,39 @@ def _is_nested(fe_codes: np.ndarray, cl_codes: np.ndarray) -> bool:
     return bool(np.all(lo == hi))
 
 
+def fe_design_rank(fe_codes: Sequence[np.ndarray]) -> int:
+    """Exact rank of the 0/1 dummy design [D_1 ... D_Q] of the fixed effects (all levels kept).
+
+    Why: OLS on explicit dummies counts this rank in K (N-K residual degrees of freedom); the
+    fixest rules (``_df_k``) approximate it by levels minus one per extra FE, which is wrong for
+    nested or multiply-redundant FE sets such as origin, month and origin x month-of-year. The
+    rank of D equals that of the (sum of levels)-square matrix D'D, computed by SVD.
+    """
+    if not fe_codes:
+        return 0
+    import scipy.sparse as sp
+
+    levels = [int(c.max()) + 1 for c in fe_codes]
+    if sum(levels) > MAX_RANK_LEVELS:
+        raise ValueError(f"ssc k_fixef='rank': {sum(levels)} fixed-effect levels is too many for "
+                         f"a dense rank (max {MAX_RANK_LEVELS}); use k_fixef='nonnested'")
+    n = len(fe_codes[0])
+    rows = np.arange(n)
+    d = sp.hstack([sp.csr_matrix((np.ones(n), (rows, c)), shape=(n, lv))
+                   for c, lv in zip(fe_codes, levels, strict=True)]).tocsr()
+    dtd = (d.T @ d).toarray()
+    return int(np.linalg.matrix_rank(dtd, hermitian=True))
+
+
 def _df_k(k: int, fe_codes: list[np.ndarray], cl_codes: list[np.ndarray], s: SSC) -> int:
-    """Number of parameters K used in the small-sample factor, counted as fixest does."""
+    """Number of parameters K used in the small-sample factor, counted as fixest does.
+
+    ``k_fixef="rank"`` counts the exact rank of the FE dummy design instead (dummy-variable OLS).
+    """
     if not fe_codes or s.k_fixef == "none":
         return k
+    if s.k_fixef == "rank":
+        return k + fe_design_rank(fe_codes)
     levels = [int(c.max()) + 1 for c in fe_codes]
     k_fe_adj = sum(levels) - (len(levels) - 1)
     if s.k_fixef == "full" or not cl_codes:

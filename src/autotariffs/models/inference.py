@@ -11,6 +11,13 @@ the coefficient of interest is a scalar regression ``y~ = beta x~ + e``. That ma
 reducible to G x B cluster sums (no N x B matrices) and lets thousands of draws run in
 milliseconds.
 
+The nuisance space enters through one operation, the annihilator ``M_Z v`` (and ``P_Z v = v -
+M_Z v``), which the bootstrap needs to re-project re-weighted residuals and RI needs to residualise
+permuted regressor paths. :class:`FWL` carries it either as a dense orthonormal basis ``q`` of Z
+(:func:`fwl`, explicit dummy matrices: small problems and independent checks in the tests) or as
+a callable ``annihilate`` built from the fixed-effect absorber of a :func:`~autotariffs.models.fe.feols`
+fit (:func:`fwl_absorbed`, what the estimators use: no dummy matrix is ever formed).
+
 Small-sample correction ("CRV1", as Stata/fixest): ``c = G/(G-1) * (N-1)/(N-K)`` with K the rank
 of ``[Z, x]``; t-statistics are referred to a t distribution with ``G-1`` degrees of freedom.
 """
@@ -19,7 +26,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import linalg, stats
@@ -49,7 +57,9 @@ class FWL:
     """A partialled-out single-coefficient problem (y~, x~) with cluster codes.
 
     ``k`` is the total number of estimated parameters (rank of [Z, x]), used in the CRV1
-    small-sample factor.
+    small-sample factor. The nuisance space Z is given by ``q`` (orthonormal basis, N x rank Z)
+    or by ``annihilate`` (callable v -> M_Z v for N or N x m arrays, e.g. absorbed fixed effects);
+    with neither, Z is empty. :meth:`project` returns P_Z v either way.
     """
 
     ytil: np.ndarray
@@ -57,6 +67,49 @@ class FWL:
     groups: np.ndarray  # integer codes 0..G-1
     k: int
     q: np.ndarray | None = None  # orthonormal basis of the nuisance space (N x rank Z)
+    annihilate: Callable[[np.ndarray], np.ndarray] | None = None  # v -> M_Z v
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.q is not None and self.annihilate is not None:
+            raise InferenceError("FWL: give the nuisance space as q or as annihilate, not both")
+
+    def residualize(self, v: np.ndarray) -> np.ndarray:
+        """M_Z v (v: N or N x m)."""
+        v = np.asarray(v, dtype=float)
+        if self.annihilate is not None:
+            return self.annihilate(v)
+        if self.q is not None and self.q.shape[1] > 0:
+            return v - self.q @ (self.q.T @ v)
+        return v
+
+    def project(self, v: np.ndarray) -> np.ndarray:
+        """P_Z v = v - M_Z v (zero when Z is empty)."""
+        v = np.asarray(v, dtype=float)
+        if self.annihilate is not None:
+            return v - self.annihilate(v)
+        if self.q is not None and self.q.shape[1] > 0:
+            return self.q @ (self.q.T @ v)
+        return np.zeros_like(v)
+
+    def cross(self) -> tuple[np.ndarray, np.ndarray]:
+        """G x G matrices C_y[g, h] = x~_g' P_Z y~^(h) and C_x[g, h] = x~_g' P_Z x~^(h).
+
+        v^(h) is v on cluster h's rows and 0 elsewhere. The WCR bootstrap needs
+        C = C_y - beta0 C_x for every null beta0 it tests (the re-projection of re-weighted
+        residuals on Z); computing both once makes the CI inversion cost G x G, not N x G
+        projections, per tested beta0. Cached on the instance.
+        """
+        if "cross" not in self._cache:
+            g, grp, n = self.n_clusters, self.groups, self.n
+            both = np.zeros((n, 2 * g))
+            both[np.arange(n), grp] = self.ytil
+            both[np.arange(n), g + grp] = self.xtil
+            pb = self.project(both)
+            cmat = np.zeros((g, 2 * g))
+            np.add.at(cmat, grp, self.xtil[:, None] * pb)
+            self._cache["cross"] = (cmat[:, :g], cmat[:, g:])
+        return self._cache["cross"]
 
     @property
     def n(self) -> int:
@@ -102,7 +155,11 @@ def annihilate(z: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def fwl(y: np.ndarray, x: np.ndarray, z: np.ndarray, groups) -> FWL:
-    """Build the partialled-out problem for coefficient on ``x`` given nuisance ``z``."""
+    """Build the partialled-out problem for coefficient on ``x`` given a dense nuisance ``z``.
+
+    The dense path (explicit dummy matrix, orthonormal basis ``q``): for small designs and as the
+    independent reference in the tests. The estimators use :func:`fwl_absorbed`.
+    """
     y = np.asarray(y, dtype=float)
     x = np.asarray(x, dtype=float)
     bad = ~np.isfinite(y) | ~np.isfinite(x) | ~np.isfinite(np.asarray(z, dtype=float)).all(axis=1)
@@ -123,6 +180,56 @@ def fwl(y: np.ndarray, x: np.ndarray, z: np.ndarray, groups) -> FWL:
             "(it is collinear with them): the coefficient is not identified"
         )
     return FWL(ytil=both[:, 0], xtil=xtil, groups=codes, k=r + 1, q=q)
+
+
+def fwl_absorbed(y: np.ndarray, x: np.ndarray, fe_codes: Sequence[np.ndarray], groups,
+                 covariates: np.ndarray | None = None, k: int | None = None,
+                 tol: float = 1e-12) -> FWL:
+    """FWL problem for the coefficient on ``x`` with fixed effects absorbed (no dummy matrix).
+
+    Z = [fixed-effect dummies of ``fe_codes``, ``covariates``]. The annihilator is
+    M_Z v = M_C~ A(v), where A partials the fixed effects out (the same
+    :class:`~autotariffs.models.demean.Absorber` as :func:`~autotariffs.models.fe.feols`) and
+    M_C~ projects off the absorbed covariates C~ = A(C) (FWL once more: span[D, C] = span[D, A(C)]).
+    ``k`` (total parameters for the CRV1 factor) defaults to rank(D) + rank(C~) + 1, i.e.
+    rank[Z, x] as :func:`fwl` counts it; pass a fit's ``df_k`` to make them identical by
+    construction.
+    """
+    from autotariffs.models.demean import Absorber
+    from autotariffs.models.fe import fe_design_rank
+
+    y = np.asarray(y, dtype=float)
+    x = np.asarray(x, dtype=float)
+    n = len(y)
+    cov = np.zeros((n, 0)) if covariates is None else np.asarray(covariates, dtype=float)
+    cov = cov[:, None] if cov.ndim == 1 else cov
+    bad = ~np.isfinite(y) | ~np.isfinite(x) | ~np.isfinite(cov).all(axis=1)
+    if bad.any():
+        raise InferenceError(
+            f"non-finite values in y/x/covariates at row positions "
+            f"{np.flatnonzero(bad)[:10].tolist()}; drop or impute them before estimating"
+        )
+    codes, _ = group_codes(groups)
+    fe_codes = [np.asarray(c, dtype=np.int64) for c in fe_codes]
+    absorber = Absorber(fe_codes, tol=tol)
+    resid = absorber.residualize if fe_codes else (lambda v: v - np.mean(v, axis=0))
+    both = resid(np.column_stack([y, x, cov]))
+    qc = basis(both[:, 2:])
+
+    def annihilate(v: np.ndarray) -> np.ndarray:
+        r = resid(np.asarray(v, dtype=float))
+        return r - qc @ (qc.T @ r) if qc.shape[1] else r
+
+    yx = both[:, :2] - qc @ (qc.T @ both[:, :2]) if qc.shape[1] else both[:, :2]
+    xtil = yx[:, 1]
+    if float(xtil @ xtil) <= 1e-12 * max(1.0, float(x @ x)):
+        raise InferenceError(
+            "the regressor of interest has no variation left after the fixed effects/controls "
+            "(it is collinear with them): the coefficient is not identified"
+        )
+    if k is None:
+        k = (fe_design_rank(fe_codes) if fe_codes else 1) + qc.shape[1] + 1
+    return FWL(ytil=yx[:, 0], xtil=xtil, groups=codes, k=int(k), annihilate=annihilate)
 
 
 def crv1(ytil: np.ndarray, xtil: np.ndarray, groups: np.ndarray, k: int):
@@ -283,14 +390,8 @@ def _wcr_pvalue(prob: FWL, beta0: float, w: np.ndarray) -> tuple[float, float]:
     u = prob.ytil - beta0 * x
     a = np.bincount(grp, weights=x * u, minlength=g)
     h = np.bincount(grp, weights=x * x, minlength=g)
-    if prob.q is not None and prob.q.shape[1] > 0:
-        uh = np.zeros((len(u), g))
-        uh[np.arange(len(u)), grp] = u
-        puh = prob.q @ (prob.q.T @ uh)  # N x G: P_Z u^(h)
-        cmat = np.zeros((g, g))
-        np.add.at(cmat, grp, x[:, None] * puh)
-    else:
-        cmat = np.zeros((g, g))
+    c_y, c_x = prob.cross()
+    cmat = c_y - beta0 * c_x  # x~_g' P_Z u^(h), linear in beta0
     mmat = np.diag(a) - cmat
     xx = float(h.sum())
     c = prob.crv1_factor
@@ -304,7 +405,11 @@ def _wcr_pvalue(prob: FWL, beta0: float, w: np.ndarray) -> tuple[float, float]:
     se = np.sqrt(c * (s**2).sum(axis=0)) / xx
     with np.errstate(divide="ignore", invalid="ignore"):
         t_star = np.where(se > 0, d / se, 0.0)
-    p = float(np.mean(np.abs(t_star) >= abs(t_obs) - 1e-12))
+    # Ties are exact, not accidental: a draw with the same weight in every cluster (6 of the
+    # Webb draws) reproduces |t_obs| in exact arithmetic, whatever beta0. The margin is therefore
+    # relative (as in RI): rounding differs between ways of computing P_Z (dense basis vs
+    # absorbed FE) by ~1e-13 x |t|, which an absolute 1e-12 did not cover for |t| ~ 10.
+    p = float(np.mean(np.abs(t_star) >= abs(t_obs) - 1e-10 * max(1.0, abs(t_obs))))
     return p, float(t_obs)
 
 
@@ -512,11 +617,14 @@ def randomization_inference(
     progress: bool = True,
     return_stats: bool = False,
     q: np.ndarray | None = None,
+    problem: FWL | None = None,
 ) -> dict:
     """Randomisation inference by re-assigning origin-level treatment paths across origins.
 
     ``x_paths`` is a G x T matrix: row g is the treatment path of cluster g (sorted labels of
-    ``groups``), column t the period (codes of ``times``). Each assignment pi gives origin g the
+    ``groups``), column t the period (codes of ``times``). The nuisance space is ``z`` (dense,
+    or its basis ``q``) or, preferably, ``problem``: the :class:`FWL` problem of the observed fit
+    (its annihilator and ``k`` are used; ``y`` and ``z`` are then ignored, pass None). Each assignment pi gives origin g the
     path of origin pi(g); the statistic (CRV1 |t| or |beta|) is recomputed with the same nuisance
     regressors.
 
@@ -541,7 +649,6 @@ def randomization_inference(
     """
     if stat not in ("t", "beta"):
         raise InferenceError(f"stat={stat!r}: expected 't' or 'beta'")
-    y = np.asarray(y, dtype=float)
     gcodes, glabels = group_codes(groups)
     tcodes, _ = group_codes(times)
     x_paths = np.asarray(x_paths, dtype=float)
@@ -549,11 +656,13 @@ def randomization_inference(
     if x_paths.shape[0] != g:
         raise InferenceError(f"x_paths has {x_paths.shape[0]} rows but there are {g} clusters")
     perms, enumerated, n_distinct = _assignments(x_paths, max_enumerate, n_perm, seed)
-    # Partial Z out once via its orthonormal basis (``q``, if the caller already has it).
-    q = basis(z) if q is None else q
-    r = q.shape[1]
-    ytil = y - q @ (q.T @ y)
-    k = r + 1
+    if problem is None:
+        # Partial Z out once via its orthonormal basis (``q``, if the caller already has it).
+        q = basis(z) if q is None else q
+        y = np.asarray(y, dtype=float)
+        problem = FWL(ytil=y - q @ (q.T @ y), xtil=np.ones(len(y)), groups=gcodes,
+                      k=q.shape[1] + 1, q=q)
+    ytil, k = problem.ytil, problem.k
     stats_all = np.empty(len(perms))
     chunks = range(0, len(perms), batch)
     for start in _progress(chunks, len(chunks), "randomization inference", progress):
@@ -564,7 +673,7 @@ def randomization_inference(
                 "a permuted treatment path is missing for some origin-month: RI needs a balanced "
                 "origin x month panel (every origin observed in the same months)"
             )
-        xt = xp - q @ (q.T @ xp)
+        xt = problem.residualize(xp)
         beta, se = crv1(ytil, xt, gcodes, k)
         stats_all[start : start + len(block)] = np.abs(beta / se) if stat == "t" else np.abs(beta)
     obs = stats_all[0]  # identity permutation is first in both branches

@@ -217,7 +217,9 @@ def run_all(
             )
         )
 
-    # PPML in levels (statsmodels GLM Poisson with dummies; cross-checked by absorbed-FE fepois)
+    # PPML in levels: both rows are fepois with absorbed FE since issue 13; they differ only in
+    # K for the CRV1 factor (ppml_levels: rank of the FE design, the old dummy-GLM convention;
+    # ppml_absorbed: fixest's default, FE nested in the origin clusters not counted)
     for outcome, label in [("quantity", "vehicles"), ("value_usd", "value")]:
         r = el.ppml_levels(panel, outcome, start=start, end=end, progress=progress)
         rows.append(
