@@ -49,10 +49,10 @@ def _fake_venv(proj: Path, built_for: Path) -> None:
     venv = proj / ".venv"
     venv.mkdir(exist_ok=True)
     (venv / ".project-root").write_text(f"{built_for}\n")
-    stamp = venv / ".installed"
-    stamp.touch()
-    later = time.time() + 5
-    os.utime(stamp, (later, later))
+    earlier = time.time() - 60
+    for f in ("requirements.lock", "pyproject.toml"):
+        os.utime(proj / f, (earlier, earlier))
+    (venv / ".installed").touch()
 
 
 def _env(src: Path | None = None, **extra: str) -> dict[str, str]:
@@ -209,6 +209,8 @@ def test_make_lab_starts_with_lab_args_as_this_user(pristine, tmp_path):
     pytest.importorskip("jupyterlab")
     proj = _clone(pristine, tmp_path / "proj")
     _fake_venv(proj, built_for=proj)
+    (proj / ".venv" / "bin").mkdir()  # the old recipe ran .venv/bin/jupyter: give it one
+    (proj / ".venv" / "bin" / "jupyter").symlink_to(Path(sys.executable).with_name("jupyter"))
     port, token = _free_port(), secrets.token_hex(16)
     args = (f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} --ServerApp.port_retries=0 "
             f"--IdentityProvider.token={token}")
