@@ -3,10 +3,19 @@
 #   make            set up the pinned environment if needed, then run every notebook (papermill)
 #   make test       ruff + pytest (unit, reproduction, browser, Jupyter) + nbval over notebooks/
 #
+# Every step runs with AUTOTARIFFS_ROOT = this Makefile's folder, so a copied or moved project
+# writes only into itself; .venv records the folder it was built for and is rebuilt when moved.
+# Only the runner (python -m autotariffs.run) writes data/processed and reports; a notebook run
+# in JupyterLab writes to scratch/ (see autotariffs.paths).
+#
 # Reading top to bottom: environment -> raw-data check -> 01 data and 02 tariffs (independent)
 # -> 03 descriptives, 04 estimates (KOR, JPN) and 05 robustness (each builds the panel with
 # autotariffs.panel from 01's and 02's outputs) -> 06 report. Each notebook run is one recipe that
 # writes every output atomically; .DELETE_ON_ERROR removes targets of a failed step.
+
+# the project root is where this Makefile is, whatever the current directory or the editable install
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+export AUTOTARIFFS_ROOT := $(ROOT)
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -30,6 +39,7 @@ PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
 VENV    := .venv
 PY      := $(VENV)/bin/python
 ENV     := $(VENV)/.installed
+VENV_AT := $(VENV)/.project-root
 KERNEL  := autotariffs
 RUN     := $(PY) -m autotariffs.run --kernel $(KERNEL)
 
@@ -67,7 +77,8 @@ ROB_OUT     := $(RES)/05_robustness.json
 REPORT_OUT  := reports/index.html reports/results.json reports/figures/registry.csv
 
 .PHONY: validation all help env data tariffs descriptives estimates robustness figures report test test-unit \
-        test-nbval lint lab fetch clean notebooks-refresh verify verify-quick bench lock check-raw
+        test-nbval lint lab fetch clean notebooks-refresh verify verify-quick bench lock check-raw \
+        rehash-raw venv-moved
 
 all: report ## Run the whole analysis (default): data -> tariffs -> descriptives -> estimates -> robustness -> report
 
@@ -77,6 +88,16 @@ help: ## List the targets
 # ---- environment: .venv from the lock, with a named Jupyter kernel -------------------------------
 env: $(ENV) ## Create/refresh .venv from requirements.lock and register the 'autotariffs' kernel
 
+# A venv is tied to its folder (editable install, kernel spec, script shebangs): one built for
+# another folder (project copied or moved) is rebuilt here.
+ifneq ($(wildcard $(ENV)),)
+ifneq ($(file < $(VENV_AT)),$(ROOT))
+$(ENV): venv-moved
+venv-moved:
+	@echo "[env ] $(VENV) was built for '$(file < $(VENV_AT))', not $(ROOT): rebuilding it"
+endif
+endif
+
 $(ENV): requirements.lock pyproject.toml
 	@echo "[env ] creating $(VENV) from requirements.lock with $(PYTHON_BOOT)"
 	@$(PYTHON_BOOT) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 required, found {sys.version.split()[0]} at {sys.executable}; set PYTHON_BOOT=/path/to/python3.11"'
@@ -85,6 +106,7 @@ $(ENV): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (autotariffs)" >/dev/null
+	@printf '%s\n' "$(ROOT)" > $(VENV_AT)
 	@touch $@
 
 lock: ## Regenerate requirements.lock and environment.yml from pyproject.toml (needs network)
@@ -93,15 +115,26 @@ lock: ## Regenerate requirements.lock and environment.yml from pyproject.toml (n
 	$(PY) scripts/write_environment_yml.py requirements.lock environment.yml
 
 # ---- raw data: verified before anything reads it --------------------------------------------------
+RAW_OK := $(PROC)/.raw-verified
+
 check-raw: ## Verify data/raw against data/raw/SHA256SUMS
-	@$(PY) -c 'from autotariffs.sources.manifest import verify_manifest; verify_manifest()' \
-	  && echo "[raw ] data/raw matches SHA256SUMS"
+	@$(PY) -m autotariffs.sources.manifest verify
+
+# verified once before 01 and 02 (which both read data/raw): a mismatch prints one line, once
+$(RAW_OK): $(RAW_FILES) | $(ENV)
+	@$(PY) -m autotariffs.sources.manifest verify
+	@mkdir -p $(@D) && touch $@
+
+rehash-raw: ## Record a deliberate raw-file change: make rehash-raw FILE=data/raw/<dir>/<file> REASON='...'
+	@if [ -z "$(FILE)" ]; then \
+	  echo "[fail] rehash-raw: give FILE=data/raw/<folder>/<file> REASON='why it changed'" >&2; exit 2; fi
+	@$(PY) -m autotariffs.sources.manifest rehash "$(FILE)" --reason "$(REASON)" --date "$$(date -u +%F)"
 
 # ---- 01 data --------------------------------------------------------------------------------------
 data: $(EXE)/01_build_data.ipynb ## Build flows, FX, coverage and reconciliation from data/raw
 
 $(EXE)/01_build_data.ipynb $(DATA_OUT) &: $(NB)/01_build_data.ipynb $(PAR)/01_build_data.yaml \
-		$(SRC_DATA) $(RAW_FILES) requirements.lock | $(ENV)
+		$(SRC_DATA) $(RAW_FILES) requirements.lock | $(ENV) $(RAW_OK)
 	$(RUN) $< $(PAR)/01_build_data.yaml $(EXE)/01_build_data.ipynb
 
 # ---- 02 tariffs -----------------------------------------------------------------------------------
@@ -109,7 +142,7 @@ tariffs: $(EXE)/02_tariff_schedule.ipynb ## Build the monthly tariff schedule an
 
 # (the statutory schedule needs only the event table, not 01's flows: -j2 runs 01 and 02 together)
 $(EXE)/02_tariff_schedule.ipynb $(TARIFF_OUT) &: $(NB)/02_tariff_schedule.ipynb \
-		$(PAR)/02_tariff_schedule.yaml $(SRC_TARIFF) $(RAW_FILES) requirements.lock | $(ENV)
+		$(PAR)/02_tariff_schedule.yaml $(SRC_TARIFF) $(RAW_FILES) requirements.lock | $(ENV) $(RAW_OK)
 	$(RUN) $< $(PAR)/02_tariff_schedule.yaml $(EXE)/02_tariff_schedule.ipynb
 
 # ---- 03 descriptives ------------------------------------------------------------------------------
@@ -174,8 +207,13 @@ test-nbval: $(PROC)/validation.csv | $(ENV) ## Execute every notebook in noteboo
 lint: $(ENV) ## ruff
 	$(PY) -m ruff check src tests scripts tools
 
-lab: $(ENV) ## JupyterLab on notebooks/ with the project kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=$(NB) --MappingKernelManager.default_kernel_name=$(KERNEL)
+# LAB_ARGS passes options through, e.g. make lab LAB_ARGS="--port=8899 --no-browser"; as root
+# (containers) --allow-root is added. Notebooks run here write to scratch/, never to the build.
+LAB_ARGS ?=
+lab: $(ENV) ## JupyterLab on notebooks/ with the project kernel (LAB_ARGS="--port=N --no-browser")
+	$(PY) -m jupyterlab --ServerApp.root_dir=$(ROOT)/$(NB) \
+	  --MappingKernelManager.default_kernel_name=$(KERNEL) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 fetch: $(ENV) ## Opt-in live refresh into data/raw/fetched/ (Census, Comtrade, FRED; network needed)
 	$(PY) -m autotariffs.sources.fetch --out data/raw/fetched
@@ -197,6 +235,6 @@ bench: $(ENV) ## Benchmarks: make timings, estimator scaling vs pyfixest (report
 	$(PY) scripts/bench.py
 
 clean: ## Remove generated files (never touches data/raw/)
-	rm -rf $(PROC)/* reports/notebooks reports/figures reports/tables reports/results \
+	rm -rf $(PROC)/* $(RAW_OK) reports/notebooks reports/figures reports/tables reports/results \
 	  reports/index.html reports/results.json reports/screenshots
 	@echo "[clean] generated files removed; data/raw untouched"

@@ -192,7 +192,7 @@ def main() -> None:
                            ratio_ours_over_pyfixest=ours["median_s"] / theirs["median_s"])
             rows.append(row)
             print(json.dumps(row), flush=True)
-    outdir = paths.REPORTS / "benchmarks"
+    outdir = paths.build_root() / "reports" / "benchmarks"  # `make bench` publishes, not scratch/
     if a.only and (outdir / "estimators.json").exists():
         old = json.loads((outdir / "estimators.json").read_text())["results"]
         new_keys = {(r["estimator"], r["dataset"]) for r in rows}

@@ -86,8 +86,10 @@ def make_copy(project: Path, dest: Path, venv: Path, files: list[str] | None = N
     venv_copy = dest / ".venv"
     venv_copy.mkdir()
     for entry in sorted(venv.resolve().iterdir()):
-        if entry.name != ".installed":
+        if entry.name not in (".installed", ".project-root"):
             (venv_copy / entry.name).symlink_to(entry)
+    # the folder the venv counts as built for (the Makefile rebuilds a venv recorded elsewhere)
+    (venv_copy / ".project-root").write_text(f"{dest.resolve()}\n")
     (venv_copy / ".installed").touch()
     return len(files)
 
@@ -95,7 +97,7 @@ def make_copy(project: Path, dest: Path, venv: Path, files: list[str] | None = N
 def build_env(copy: Path | None = None, output_root: Path | None = None) -> dict[str, str]:
     """Environment for a build: the copy's own src/ first, no inherited output redirection."""
     env = dict(os.environ)
-    for key in ("AUTOTARIFFS_OUTPUT_ROOT", "AUTOTARIFFS_ROOT", "PYTHONHASHSEED", "MAKEFLAGS",
+    for key in ("AUTOTARIFFS_OUTPUT_ROOT", "AUTOTARIFFS_ROOT", "AUTOTARIFFS_BUILD", "PYTHONHASHSEED", "MAKEFLAGS",
                 "MAKELEVEL", "MFLAGS"):
         env.pop(key, None)
     if copy is not None:

@@ -10,9 +10,15 @@ if the code under test swallowed the exception (e.g. a client turning it into "n
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 
 import pytest
+
+# Tests check the outputs of the last `make` (data/processed, reports/), which is where a build run
+# reads and writes; without this, autotariffs.paths would point an outside-make process at the
+# scratch/ sandbox. Tests that start kernels set AUTOTARIFFS_OUTPUT_ROOT or their own environment.
+os.environ.setdefault("AUTOTARIFFS_BUILD", "1")
 
 _ALLOWED_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 

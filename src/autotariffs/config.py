@@ -136,6 +136,9 @@ def validate(
     before the parameters cell, so names papermill injected that the spec does not know are caught.
     ``known_origins`` lists the origins present in the data, for an origin check before computing.
     """
+    from autotariffs import paths
+
+    paths.announce()  # interactive runs: say that outputs go to scratch/ (first output)
     if notebook not in SPECS:
         raise ParameterError(f"no parameter spec for notebook {notebook!r}; known: {sorted(SPECS)}")
     spec = SPECS[notebook]
@@ -225,6 +228,50 @@ def check_params_file(notebook: str, path: str | Path) -> dict[str, Any]:
         return validate(notebook, ns, before=set())
     except ParameterError as exc:
         raise ParameterError(f"{path}: {exc}") from exc
+
+
+def data_coverage(source: str, flows_file: str | Path, product: str = "8703") -> tuple[set[str], str, str]:
+    """(origins, first month, last month) of monthly US imports of ``product`` for ``source`` in a
+    processed flows file: what a notebook's origin and window parameters may ask for."""
+    import pandas as pd
+
+    from autotariffs.panel import _select_flows
+
+    f = _select_flows(pd.read_parquet(flows_file), source, product)
+    months = pd.to_datetime(f["month"]).dt.strftime("%Y-%m")
+    return set(f["partner"].astype(str)), str(months.min()), str(months.max())
+
+
+def check_against_data(notebook: str, params: Mapping[str, Any], flows_file: str | Path) -> None:
+    """Check origins/controls and the start/end window against the data of the chosen source
+    (before a kernel starts); raise :class:`ParameterError` with one line per problem."""
+    if "source" not in SPECS.get(notebook, {}) or not Path(flows_file).is_file():
+        return
+    source = params.get("source", SPECS[notebook]["source"].default)
+    from autotariffs.panel import PanelError
+
+    try:
+        origins, first, last = data_coverage(source, flows_file)
+    except PanelError as exc:
+        raise ParameterError(f"parameter 'source' = {source!r}: {exc}") from None
+    have = ", ".join(sorted(origins))
+    problems: list[str] = []
+    for key in ("origin", "controls", "origins"):
+        vals = params.get(key)
+        if vals is None:
+            continue
+        for o in [vals] if isinstance(vals, str) else vals:
+            if o not in origins:
+                problems.append(f"parameter {key!r}: origin {o!r} is not in the data (have {have})")
+    for key in ("start", "end", "baseline_start"):
+        v = params.get(key)
+        if isinstance(v, str) and not first <= v <= last:
+            problems.append(
+                f"parameter {key!r}: month {v!r} is outside the data ({first} to {last} "
+                f"for source {source!r})"
+            )
+    if problems:
+        raise ParameterError("; ".join(problems) + "; fix the params file")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,12 +2,26 @@
 
 Notebooks run under papermill with --cwd notebooks/, so nothing may rely on the working
 directory; every path is absolute and derived here.
+
+Where outputs go (:func:`output_root`):
+
+* ``AUTOTARIFFS_OUTPUT_ROOT`` when set (nbval, scripts/verify.py: a temporary folder);
+* the project root when ``AUTOTARIFFS_BUILD=1``, which only the Make runner
+  (``python -m autotariffs.run``) sets: only a Make build writes ``data/processed`` and ``reports``;
+* otherwise ``<root>/scratch`` (git-ignored): a notebook run in JupyterLab, ``jupyter nbconvert
+  --execute`` or a script can never overwrite the published build. :func:`announce` says so in
+  the notebook's first output and seeds the scratch folder with the build's current inputs.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
+
+BUILD_ENV = "AUTOTARIFFS_BUILD"
+SCRATCH = "scratch"
 
 
 def project_root() -> Path:
@@ -18,11 +32,27 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def output_root() -> Path:
-    """Where generated files go. Tests (nbval) point this at a temporary folder so that checking
-    the notebooks never touches the real ``data/processed`` or ``reports``."""
+def is_build() -> bool:
+    """True inside a Make-driven run (the runner sets ``AUTOTARIFFS_BUILD=1`` for its kernel)."""
+    return os.environ.get(BUILD_ENV) == "1"
+
+
+def build_root() -> Path:
+    """Where a Make build writes (and where tests read the built outputs from)."""
     env = os.environ.get("AUTOTARIFFS_OUTPUT_ROOT")
     return Path(env).resolve() if env else project_root()
+
+
+def output_root() -> Path:
+    """Where generated files go: an explicit AUTOTARIFFS_OUTPUT_ROOT (tests, verify), the project
+    root in a Make build, else the git-ignored ``scratch/`` folder (interactive runs)."""
+    if os.environ.get("AUTOTARIFFS_OUTPUT_ROOT") or is_build():
+        return build_root()
+    return project_root() / SCRATCH
+
+
+def is_scratch() -> bool:
+    return not (os.environ.get("AUTOTARIFFS_OUTPUT_ROOT") or is_build())
 
 
 ROOT = project_root()
@@ -39,3 +69,47 @@ RESULTS = REPORTS / "results"
 EXECUTED = REPORTS / "notebooks"
 NOTEBOOKS = ROOT / "notebooks"
 PARAMS = NOTEBOOKS / "params"
+
+# what an interactive run may read from the last build (inputs of later notebooks)
+_SEEDED = (("data", "processed"), ("reports", "results"))
+_announced = False
+
+
+def _in_kernel() -> bool:
+    ip = sys.modules.get("IPython")
+    return ip is not None and "ipykernel" in sys.modules and ip.get_ipython() is not None
+
+
+def seed_scratch(out: Path = OUT, root: Path = ROOT) -> list[str]:
+    """Copy the build's processed data and results into ``out`` where missing or older, so that a
+    notebook run in scratch reads what the last ``make`` produced; returns the copied paths."""
+    copied = []
+    for parts in _SEEDED:
+        src, dst = root.joinpath(*parts), out.joinpath(*parts)
+        if not src.is_dir():
+            continue
+        for f in sorted(src.iterdir()):
+            if not f.is_file() or f.name.startswith("."):
+                continue
+            target = dst / f.name
+            if target.exists() and target.stat().st_mtime >= f.stat().st_mtime:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, target)
+            copied.append(str(target.relative_to(out)))
+    return copied
+
+
+def announce() -> None:
+    """In an interactive kernel outside ``make``, print once where this run writes (scratch/) and
+    seed scratch/ with the build's inputs. Silent in Make builds, tests and plain scripts."""
+    global _announced
+    if _announced or not is_scratch() or not _in_kernel():
+        return
+    _announced = True
+    seed_scratch()
+    print(
+        f"[scratch] interactive run: outputs go to {OUT} (not data/processed or reports/; "
+        "only `make` writes the published build)",
+        flush=True,
+    )

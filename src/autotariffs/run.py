@@ -2,11 +2,15 @@
 
 ``python -m autotariffs.run NOTEBOOK.ipynb PARAMS.yaml OUTPUT.ipynb``
 
-1. validates the params file against :mod:`autotariffs.config` *before* starting a kernel;
-2. executes with papermill on the project kernel into a temporary file next to the target;
+1. validates the params file against :mod:`autotariffs.config` and against the data (origins in the
+   chosen source, start/end within its months) *before* starting a kernel;
+2. executes with papermill on the project kernel (IPC transport, ``AUTOTARIFFS_BUILD=1`` so the
+   notebook writes the build, not scratch/) into a temporary file next to the target;
 3. strips volatile metadata (timings, absolute paths, progress-bar output) so executed copies are
    byte-stable; 4. renames onto the target. Any failure or interrupt (SIGINT, SIGTERM, a killed
-   kernel) leaves no target behind, so the next ``make`` simply reruns the step.
+   kernel) leaves no target behind, so the next ``make`` simply reruns the step. A failed
+   execution is kept as ``<target>.failed.ipynb`` (with the traceback); a known error
+   (:class:`autotariffs.errors.AutotariffsError`, bad parameters) prints as one line.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -28,10 +34,16 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 import nbformat  # noqa: E402
 
-from autotariffs.config import ParameterError, check_params_file  # noqa: E402
+from autotariffs import paths  # noqa: E402
+from autotariffs.config import ParameterError, check_against_data, check_params_file  # noqa: E402
 from autotariffs.io import atomic_path  # noqa: E402
 
 KERNEL = "autotariffs"
+# errors raised on purpose by the package or its notebooks: one line on the terminal is enough
+KNOWN_ERRORS = frozenset({
+    "AutotariffsError", "ChecksumError", "SourceFormatError", "DataContractError", "ParameterError",
+    "PanelError", "InferenceError",
+})
 _PROGRESS = re.compile(r"(\d+%\|)|(\d(it/s|s/it)\b)|\r")
 
 
@@ -76,26 +88,69 @@ def load_params(params_file: Path, notebook: str) -> dict[str, Any]:
     return check_params_file(notebook, params_file)
 
 
+def _ipc_kernel_manager(ipc_dir: str) -> type:
+    """A kernel manager on IPC (Unix socket) transport, sockets in ``ipc_dir``: local by
+    construction, and ipykernel's "running over TCP without encryption" warning never appears."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kw: Any) -> None:
+            kw.setdefault("transport", "ipc")
+            kw.setdefault("ip", os.path.join(ipc_dir, "kernel"))
+            super().__init__(**kw)
+
+    return IPCKernelManager
+
+
+def failed_path(output: Path) -> Path:
+    return output.with_name(output.stem + ".failed.ipynb")
+
+
+def check_params(params_file: Path, notebook: str) -> dict[str, Any]:
+    """Params file against the spec, then against the data of the build (no kernel needed)."""
+    params = load_params(params_file, notebook)
+    try:
+        check_against_data(notebook, params, paths.build_root() / "data" / "processed" / "flows.parquet")
+    except ParameterError as exc:
+        raise ParameterError(f"{params_file}: {exc}") from None
+    return params
+
+
 def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNEL) -> float:
     import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
 
     name = notebook.stem
-    params = load_params(params_file, name)
+    params = check_params(params_file, name)
+    os.environ[paths.BUILD_ENV] = "1"  # the kernel inherits it: this run writes the build
     t0 = time.perf_counter()
-    with atomic_path(output, suffix=".ipynb") as tmp:
-        pm.execute_notebook(
-            str(notebook),
-            str(tmp),
-            parameters=params,
-            kernel_name=kernel,
-            cwd=str(notebook.parent),
-            progress_bar=sys.stderr.isatty(),
-            log_output=False,
-            report_mode=False,
-        )
+    failed = failed_path(output)
+    with atomic_path(output, suffix=".ipynb") as tmp, \
+            tempfile.TemporaryDirectory(prefix="autotariffs-kernel-") as ipc:
+        try:
+            pm.execute_notebook(
+                str(notebook),
+                str(tmp),
+                parameters=params,
+                kernel_name=kernel,
+                cwd=str(notebook.parent),
+                progress_bar=sys.stderr.isatty(),
+                log_output=False,
+                report_mode=False,
+                kernel_manager_class=_ipc_kernel_manager(ipc),
+            )
+        except PapermillExecutionError:
+            if tmp.is_file() and tmp.stat().st_size:
+                shutil.copyfile(tmp, failed)  # the executed notebook keeps the traceback
+            raise
         nb = nbformat.read(tmp, as_version=4)
         nbformat.write(strip_volatile(nb), tmp)
+    failed.unlink(missing_ok=True)
     return time.perf_counter() - t0
+
+
+def one_line(text: str) -> str:
+    return "; ".join(line.strip() for line in str(text).strip().splitlines() if line.strip())
 
 
 def _interrupt(signum: int, frame: Any) -> None:  # pragma: no cover - exercised by fault tests
@@ -115,12 +170,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         secs = execute(args.notebook, args.params, args.output, kernel=args.kernel)
     except ParameterError as exc:
-        print(f"[fail] {label}: {exc}", file=sys.stderr, flush=True)
+        print(f"[fail] {label}: {one_line(exc)}", file=sys.stderr, flush=True)
         return 2
     except KeyboardInterrupt:
         print(f"[stop] {label}: interrupted; no output written", file=sys.stderr, flush=True)
         return 130
     except Exception as exc:  # papermill raises PapermillExecutionError with the cell traceback
+        ename = getattr(exc, "ename", None)
+        if ename in KNOWN_ERRORS:
+            where = failed_path(args.output)
+            print(f"[fail] {label}: {ename}: {one_line(exc.evalue)} (traceback: {where})",
+                  file=sys.stderr, flush=True)
+            return 1
         msg = str(exc).strip().splitlines()
         tail = "\n".join(msg[-12:])
         print(f"[fail] {label}: {type(exc).__name__}\n{tail}", file=sys.stderr, flush=True)
