@@ -215,6 +215,7 @@ def test_larger_designs_equal_pyfixest_defaults(kind):
                                        err_msg=f"{est} SE {kind}")
 
 
+@pytest.mark.filterwarnings("ignore:.*singleton fixed effect.*:UserWarning")  # pyfixest's notice
 def test_tidy_equals_pyfixest_tidy():
     import pyfixest as pf
 
@@ -275,7 +276,9 @@ def test_convergence_cannot_spin_or_lie():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = pf.fepois("c ~ x | a + b", data=d, vcov={"CRV1": "g"})
-    res = fepois(d, "c", ["x"], fe=["a", "b"], cluster="g", tol=1e-15, demean_tol=1e-14)
+    # a demeaning tolerance below the float floor is expected to warn (and then stop, not spin)
+    with pytest.warns(RuntimeWarning, match="floating-point floor"):
+        res = fepois(d, "c", ["x"], fe=["a", "b"], cluster="g", tol=1e-15, demean_tol=1e-14)
     assert res.iterations < 30
     assert abs(res.params["x"] - ref.coef()["x"]) < 1e-6
     assert all("floor" in note for note in res.notes)

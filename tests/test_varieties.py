@@ -179,7 +179,7 @@ def test_estimates_notebook_runs_the_hs10_branch(tmp_path, hs10):
     aggregate."""
     res = run_notebook_on_simulated_census(
         tmp_path, hs10, "04_estimates",
-        'origin: KOR\ncontrols: [MEX, CAN]\nsource: census\nstart: "2022-04"\n'
+        'origin: KOR\ncontrols: [MEX, CAN]\nsource: census\nstart: "2022-04"\nbaseline_start: "2022-04"\n'
         'end: "2025-07"\nleads: 3\nn_boot: 999\nseed: 1\n')
     v = res["KOR"]["varieties"]
     inputs = processed_inputs(hs10)

@@ -212,7 +212,8 @@ panel[["origin", "month", "value_usd", "quantity", "uv", "rate_pct" if "rate_pct
 """),
         md("## Imports by origin"),
         code("""
-SRC = "Source: UN Comtrade monthly HS 8703 (US reporter; Census data), 2020-01 to 2025-07."
+SRC = (f"Source: UN Comtrade monthly HS 8703 (US reporter; Census data), "
+       f"{panel['month'].min():%Y-%m} to {panel['month'].max():%Y-%m}.")
 for fig_id, fn, title, caption in [
     ("imports_by_origin", dfig.fig_imports_by_origin, "US imports of passenger cars by origin",
      "Monthly US imports of HS 8703 by origin: value (USD bn) and vehicles (thousands)."),
@@ -364,7 +365,8 @@ if "hs_code" in panel.columns:  # source: census -> HS10 detail, then origin x m
 rf = rfm.reduced_form(panel, P["origin"], P["controls"], event_month=P["event_date"][:7],
                       end=P["end"], donut=P["donut"], pre_start=P["baseline_start"])
 rf["baseline_sensitivity"] = rfm.baseline_sensitivity(panel, P["origin"], P["controls"],
-    P["event_date"][:7], P["end"], donut=P["donut"])
+    P["event_date"][:7], P["end"], donut=P["donut"],
+    starts=rfm.baseline_starts(P["baseline_start"], P["event_date"][:7]))
 flows = pd.read_parquet(paths.PROCESSED / "flows.parquet")
 claims = usmca_claim_shares(flows).pivot(index="month", columns="partner", values="claim_share")
 claims = claims if len(claims) else None  # the claims file is not in every data source

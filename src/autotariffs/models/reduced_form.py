@@ -319,9 +319,20 @@ def sensitivity_caption(sens: Mapping) -> str:
             "is identified). gamma: 0 = buyers pay the whole duty, -1 = exporters absorb it.")
 
 
+def baseline_starts(baseline_start: str, event_month: str) -> tuple[str, ...]:
+    """The baseline starts compared in :func:`baseline_sensitivity`, from the parameters.
+
+    The headline's own start, January two years before the event, and January of the year
+    before it (the last is the 12-month-difference comparison); duplicates removed, in order.
+    """
+    ev = _month(event_month)
+    cands = [_ym(_month(baseline_start)), f"{ev.year - 2}-01", f"{ev.year - 1}-01"]
+    return tuple(dict.fromkeys(c for c in cands if _month(c) >= _month(baseline_start)))
+
+
 def baseline_sensitivity(panel: pd.DataFrame, origin: str, controls: Sequence[str],
                          event_month: str, end: str, donut: int = 1,
-                         starts: Sequence[str] = ("2021-01", "2023-01", "2024-01"),
+                         starts: Sequence[str] | None = None,
                          seasonal: bool = True) -> list[dict]:
     """The reduced form for several baseline starts (conformal p where the baseline allows).
 
@@ -333,6 +344,8 @@ def baseline_sensitivity(panel: pd.DataFrame, origin: str, controls: Sequence[st
     """
     units = [origin, *controls]
     post_len = _n_post(event_month, end)
+    if starts is None:  # four years before the event, then as in baseline_starts
+        starts = baseline_starts(f"{_month(event_month).year - 4}-01", event_month)
     rows = []
     for st in starts:
         row: dict = {"pre_start": st}
