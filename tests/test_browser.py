@@ -32,6 +32,7 @@ pytestmark = pytest.mark.browser
 
 websocket = pytest.importorskip("websocket", reason="websocket-client is needed for CDP")
 Image = pytest.importorskip("PIL.Image", reason="Pillow is needed to write fixture PNGs")
+PngInfo = pytest.importorskip("PIL.PngImagePlugin").PngInfo
 
 INSTALL_SCRIPT = paths.ROOT / "scripts" / "install_chromium.sh"
 CHROME_FLAGS = [
@@ -48,6 +49,8 @@ CHROME_FLAGS = [
     "--window-size=1280,900",
 ]
 TIMEOUT = 60
+WIDTH = 1400  # the page is read (and its height measured) at this viewport width
+MAX_HEIGHT = 12_000
 
 
 def _find_chromium() -> str | None:
@@ -159,6 +162,13 @@ class Browser:
         raise TimeoutError(event)
 
     def open(self, html: Path) -> None:
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=WIDTH,
+            height=900,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
         self.events.clear()
         self.call("Page.navigate", url=html.resolve().as_uri())
         self.wait_for("Page.loadEventFired")
@@ -227,6 +237,11 @@ PAGE_STATE = """JSON.stringify({
   keys: Object.fromEntries(Array.from(document.querySelectorAll('[data-key]'))
                .map(e => [e.getAttribute('data-key'), e.textContent.trim()])),
   figures: document.querySelectorAll('figure').length,
+  height: document.documentElement.scrollHeight,
+  headline_text: Array.from(document.querySelectorAll('table.headline'))
+               .map(t => t.innerText).join(' '),
+  figure_text: Object.fromEntries(Array.from(document.querySelectorAll('figure'))
+               .map(f => [f.id, f.innerText])),
   print_rules: Array.from(document.styleSheets).flatMap(s => Array.from(s.cssRules))
                .filter(r => r.media && r.media.mediaText === 'print').length
 })"""
@@ -248,9 +263,28 @@ def check_page(b: Browser, reports_dir: Path) -> dict:
         problems.append(f"tables on page {state['tables']} != registered tables {tables}")
     results = json.loads((reports_dir / "results.json").read_text(encoding="utf-8"))
     for key, shown in state["keys"].items():
-        want = report.format_number(report.get_dotted(results, key))
+        want = report.format_number(report.get_dotted(results, key), key)
         if shown != want:
             problems.append(f"headline {key}: page shows {shown!r}, results.json gives {want!r}")
+        # a referee reads plain labels: no dotted key nor its last part (``p_conformal``) as text
+        leaf = key.rsplit(".", 1)[-1]
+        if key in state["headline_text"] or ("_" in leaf and leaf in state["headline_text"]):
+            problems.append(f"headline table shows the raw key name {key!r}")
+    if state["height"] >= MAX_HEIGHT:
+        problems.append(
+            f"page is {state['height']} px high at {WIDTH} px width (limit {MAX_HEIGHT})"
+        )
+    for side in sorted((reports_dir / "figures").glob("*.json")):
+        meta = json.loads(side.read_text(encoding="utf-8"))
+        note = str(meta.get("source_note") or "").strip()
+        if not note:
+            continue
+        png = side.with_suffix(".png")
+        in_image = png.is_file() and bool(report.png_text(png).get(report.PNG_NOTE_KEY))
+        text = state["figure_text"].get(f"fig-{side.stem}", "")
+        shown = text.count(note.removeprefix("Source:").strip()) + int(in_image)
+        if shown > 1:
+            problems.append(f"figure {side.stem}: source note appears {shown} times")
     if state["print_rules"] < 1:
         problems.append("no @media print stylesheet")
     problems.extend(b.errors())
@@ -270,7 +304,13 @@ def _fixture_reports(root: Path) -> Path:
     )
     (rep / "figures").mkdir(parents=True)
     for i, fig_id in enumerate(["sim_a", "sim_b"]):
-        Image.new("RGB", (120 + 10 * i, 80), (0, 114, 178)).save(rep / "figures" / f"{fig_id}.png")
+        # sim_b draws its note in the image (as figures.save records it), sim_a does not
+        info = PngInfo()
+        if fig_id == "sim_b":
+            info.add_text(report.PNG_NOTE_KEY, f"simulated source of {fig_id}")
+        Image.new("RGB", (120 + 10 * i, 80), (0, 114, 178)).save(
+            rep / "figures" / f"{fig_id}.png", pnginfo=info
+        )
         (rep / "figures" / f"{fig_id}.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
         report.register_figure(
             fig_id,
@@ -278,7 +318,7 @@ def _fixture_reports(root: Path) -> Path:
             "Simulated.",
             "04_estimates",
             {"origin": "KOR"},
-            "simulated",
+            f"simulated source of {fig_id}",
             figures_dir=rep / "figures",
         )
     report.register_table(
@@ -330,3 +370,26 @@ def test_real_report(browser):
     shot = browser.screenshot(paths.REPORTS / "screenshots" / "index.png")
     assert shot.stat().st_size > 0
     assert state["problems"] == []
+
+
+def test_checker_catches_tall_page_raw_keys_and_doubled_source_note(browser, tmp_path):
+    """The done-when checks can fail: an old-style page (a key-dump headline, a source note printed
+    under an image that already draws it, everything inline) is reported on all three counts."""
+    rep = _fixture_reports(tmp_path)
+    key = "KOR.elasticity.coef"
+    (rep / "index.html").write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><style>@media print {p {}}</style>"
+        "</head><body><table class='headline'><tr><td><code>" + key + "</code></td><td>"
+        "<span data-key='" + key + "'>-1.500</span></td></tr></table>"
+        "<figure id='fig-sim_a'><img src='figures/sim_a.png'><figcaption>Source: simulated source of sim_a"
+        "</figcaption></figure><figure id='fig-sim_b'><img src='figures/sim_b.png'><figcaption>"
+        "Source: simulated source of sim_b</figcaption></figure>"
+        "<table data-table-id='sim_table'></table><div style='height:13000px'></div>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    problems = check_page(browser, rep)["problems"]
+    assert any("raw key name 'KOR.elasticity.coef'" in p for p in problems), problems
+    assert any(p.startswith("page is ") and "1400 px width" in p for p in problems), problems
+    assert any("sim_b: source note appears 2 times" in p for p in problems), problems
+    assert not any("sim_a: source note" in p for p in problems), problems  # once: fine

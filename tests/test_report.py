@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -264,7 +265,7 @@ def test_every_figure_and_table_present_numbered(built):
     assert "Source: Simulated fig_b_kor" in page.figcaptions[1]
     assert "Source: simulated A." in page.figcaptions[0]  # not doubled to "Source: Source:"
     assert "Source: Source" not in page.figcaptions[0]
-    assert "origin=KOR" in page.figcaptions[1]
+    assert "notebook 04_estimates (parameters)" in page.figcaptions[1]  # params: in #runs
     assert page.tables == ["tab_data", "tab_elasticity"]
     html = (rep / "index.html").read_text()
     assert "Table 1. Data summary." in html and "Table 2. Elasticities." in html
@@ -388,7 +389,7 @@ def test_headline_defaults_to_numeric_leaves(tmp_path):
     raw = make_raw(tmp_path)
     write_json(rep / "results" / "x.json", {"A": {"b": 2, "c": "text", "d": [1, 2], "e": None}})
     report.build_report(rep, raw, commit=COMMIT)
-    assert parse(rep / "index.html").keys == {"A.b": "2.000"}
+    assert parse(rep / "index.html").keys == {"A.b": "2"}  # an integer stays an integer
 
 
 def test_unknown_headline_key_is_reported(tmp_path):
@@ -437,10 +438,137 @@ def test_write_helpers_roundtrip(tmp_path):
 
 def test_format_number_rule():
     assert report.format_number(-1.23456) == "-1.235"
-    assert report.format_number(3) == "3.000"
+    assert report.format_number(0.4) == "0.400"
+    # integers as integers (the validation count was printed "148.000")
+    assert report.format_number(3) == "3"
+    assert report.format_number(148, "validation.n_matched") == "148"
+    assert report.format_number(3506) == "3,506"
+    assert report.format_number(38.0, "KOR.reduced_form.ln_q.n_pre") == "38"  # count key
+    assert report.format_number(38.5, "x.n_pre") == "38.500"  # not an integer: kept
+    assert report.format_number(38.0, "x.coef") == "38.000"  # estimate: 3 decimals
+    # p-values: '< 0.001' or 3 decimals, recognised from the last key part
+    assert report.format_number(0.0004, "KOR.reduced_form.ln_q.p_conformal") == "< 0.001"
+    assert report.format_number(0.001, "a.p") == "0.001"
+    assert report.format_number(0.02380952381, "a.min_p_placebo") == "0.024"
+    assert report.format_number(0.0004, "a.coef") == "0.000"  # not a p-value
+    assert report.format_number(0.0004, "a.pct") == "0.000"  # 'pct' is not 'p_...'
     assert report.format_number(None) == "n/a"
     assert report.format_number(float("nan")) == "n/a"
     assert report.format_number(True) == "n/a"
+
+
+def test_inline_markdown_is_rendered_and_safe():
+    md = report.inline_markdown
+    assert str(md("run `make fetch` first")) == "run <code>make fetch</code> first"
+    assert str(md("*not* **valid**")) == "<em>not</em> <strong>valid</strong>"
+    assert str(md("see [the CSV](tables/x.csv)")) == 'see <a href="tables/x.csv">the CSV</a>'
+    # HTML is escaped first; code spans are literal; unsafe link targets stay text
+    assert str(md("<b>x</b> & `<i>*y*</i>`")) == (
+        "&lt;b&gt;x&lt;/b&gt; &amp; <code>&lt;i&gt;*y*&lt;/i&gt;</code>"
+    )
+    assert "<a" not in str(md("[x](javascript:alert(1))"))
+    assert str(md("2 * 3 * 4 and a*b")) == "2 * 3 * 4 and a*b"  # arithmetic is not emphasis
+
+
+def _reduced_form_reports(root: Path, n_rows: int = 30) -> Path:
+    """SIMULATED results in the shape notebook 04 writes, plus a long table."""
+    rep = root / "reports"
+    for o, coef in (("KOR", 0.07550116423), ("JPN", 0.0244)):
+        rf = {"design": {"controls": ["MEX", "CAN"], "event_month": "2025-04",
+                         "pre_start": "2021-01", "pre_end": "2025-02",
+                         "post_start": "2025-04", "post_end": "2025-07"}}  # fmt: skip
+        for y, label in (("ln_q", "log vehicles"), ("ln_v", "log customs value")):
+            rf[y] = {"label": label, "coef": coef, "ci95_low": -0.31, "ci95_high": 0.57,
+                     "p_conformal": 0.0004, "n_perm_conformal": 42, "min_p_conformal": 0.0238,
+                     "p_placebo": 0.9259, "n_placebos": 26, "min_p_placebo": 0.037,
+                     "n_pre": 38, "n_post": 4}  # fmt: skip
+        res = {o: {"reduced_form": rf}}
+        if o == "KOR":
+            res[o]["deal_cut"] = {"coef": 0.0677, "ci95_low": None, "ci95_high": None,
+                                  "p_conformal": 0.357, "min_p_conformal": 0.0714, "n_perm": 14,
+                                  "p_placebo": 0.667, "n_placebos": 2, "n_pre": 6, "n_post": 8,
+                                  "event": "2025-11", "controls": ["CAN", "DEU"]}  # fmt: skip
+        report.write_results(
+            "04_estimates", res, params={"origin": o, "donut": 1},
+            headline=[f"{o}.reduced_form.{y}.{k}" for y in ("ln_q", "ln_v")
+                      for k in ("coef", "p_conformal", "p_placebo")],
+            results_dir=rep / "results", name_params=["origin"],
+        )  # fmt: skip
+    report.write_results("06_report", {"validation": {"n_matched": 148, "n_terms": 148, "max_abs_coef_diff": 1e-8, "max_abs_se_diff": 1e-6, "tables": {}}},
+                         headline=["validation.n_matched", "validation.n_terms"],
+                         results_dir=rep / "results")  # fmt: skip
+    report.register_table(
+        pd.DataFrame({"month": [f"m{i:03d}" for i in range(n_rows)], "v": range(n_rows)}),
+        "long", "Long table", "Run `make fetch`; *all* rows in the CSV.", "03_descriptives",
+        tables_dir=rep / "tables",
+    )  # fmt: skip
+    return rep
+
+
+def test_headline_table_plain_labels_no_raw_keys(tmp_path):
+    rep = _reduced_form_reports(tmp_path)
+    raw = make_raw(tmp_path)
+    report.build_report(rep, raw, commit=COMMIT)
+    html = (rep / "index.html").read_text()
+    page = parse(rep / "index.html")
+    head = html[html.index('<section id="headline">') : html.index('<section id="identification">')]
+    visible = re.sub(r"<[^>]+>", " ", head)  # text only: data-key attributes are not shown
+    for key in page.keys:
+        assert key not in visible and key.rsplit(".", 1)[-1] not in visible, key
+    assert "reduced_form" not in visible and "p_conformal" not in visible
+    # plain labels and methods in the header
+    assert (
+        "log vehicles" in visible and "Korea: US imports after the 2025-04 tariff step" in visible
+    )
+    assert "p: conformal, DiD counterfactual" in visible and "in-time placebos" in visible
+    assert "Korea: exports to the US after the deal" in visible and "none attainable" in visible
+    # numbers: estimates 3 decimals, p '< 0.001', counts as integers (worked out by hand)
+    assert page.keys["KOR.reduced_form.ln_q.coef"] == "0.076"
+    assert page.keys["KOR.reduced_form.ln_q.p_conformal"] == "< 0.001"
+    assert page.keys["KOR.reduced_form.ln_q.n_pre"] == "38"
+    assert page.keys["KOR.reduced_form.ln_q.n_placebos"] == "26"
+    assert page.keys["KOR.deal_cut.p_placebo"] == "0.667"
+    assert page.keys["validation.n_matched"] == "148" and page.keys["validation.n_terms"] == "148"
+    assert "148.000" not in html
+    # parameters once per results file, not once per row
+    assert visible.count("donut=1") == 2  # 04_estimates_KOR and 04_estimates_JPN
+    # Korea's rows come first, the deal cut after the per-origin groups
+    assert (
+        visible.index("Korea: US imports")
+        < visible.index("Japan: US imports")
+        < visible.index("Korea: exports")
+    )
+
+
+def test_long_table_preview_and_markdown_caption(tmp_path):
+    rep = _reduced_form_reports(tmp_path, n_rows=3506)
+    raw = make_raw(tmp_path)
+    report.build_report(rep, raw, commit=COMMIT)
+    html = (rep / "index.html").read_text()
+    tab = html[html.index('<table class="results-table" data-table-id="long"') :]
+    tab = tab[: tab.index("</table>")]
+    assert tab.count("<tr>") == 1 + 20  # header + first 20 rows
+    assert "<td>m019</td>" in tab and "<td>m020</td>" not in tab
+    assert "First 20 of 3,506 rows" in tab and 'href="tables/long.csv"' in tab
+    assert "<code>make fetch</code>" in tab and "<em>all</em>" in tab and "`" not in tab
+    # a short table is shown whole with its CSV link
+    assert report.TABLE_PREVIEW_ROWS == 20
+
+
+def test_source_note_once_when_drawn_in_image(tmp_path):
+    """A figure whose PNG records its drawn source note does not repeat it in the caption."""
+    rep = make_reports(tmp_path)
+    raw = make_raw(tmp_path)
+    png = rep / "figures" / "fig_b_kor.png"
+    data = png.read_bytes()
+    body = b"tEXt" + report.PNG_NOTE_KEY.encode("latin-1") + b"\x00Simulated fig_b_kor"
+    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
+    png.write_bytes(data[:33] + chunk + data[33:])  # after IHDR
+    assert report.png_text(png) == {report.PNG_NOTE_KEY: "Simulated fig_b_kor"}
+    report.build_report(rep, raw, commit=COMMIT)
+    page = parse(rep / "index.html")
+    assert "Simulated fig_b_kor" not in page.figcaptions[1]  # in the image only
+    assert page.figcaptions[0].count("Source: simulated A.") == 1  # no note in that image
 
 
 def test_git_commit_and_dirty_flag(tmp_path):

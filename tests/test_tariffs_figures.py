@@ -83,3 +83,45 @@ def test_effective_vs_statutory_shows_korus_step(monthly, tmp_path):
     for ext in ("png", "pdf"):
         assert out1[ext].read_bytes() == out2[ext].read_bytes()
     plt.close(fig)
+
+
+def _label_boxes(fig):
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for ax in fig.axes:
+        for t in ax.texts:  # event labels are annotations hung from the top of the axes
+            out.append((t.get_text(), t.get_window_extent(renderer)))
+    return out
+
+
+def _overlaps(boxes):
+    return [
+        (a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1 :] if ba.overlaps(bb)
+    ]
+
+
+def test_timeline_event_labels_do_not_overlap(monthly, tmp_path):
+    fig = fig_tariff_timeline(monthly)
+    save(fig, "tl", outdir=tmp_path)  # the saved layout is the one that must be clean
+    boxes = _label_boxes(fig)
+    assert {t for t, _ in boxes} >= {"S232 autos 25%", "UK deal", "Japan deal"}
+    assert _overlaps(boxes) == []
+    plt.close(fig)
+
+
+def test_crowded_event_labels_do_not_overlap():
+    """Four events within ten weeks on a narrow axes: a fixed three-row cycle would put the
+    fourth label on the first one; each label must take the first free row instead."""
+    from autotariffs.figures import mark_events, set_style
+
+    set_style()
+    fig, ax = plt.subplots(figsize=(3.0, 2.5))
+    ax.plot(pd.to_datetime(["2025-01-01", "2025-12-01"]), [0, 1])
+    events = {"2025-04-03": "first event", "2025-04-20": "second", "2025-05-10": "third one",
+              "2025-06-01": "fourth label"}  # fmt: skip
+    mark_events(ax, events)
+    boxes = _label_boxes(fig)
+    assert len(boxes) == 4
+    assert _overlaps(boxes) == []
+    plt.close(fig)

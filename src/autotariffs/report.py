@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 import autotariffs
@@ -43,6 +44,10 @@ META_KEY = "_meta"
 GENERATED_PATHS = ("reports", "data/processed", "data/raw/fetched")
 FIGURE_FIELDS = ("id", "title", "caption", "notebook", "params", "source_note")
 TABLE_FIELDS = ("id", "title", "caption", "notebook", "params")
+#: Longer tables show their first rows on the page and link the full CSV.
+TABLE_PREVIEW_ROWS = 20
+#: PNG text key under which :func:`autotariffs.figures.save` records the note drawn in the image.
+PNG_NOTE_KEY = "Source note"
 REGISTRY_COLUMNS = ["fig_id", "title", "notebook", "params", "png", "pdf"]
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -241,13 +246,70 @@ def _numeric_leaves(obj: Any, prefix: str = "") -> list[str]:
     return out
 
 
-def format_number(value: Any) -> str:
-    """Headline display rule (tests rely on it): 3 decimals; 'n/a' for missing/non-finite."""
+_P_LEAF = re.compile(r"^(min_)?p($|_)")
+_COUNT_LEAF = re.compile(r"^(n|min_n)($|_)")
+
+
+def is_p_value_key(key: str | None) -> bool:
+    """A dotted key whose last part names a p-value: ``p``, ``p_conformal``, ``min_p_placebo``."""
+    return bool(key) and bool(_P_LEAF.match(str(key).rsplit(".", 1)[-1]))
+
+
+def format_number(value: Any, key: str | None = None) -> str:
+    """Display rule for numbers read from results.json (tests rely on it).
+
+    * missing, boolean or non-finite: ``n/a``;
+    * integers (and integer-valued floats under a count key ``n_...``): as integers, ``148``;
+    * p-values (last key part ``p``, ``p_...`` or ``min_p...``): ``< 0.001`` or 3 decimals;
+    * everything else: 3 decimals.
+    """
     if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return "n/a"
     if not math.isfinite(value):
         return "n/a"
+    leaf = str(key).rsplit(".", 1)[-1] if key else ""
+    if isinstance(value, int) or (_COUNT_LEAF.match(leaf) and float(value).is_integer()):
+        return f"{int(value):,}"
+    if is_p_value_key(key):
+        return "< 0.001" if value < 0.001 else f"{value:.3f}"
     return f"{value:.3f}"
+
+
+# --------------------------------------------------------------------------- inline Markdown
+_MD_CODE = re.compile(r"`([^`\n]+)`")
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\(([^()\s]+)\)")
+_MD_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_MD_EM = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
+_SAFE_URL = re.compile(r"^(https?://|#|[A-Za-z0-9_./-]+$)")
+
+
+def inline_markdown(text: Any) -> markupsafe.Markup:
+    """Render the inline Markdown of a caption or note as safe HTML.
+
+    The text is HTML-escaped first; then only code spans (`` `x` ``), ``**strong**``,
+    ``*emphasis*`` and ``[links](target)`` (relative, ``#anchor`` or http(s) targets) become
+    tags. Anything else (block syntax, raw HTML) stays literal text.
+    """
+    esc = str(markupsafe.escape("" if text is None else str(text)))
+    codes: list[str] = []
+
+    def _code(m: re.Match[str]) -> str:
+        codes.append(f"<code>{m.group(1)}</code>")
+        return f"\x00{len(codes) - 1}\x00"
+
+    out = _MD_CODE.sub(_code, esc)  # code spans first: nothing inside them is Markdown
+
+    def _link(m: re.Match[str]) -> str:
+        label, url = m.group(1), m.group(2)
+        if not _SAFE_URL.match(url.replace("&amp;", "&")):
+            return m.group(0)
+        return f'<a href="{url}">{label}</a>'
+
+    out = _MD_LINK.sub(_link, out)
+    out = _MD_STRONG.sub(r"<strong>\1</strong>", out)
+    out = _MD_EM.sub(r"<em>\1</em>", out)
+    out = re.sub("\x00(\\d+)\x00", lambda m: codes[int(m.group(1))], out)
+    return markupsafe.Markup(out)
 
 
 # --------------------------------------------------------------------------- git / provenance
@@ -395,6 +457,32 @@ def _source_text(fig: Mapping[str, Any]) -> str:
     return note if note.lower().startswith("source") else f"Source: {note}"
 
 
+def png_text(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The text chunks (``tEXt``, ``zTXt``, ``iTXt``) of a PNG file as {keyword: text}; stdlib only."""
+    import zlib
+
+    data = Path(path).read_bytes()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return {}
+    out: dict[str, str] = {}
+    pos = 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        key, _, rest = body.partition(b"\x00")
+        if kind == b"tEXt":
+            out[key.decode("latin-1")] = rest.decode("latin-1")
+        elif kind == b"zTXt":
+            out[key.decode("latin-1")] = zlib.decompress(rest[1:]).decode("latin-1")
+        elif kind == b"iTXt":
+            flag, text = rest[0], rest[2:].split(b"\x00", 2)[-1]
+            out[key.decode("latin-1")] = (zlib.decompress(text) if flag else text).decode("utf-8")
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    return out
+
+
 def collect_figures(figures_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Read every figure sidecar; check each PNG/PDF exists and no figure lacks a sidecar."""
     figures_dir = Path(figures_dir)
@@ -419,6 +507,8 @@ def collect_figures(figures_dir: str | os.PathLike[str]) -> list[dict[str, Any]]
                     f"file {figures_dir / (path.stem + '.' + ext)} is missing; "
                     "re-run that notebook (autotariffs.figures.save writes PNG and PDF)"
                 )
+        png = figures_dir / f"{path.stem}.png"
+        meta["note_in_image"] = bool(png.is_file() and png_text(png).get(PNG_NOTE_KEY))
         figs.append(meta)
     registered = {p.stem for p in sidecars}
     for png in sorted(figures_dir.glob("*.png")) if figures_dir.is_dir() else []:
@@ -469,7 +559,10 @@ def collect_tables(tables_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
             continue
         df = pd.read_csv(csvs[stem], dtype=str, keep_default_na=False)
         rows = [[_format_cell(v) for v in row] for row in df.itertuples(index=False, name=None)]
-        out.append({**meta, "columns": list(df.columns), "rows": rows, "csv": f"{stem}.csv"})
+        out.append({
+            **meta, "columns": list(df.columns), "rows": rows[:TABLE_PREVIEW_ROWS],
+            "n_rows": len(rows), "csv": f"{stem}.csv",
+        })  # fmt: skip
     if problems:
         raise ReportError("table problems:\n  " + "\n  ".join(problems))
     out.sort(key=lambda t: (str(t["notebook"]), t["id"]))
@@ -490,6 +583,172 @@ def write_registry(figures: list[dict[str, Any]], path: str | os.PathLike[str]) 
         for f in sorted(figures, key=lambda f: f["id"])
     ]
     return aio.write_csv(pd.DataFrame(rows, columns=REGISTRY_COLUMNS), path)
+
+
+# --------------------------------------------------------------------------- headline table
+#: Plain names of origin codes (kept here: the report must not import matplotlib via figures).
+ORIGIN_NAMES = {"KOR": "Korea", "JPN": "Japan", "DEU": "Germany", "MEX": "Mexico", "CAN": "Canada",
+                "GBR": "United Kingdom", "EUN": "EU-27", "USA": "United States", "AUS": "Australia",
+                "SAU": "Saudi Arabia"}  # fmt: skip
+#: Result groups shown in the headline table although no notebook declared them (section E).
+EXTRA_HEADLINE_GROUPS = ("deal_cut",)
+#: Plain labels of single headline numbers that are not an estimate (last key part -> label).
+NUMBER_LABELS = {
+    "n_matched": "reproduced terms that match the published value",
+    "n_terms": "terms reproduced from published tables",
+}
+SECTION_LABELS = {"validation": "Validation of the estimators"}
+OUTCOME_ORDER = ("ln_q", "ln_v", "ln_uv")
+ESTIMATE_FIELDS = ("coef", "ci95_low", "ci95_high", "p_conformal", "p_placebo")
+SHOWN_FIELDS = ESTIMATE_FIELDS + (
+    "n_pre",
+    "n_post",
+    "n_placebos",
+    "min_p_conformal",
+    "min_p_placebo",
+    "n_perm_conformal",
+    "n_perm",
+    "label",
+)
+#: Plain labels of other declared numbers of an estimate's group (shown in its "other" cell).
+FIELD_LABELS = {
+    "se": "standard error",
+    "pct": "change (%)",
+    "p_conformal_ts": "p, conformal (time-series counterfactual)",
+    "n_obs": "observations",
+    "n_clusters": "clusters",
+}
+
+
+def _outcome_rank(name: str) -> tuple[int, str]:
+    return (OUTCOME_ORDER.index(name) if name in OUTCOME_ORDER else len(OUTCOME_ORDER), name)
+
+
+def _plain(code: str) -> str:
+    return ORIGIN_NAMES.get(code, code)
+
+
+def _cell(group: Mapping[str, Any], prefix: str, field: str) -> dict[str, Any]:
+    """One number of a result group: its dotted key and display text (None if absent)."""
+    val = group.get(field)
+    if val is None or isinstance(val, bool) or not isinstance(val, int | float):
+        return {"key": None, "text": None}
+    return {"key": f"{prefix}.{field}", "text": format_number(val, f"{prefix}.{field}")}
+
+
+def _group_title(merged: Mapping[str, Any], prefix: str) -> tuple[str, str]:
+    """(group heading, outcome label) of a result group, in words."""
+    parts = prefix.split(".")
+    top = parts[0]
+    node = get_dotted(merged, prefix)
+    if len(parts) >= 3 and parts[1] == "reduced_form":
+        design = merged.get(top, {}).get("reduced_form", {}).get("design", {})
+        ctrl = ", ".join(_plain(c) for c in design.get("controls", []))
+        when = design.get("event_month", "")
+        heading = f"{_plain(top)}: US imports after the {when} tariff step".replace("  ", " ")
+        if ctrl:
+            heading += f", against {ctrl}"
+        if design.get("pre_start") and design.get("post_end"):
+            heading += (f" (baseline {design['pre_start']} to {design['pre_end']}, "
+                        f"post {design['post_start']} to {design['post_end']})")  # fmt: skip
+        return heading, str(node.get("label") or parts[-1])
+    if parts[-1] == "deal_cut":
+        ctrl = ", ".join(_plain(c) for c in node.get("controls", []))
+        heading = f"{_plain(top)}: exports to the US after the deal's tariff cut"
+        if node.get("event"):
+            heading += f" ({node['event']})"
+        if ctrl:
+            heading += f", against exports to {ctrl}"
+        return heading, "log export value (FOB)"
+    words = " / ".join(x.replace("_", " ") for x in parts[1:-1] or parts[1:])
+    return (
+        f"{_plain(top)}: {words}" if words else _plain(top),
+        str(node.get("label") or parts[-1].replace("_", " ")),
+    )
+
+
+def headline_table(
+    merged: Mapping[str, Any],
+    runs: Mapping[str, Any],
+    origin: Mapping[str, str],
+    keys: Iterable[str],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The headline as a referee reads it: ``(groups, numbers)``.
+
+    A declared key whose parent holds a ``coef`` makes that parent one *estimate row* (estimate,
+    95% interval, valid p-values with their method, baseline/post months, number of placebos);
+    rows are grouped by heading and each group names its run and parameters once. Other keys
+    (e.g. validation counts) become *numbers* with a plain label. Every number keeps its dotted
+    key for machine checks (``data-key``), never as visible text.
+    """
+    parents: list[str] = []
+    numbers: list[dict[str, Any]] = []
+    extras: dict[str, list[str]] = {}
+    for key in keys:
+        try:
+            val = get_dotted(merged, key)
+        except KeyError as exc:
+            raise ReportError(f"headline key not found in results: {exc}") from None
+        parent = key.rsplit(".", 1)[0] if "." in key else ""
+        pnode = get_dotted(merged, parent) if parent else merged
+        if parent and isinstance(pnode, Mapping) and "coef" in pnode:
+            if parent not in parents:
+                parents.append(parent)
+            if key.rsplit(".", 1)[-1] not in SHOWN_FIELDS:
+                extras.setdefault(parent, []).append(key)
+            continue
+        leaf = key.rsplit(".", 1)[-1]
+        section = key.split(".")[0]
+        label = NUMBER_LABELS.get(leaf, key.replace("_", " ").replace(".", " / "))
+        run = origin.get(key, "")
+        numbers.append({
+            "key": key, "section": SECTION_LABELS.get(section, section.replace("_", " ")),
+            "label": label, "value": format_number(val, key), "run": run,
+            "params": _params_text(runs[run]["params"]) if run in runs else "",
+        })  # fmt: skip
+    # result groups nobody declared but the headline needs (Korea's deal cut, section E)
+    for top in sorted(merged):
+        for name in EXTRA_HEADLINE_GROUPS:
+            node = merged[top].get(name) if isinstance(merged[top], Mapping) else None
+            if isinstance(node, Mapping) and "coef" in node and f"{top}.{name}" not in parents:
+                parents.append(f"{top}.{name}")
+    rank = {code: i for i, code in enumerate(ORIGIN_NAMES)}
+    parents.sort(
+        key=lambda p: (
+            p.split(".")[1] in EXTRA_HEADLINE_GROUPS if "." in p else False,
+            rank.get(p.split(".")[0], len(rank)),
+            p.split(".")[0],
+            _outcome_rank(p.rsplit(".", 1)[-1]),
+        )
+    )
+    groups: dict[str, dict[str, Any]] = {}
+    for prefix in parents:
+        node = get_dotted(merged, prefix)
+        heading, outcome = _group_title(merged, prefix)
+        run = origin.get(f"{prefix}.coef") or origin.get(prefix, "")
+        g = groups.setdefault(heading, {
+            "heading": heading, "run": run,
+            "params": _params_text(runs[run]["params"]) if run in runs else "", "rows": [],
+        })  # fmt: skip
+        n_perm = node.get("n_perm_conformal", node.get("n_perm"))
+        g["rows"].append({
+            "outcome": outcome,
+            **{f: _cell(node, prefix, f) for f in ESTIMATE_FIELDS + ("n_pre", "n_post",
+                                                                     "n_placebos")},
+            "min_p_conformal": _cell(node, prefix, "min_p_conformal"),
+            "min_p_placebo": _cell(node, prefix, "min_p_placebo"),
+            "n_perm": format_number(n_perm, "n_perm") if n_perm is not None else None,
+            "extras": [
+                {**_cell(node, prefix, k.rsplit(".", 1)[-1]),
+                 "label": FIELD_LABELS.get(k.rsplit(".", 1)[-1],
+                                           k.rsplit(".", 1)[-1].replace("_", " "))}
+                for k in extras.get(prefix, [])
+            ],
+        })  # fmt: skip
+    out = list(groups.values())
+    for g in out:
+        g["has_extras"] = any(r["extras"] for r in g["rows"])
+    return out, numbers
 
 
 # --------------------------------------------------------------------------- build
@@ -549,24 +808,7 @@ def build_report(
     if keys is None:
         declared = sorted({k for r in runs.values() for k in r["headline"]})
         keys = declared or _numeric_leaves({k: v for k, v in merged.items() if k != "meta"})
-    heads = []
-    for key in keys:
-        try:
-            val = get_dotted(merged, key)
-        except KeyError as exc:
-            raise ReportError(f"headline key not found in results: {exc}") from None
-        top = key.split(".")[0]
-        run = origin.get(key)
-        heads.append(
-            {
-                "key": key,
-                "section": top,
-                "label": key.split(".", 1)[-1],
-                "value": format_number(val),
-                "run": run or "",
-                "params": _params_text(runs[run]["params"]) if run else "",
-            }
-        )
+    head_groups, head_numbers = headline_table(merged, runs, origin, keys)
 
     figures = collect_figures(reports_dir / "figures")
     tables = collect_tables(reports_dir / "tables")
@@ -580,11 +822,13 @@ def build_report(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["md"] = inline_markdown
     html = env.get_template(TEMPLATE_NAME).render(
         title=title,
         commit=commit_text,
         package_version=autotariffs.__version__,
-        headlines=heads,
+        headline_groups=head_groups,
+        headline_numbers=head_numbers,
         figures=[
             {**f, "params_text": _params_text(f["params"]), "source_text": _source_text(f)}
             for f in figures

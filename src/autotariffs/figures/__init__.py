@@ -59,6 +59,9 @@ EVENTS = {
     "2025-11-01": "Korea deal",
 }
 
+#: PNG text key holding the source note drawn in the image (read by ``report.collect_figures``).
+PNG_NOTE_KEY = "Source note"
+
 _METADATA = {
     "png": {"Software": None},
     "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
@@ -107,7 +110,9 @@ def place_source_note(fig: plt.Figure) -> None:
     fig.draw_without_rendering()  # layout and text extents, no rasterization
     renderer = fig.canvas.get_renderer()
     inv = fig.transFigure.inverted()
-    bottoms = [inv.transform(ax.get_tightbbox(renderer).p0)[1] for ax in fig.axes if ax.get_visible()]
+    bottoms = [
+        inv.transform(ax.get_tightbbox(renderer).p0)[1] for ax in fig.axes if ax.get_visible()
+    ]
     lefts = [inv.transform(ax.get_tightbbox(renderer).p0)[0] for ax in fig.axes if ax.get_visible()]
     y = (min(bottoms) if bottoms else 0.0) - 0.01
     x = max(min(lefts), 0.0) if lefts else 0.01
@@ -116,41 +121,92 @@ def place_source_note(fig: plt.Figure) -> None:
 
 
 def mark_events(ax: plt.Axes, events: dict[str, str] | None = None, label: bool = True) -> None:
-    """Draw dashed vertical lines at the policy dates inside the x-range."""
+    """Draw dashed vertical lines at the policy dates inside the x-range.
+
+    Labels hang from the top of the axes, right of their line; a label that would overlap an
+    earlier one drops to the next free row (:func:`arrange_event_labels`, re-run by :func:`save`
+    once the layout is final, so labels never overlap in the saved file).
+    """
+    import matplotlib.dates as mdates
     import pandas as pd
 
     events = EVENTS if events is None else events
     lo, hi = ax.get_xlim()
-    import matplotlib.dates as mdates
-
-    for i, (d, text) in enumerate(sorted(events.items())):
+    labels = getattr(ax, "_autotariffs_event_labels", [])
+    for d, text in sorted(events.items()):
         x = mdates.date2num(pd.Timestamp(d))
         if not lo <= x <= hi:
             continue
         ax.axvline(x, color="#555555", linestyle=":", linewidth=0.9, zorder=0)
         if label:
-            ax.annotate(
-                text,
-                xy=(x, 1.0),
-                xycoords=("data", "axes fraction"),
-                xytext=(2, -2 - 9 * (i % 3)),
-                textcoords="offset points",
-                fontsize=6.5,
-                color="#333333",
-                va="top",
+            labels.append(
+                ax.annotate(
+                    text,
+                    xy=(x, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(2, -2),
+                    textcoords="offset points",
+                    fontsize=6.5,
+                    color="#333333",
+                    va="top",
+                    # a light box keeps the label legible where a data line crosses it
+                    bbox={
+                        "boxstyle": "square,pad=0.1",
+                        "facecolor": "white",
+                        "edgecolor": "none",
+                        "alpha": 0.8,
+                    },
+                )
             )
+    ax._autotariffs_event_labels = labels  # type: ignore[attr-defined]
+    if labels:
+        _stagger(ax, labels)
 
 
-def save(fig: plt.Figure, fig_id: str, outdir: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+EVENT_ROW_PT = 9.0
+
+
+def _stagger(ax: plt.Axes, labels: list) -> None:
+    """Put each label (left to right) in the first row where it overlaps no placed label."""
+    fig = ax.figure
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    placed: list = []
+    for ann in sorted(labels, key=lambda a: a.xy[0]):
+        for row in range(len(labels)):
+            ann.xyann = (2, -2 - EVENT_ROW_PT * row)
+            box = ann.get_window_extent(renderer).expanded(1.02, 1.1)
+            if not any(box.overlaps(other) for other in placed):
+                break
+        placed.append(ann.get_window_extent(renderer))
+
+
+def arrange_event_labels(fig: plt.Figure) -> None:
+    """Re-place the event labels of every axes for the figure's current layout."""
+    for ax in fig.axes:
+        labels = getattr(ax, "_autotariffs_event_labels", None)
+        if labels:
+            _stagger(ax, labels)
+
+
+def save(
+    fig: plt.Figure, fig_id: str, outdir: str | os.PathLike[str] | None = None
+) -> dict[str, Path]:
     """Save ``fig`` as ``<fig_id>.png`` (300 dpi) and ``<fig_id>.pdf`` atomically, no timestamps."""
     from autotariffs import paths
 
     outdir = Path(outdir) if outdir is not None else paths.FIGURES
+    arrange_event_labels(fig)
     place_source_note(fig)
+    note = getattr(fig, "_autotariffs_source_note", None)
     out: dict[str, Path] = {}
     for ext in ("png", "pdf"):
         target = outdir / f"{fig_id}.{ext}"
+        meta = dict(_METADATA[ext])
+        if note and ext == "png":
+            # the report reads this key and then does not print the note again under the image
+            meta[PNG_NOTE_KEY] = note
         with atomic_path(target) as tmp:
-            fig.savefig(tmp, format=ext, metadata=_METADATA[ext])
+            fig.savefig(tmp, format=ext, metadata=meta)
         out[ext] = target
     return out
