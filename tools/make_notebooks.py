@@ -534,9 +534,11 @@ rob["table"]
         code("""
 fig = robustness.fig_robustness(rob["table"])
 save(fig, "robustness")
-fig_meta = report.register_figure("robustness", "Robustness of the headline estimates",
-    "Coefficient on ln(1+τ) across specifications, by origin and outcome; intervals are CRV1 with one "
-    "treated origin and are not valid inference (shown only to compare specifications).",
+fig_meta = report.register_figure("robustness", "Regression-based ratios across specifications",
+    "Coefficient on ln(1+τ) across specifications, by origin and outcome: each row is the regression named in the "
+    "table's 'specification' column with the one change named on the axis. Intervals are CRV1 with one treated "
+    "origin and are not valid inference (shown only to compare specifications); hollow markers have no interval "
+    "(the table's 'interval' column says why). The headline is the reduced form, not these ratios.",
     notebook="05_robustness", params=P,
     source_note="Source: UN Comtrade monthly HS 8703; tariff events table; FRED exchange rates.")
 """),

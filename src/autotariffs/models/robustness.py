@@ -36,8 +36,22 @@ COLUMNS = [
     "n_obs",
     "sample_start",
     "sample_end",
+    "specification",
+    "interval",
     "note",
 ]
+
+
+def interval_note(r: Mapping) -> str:
+    """Why a row's interval is what it is (every row says it; the figure marks the missing)."""
+    g = int(r.get("n_clusters") or 0)
+    if not np.isfinite(r.get("ci95_low", np.nan)) or not np.isfinite(r.get("ci95_high", np.nan)):
+        return (f"none: G = {g} cluster(s), CRV1 with G - 1 = {max(g - 1, 0)} degree(s) of "
+                "freedom is undefined or unbounded")
+    if g <= 3:
+        return (f"CRV1, G = {g}: one treated origin, invalid by design (shown only to compare "
+                "specifications; see the appendix tables)")
+    return f"CRV1, G = {g}: few clusters, over-rejects; read with the wild and RI p-values"
 
 
 def _row(check: str, variant: str, origin: str, outcome: str, r: Mapping, note: str = "") -> dict:
@@ -47,6 +61,7 @@ def _row(check: str, variant: str, origin: str, outcome: str, r: Mapping, note: 
         "p_crv1": r["p_crv1"], "p_wild": r.get("p_wild", np.nan), "p_ri": r.get("p_ri", np.nan),
         "n_clusters": r["n_clusters"], "n_obs": r["n_obs"],
         "sample_start": r.get("sample_start", ""), "sample_end": r.get("sample_end", ""),
+        "specification": r.get("spec", ""), "interval": interval_note(r),
         "note": note,
     }  # fmt: skip
 
@@ -334,11 +349,13 @@ def fig_robustness(table: pd.DataFrame) -> plt.Figure:
         y = np.arange(len(sub))[::-1]
         for i, r in sub.iterrows():
             m = markers.get(r["check"], "o")
+            no_ci = not (np.isfinite(r["ci95_low"]) and np.isfinite(r["ci95_high"]))
             ax.errorbar(
                 r["coef"],
                 y[i],
-                xerr=[[r["coef"] - r["ci95_low"]], [r["ci95_high"] - r["coef"]]],
+                xerr=None if no_ci else [[r["coef"] - r["ci95_low"]], [r["ci95_high"] - r["coef"]]],
                 fmt=m,
+                mfc="white" if no_ci else None,
                 color=OKABE_ITO[list(markers).index(r["check"]) % 8]
                 if r["check"] in markers
                 else "k",
@@ -346,7 +363,9 @@ def fig_robustness(table: pd.DataFrame) -> plt.Figure:
                 markersize=5,
                 linewidth=1,
             )
-        ax.set_yticks(y, [f"{r['variant']} [{r['origin']}]" for _, r in sub.iterrows()], fontsize=7)
+        ax.set_yticks(y, [f"{r['variant']} [{r['origin']}]" + (" (no interval)" if not (
+            np.isfinite(r["ci95_low"]) and np.isfinite(r["ci95_high"])) else "")
+            for _, r in sub.iterrows()], fontsize=7)
         ax.axvline(0, color="#555555", linestyle="--", linewidth=0.8)
         if "pass-through" in title:
             ax.axvline(-1, color="#999999", linestyle=":", linewidth=0.8)
@@ -358,8 +377,9 @@ def fig_robustness(table: pd.DataFrame) -> plt.Figure:
     fig.tight_layout()
     add_source_note(
         fig,
-        "Source: UN Comtrade monthly HS 8703 (2020-01 to 2025-07); tariff events "
-        "table; FRED exchange rates. 95% intervals: CRV1 by origin, t(G-1); some "
-        "intervals extend beyond the axis (clipped at the 5th-95th percentile).",
+        f"Source: UN Comtrade monthly HS 8703 ({t['sample_start'].min()} to "
+        f"{t['sample_end'].max()}); tariff events table; FRED exchange rates. Bars: CRV1 by "
+        "origin, t(G-1), with one treated origin (not valid inference; hollow markers: no "
+        "interval); some extend beyond the axis (clipped at the 5th-95th percentile).",
     )
     return fig
