@@ -46,8 +46,8 @@ def interval_note(r: Mapping) -> str:
     """Why a row's interval is what it is (every row says it; the figure marks the missing)."""
     g = int(r.get("n_clusters") or 0)
     if not np.isfinite(r.get("ci95_low", np.nan)) or not np.isfinite(r.get("ci95_high", np.nan)):
-        return (f"none: G = {g} cluster(s), CRV1 with G - 1 = {max(g - 1, 0)} degree(s) of "
-                "freedom is undefined or unbounded")
+        return (f"none: G = {g} clusters (one treated origin, one control); the CRV1 variance is "
+                "identically zero or undefined, so no interval or CRV1/wild p-value is shown")
     if g <= 3:
         return (f"CRV1, G = {g}: one treated origin, invalid by design (shown only to compare "
                 "specifications; see the appendix tables)")
@@ -55,6 +55,11 @@ def interval_note(r: Mapping) -> str:
 
 
 def _row(check: str, variant: str, origin: str, outcome: str, r: Mapping, note: str = "") -> dict:
+    r = dict(r)
+    if int(r.get("n_clusters") or 0) <= 2 or r["ci95_high"] == r["ci95_low"]:
+        # one treated origin and one control: the treated cluster's score is zero and so is the
+        # only other one's after month effects, so CRV1 is identically 0 (p ~ 1e-14): no number
+        r.update({"ci95_low": np.nan, "ci95_high": np.nan, "p_crv1": np.nan, "p_wild": np.nan})
     return {
         "check": check, "variant": variant, "origin": origin, "outcome": outcome,
         "coef": r["coef"], "ci95_low": r["ci95_low"], "ci95_high": r["ci95_high"],
