@@ -99,7 +99,19 @@ def _ipc_kernel_manager(ipc_dir: str) -> type:
             kw.setdefault("ip", os.path.join(ipc_dir, "kernel"))
             super().__init__(**kw)
 
+        async def _async_pre_start_kernel(self, **kw: Any):
+            # the kernel's own stderr (e.g. "KeyboardInterrupt caught in kernel" when it is shut
+            # down) goes to a log beside the sockets, not to the terminal; run() prints its tail
+            # only if the kernel dies
+            kw.setdefault("stderr", open(kernel_log(ipc_dir), "ab"))  # noqa: SIM115
+            return await super()._async_pre_start_kernel(**kw)
+
     return IPCKernelManager
+
+
+def kernel_log(ipc_dir: str) -> str:
+    """Where the kernel process writes its stderr during a run (a temporary folder)."""
+    return os.path.join(ipc_dir, "kernel-stderr.log")
 
 
 def failed_path(output: Path) -> Path:
@@ -142,6 +154,14 @@ def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNE
         except PapermillExecutionError:
             if tmp.is_file() and tmp.stat().st_size:
                 shutil.copyfile(tmp, failed)  # the executed notebook keeps the traceback
+            raise
+        except (KeyboardInterrupt, ParameterError):
+            raise
+        except Exception as exc:  # e.g. the kernel died: say what it printed before dying
+            log = Path(kernel_log(ipc))
+            tail = log.read_text(errors="replace").strip().splitlines()[-8:] if log.is_file() else []
+            if tail:
+                raise RuntimeError(f"{exc}\nkernel stderr (last lines):\n" + "\n".join(tail)) from exc
             raise
         nb = nbformat.read(tmp, as_version=4)
         nbformat.write(strip_volatile(nb), tmp)
