@@ -35,8 +35,8 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 import nbformat  # noqa: E402
 
 from autotariffs import paths  # noqa: E402
+from autotariffs.atomic import atomic_path  # noqa: E402
 from autotariffs.config import ParameterError, check_against_data, check_params_file  # noqa: E402
-from autotariffs.io import atomic_path  # noqa: E402
 
 KERNEL = "autotariffs"
 # errors raised on purpose by the package or its notebooks: one line on the terminal is enough

@@ -307,7 +307,7 @@ def save_descriptives(
     prefix: str = "desc_",
 ) -> dict[str, dict[str, Path]]:
     """Draw, save (PNG+PDF) and register the three descriptive figures; ids ``<prefix><name>``."""
-    from autotariffs.report import register_figure
+    from autotariffs.outputs import register_figure
 
     out: dict[str, dict[str, Path]] = {}
     for name in sorted(DESCRIPTIVE_FIGURES):
@@ -333,7 +333,7 @@ def save_descriptives(
 def fig_control_series_extended(ctrl: pd.DataFrame) -> plt.Figure:
     """Canada's and Mexico's monthly car imports past the deals: Comtrade, then DataWeb spliced.
 
-    ``ctrl`` is :func:`autotariffs.exposure.control_series_extended`. The solid line is the
+    ``ctrl`` is :func:`autotariffs.tariffs.exposure.control_series_extended`. The solid line is the
     series the estimates can use; the dotted line is DataWeb's own level over the overlap, so the
     splice (a ratio over 2025-01..07) is visible rather than hidden.
     """
