@@ -15,8 +15,10 @@ from typing import Any
 
 import yaml
 
+from autotariffs.errors import AutotariffsError
 
-class ParameterError(ValueError):
+
+class ParameterError(AutotariffsError, ValueError):
     """A notebook parameter is unknown, of the wrong type or out of range."""
 
 

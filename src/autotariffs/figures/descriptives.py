@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from autotariffs.errors import AutotariffsError
 from autotariffs.figures import (
     EVENTS,
     ORIGIN_LABEL,
@@ -61,7 +62,7 @@ _MARKEVERY = 6
 _REL_TOL_UV = 1e-6
 
 
-class FigureDataError(ValueError):
+class FigureDataError(AutotariffsError, ValueError):
     """The panel handed to a figure function lacks columns or has inconsistent rows."""
 
 

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from autotariffs.errors import AutotariffsError
+
 EVENT_MONTH = pd.Timestamp("2025-04-01")  # S232 autos effective 2025-04-03 -> April is k = 0
 SNAPSHOT_SOURCE = "comtrade_m_8703"
 MIRROR_SOURCE = "comtrade_jpn_exp"
@@ -28,7 +30,7 @@ D12_BASES = ("ln_v", "ln_q", "ln_uv", "ln_uv_dutyinc", "ln1p_tau", "ln_fx")
 MIRROR_BASES = ("ln_mirror_v", "ln_mirror_q", "ln_mirror_uv")
 
 
-class PanelError(ValueError):
+class PanelError(AutotariffsError, ValueError):
     """An input to the panel violates its contract (names the frame, column, rows and rule)."""
 
 

@@ -41,11 +41,7 @@ from urllib3.util import Retry
 
 from autotariffs import paths
 from autotariffs.atomic import atomic_path
-
-try:  # the project-wide base class (written by another module owner); fall back if absent
-    from autotariffs.errors import AutotariffsError as _Base
-except ImportError:  # pragma: no cover - only while errors.py does not exist yet
-    _Base = Exception
+from autotariffs.errors import AutotariffsError
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +69,7 @@ _HEADER_RE = re.compile(
 )
 
 
-class FetchError(_Base):
+class FetchError(AutotariffsError):
     """A live refresh failed; the message names the host/URL (keys redacted) and what to do."""
 
     def __init__(self, message: object = "") -> None:
@@ -402,11 +398,11 @@ class Recorded:
         return cls(status, Path(path).read_bytes(), {"Content-Type": content_type, **(headers or {})})
 
 
-class Unreachable(Exception):
+class Unreachable(AutotariffsError):
     """Marker in a replay script: behave as if DNS resolution failed for the host."""
 
 
-class TimedOut(Exception):
+class TimedOut(AutotariffsError):
     """Marker in a replay script: the host was reached but sent no answer (read timeout)."""
 
 
