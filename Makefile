@@ -79,7 +79,7 @@ ROB_OUT     := $(RES)/05_robustness.json
 REPORT_OUT  := reports/index.html reports/results.json reports/figures/registry.csv
 
 .PHONY: validation all help env data tariffs descriptives estimates robustness figures report test test-unit \
-        test-nbval lint lab fetch clean notebooks-refresh verify verify-quick bench lock check-raw \
+        test-nbval lint lab fetch clean notebooks-refresh notebooks-sync verify verify-quick bench lock check-raw \
         rehash-raw venv-moved
 
 all: report ## Run the whole analysis (default): data -> tariffs -> descriptives -> estimates -> robustness -> report
@@ -226,6 +226,11 @@ notebooks-refresh: all ## Re-execute notebooks and store their checked outputs i
 	  $(PY) -c "from autotariffs.run import refresh_source; from pathlib import Path; refresh_source(Path('$(EXE)/$$exe.ipynb'), Path('$(NB)/$$src.ipynb'))"; \
 	  echo "[nb  ] $(NB)/$$src.ipynb refreshed from $(EXE)/$$exe.ipynb"; \
 	done
+
+# notebooks/*.ipynb are the source (edit them in `make lab`: with jupytext installed, JupyterLab
+# saves the paired percent script notebooks/*.py too); tests/test_notebook_pairs.py checks the pairs
+notebooks-sync: $(ENV) ## After editing notebooks/*.py (or *.ipynb) outside JupyterLab: update the other side of each pair
+	$(PY) -m jupytext --sync $(NB)/*.ipynb
 
 verify: $(ENV) ## Build from clean twice in temp copies and compare SHA-256 of every output
 	$(PY) scripts/verify.py --runs 2
