@@ -47,3 +47,12 @@ def test_inherits_from_autotariffs_error(name):
     assert issubclass(cls, AutotariffsError), (
         f"{name} derives from {[b.__name__ for b in cls.__mro__[1:]]}, not AutotariffsError"
     )
+
+
+def test_the_runner_prints_every_package_error_as_one_line():
+    """``python -m autotariffs.run`` recognises a known error by its class name (papermill's
+    ``ename``): every error class of the package must be in ``KNOWN_ERRORS``."""
+    from autotariffs.run import KNOWN_ERRORS
+
+    names = {cls.__name__ for cls in defined_exceptions().values()}
+    assert names <= KNOWN_ERRORS, sorted(names - KNOWN_ERRORS)
