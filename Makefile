@@ -51,17 +51,19 @@ RES     := reports/results
 
 # ---- source groups: each notebook depends on the modules it really imports ----------------------
 S := src/autotariffs
-SRC_CORE    := $(S)/__init__.py $(S)/paths.py $(S)/io.py $(S)/config.py $(S)/run.py $(S)/errors.py
-SRC_FIG     := $(S)/figures/__init__.py $(S)/report.py
-SRC_DATA    := $(SRC_CORE) $(S)/countries.py $(S)/schemas.py $(S)/build.py $(S)/reconcile.py \
-               $(wildcard $(S)/sources/*.py)
-SRC_TARIFF  := $(SRC_CORE) $(SRC_FIG) $(S)/tariffs.py $(S)/figures/tariffs.py
-SRC_PANEL   := $(SRC_CORE) $(SRC_FIG) $(S)/panel.py $(S)/schemas.py
-SRC_DESC    := $(SRC_PANEL) $(S)/figures/descriptives.py $(S)/tariffs.py $(S)/figures/tariffs.py
+SRC_CORE    := $(S)/__init__.py $(S)/paths.py $(S)/atomic.py $(S)/outputs.py $(S)/errors.py \
+               $(S)/config.py $(S)/run.py
+SRC_FIG     := $(S)/figures/__init__.py
+SRC_DATA    := $(SRC_CORE) $(wildcard $(S)/data/*.py) $(wildcard $(S)/data/sources/*.py)
+SRC_TARIFF  := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/tariffs/*.py) $(S)/figures/tariffs.py
+SRC_PANEL   := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/panel/*.py) $(S)/data/schemas.py
+SRC_DESC    := $(SRC_PANEL) $(S)/figures/descriptives.py $(wildcard $(S)/tariffs/*.py) \
+               $(S)/figures/tariffs.py $(S)/data/sources/budgetlab.py $(S)/data/sources/dataweb.py
 SRC_MODELS  := $(SRC_PANEL) $(wildcard $(S)/models/*.py) $(S)/figures/estimates.py \
-               $(S)/figures/reduced_form.py $(S)/tariffs.py
-SRC_REPORT  := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/templates/*) $(S)/literature.py \
-               $(S)/validation.py $(S)/narrative.py
+               $(S)/figures/reduced_form.py $(S)/figures/deals.py $(S)/figures/robustness.py \
+               $(S)/tariffs/schedule.py $(S)/data/sources/dataweb.py
+SRC_REPORT  := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/report/*.py) $(wildcard $(S)/report/templates/*) \
+               $(S)/replication/tables.py $(S)/replication/columns.py
 RAW_FILES   := $(shell find data/raw -type f ! -path 'data/raw/fetched/*' | LC_ALL=C sort)
 EXT_FILES   := $(shell find data/external -type f | LC_ALL=C sort)
 
@@ -77,7 +79,7 @@ ROB_OUT     := $(RES)/05_robustness.json
 REPORT_OUT  := reports/index.html reports/results.json reports/figures/registry.csv
 
 .PHONY: validation all help env data tariffs descriptives estimates robustness figures report test test-unit \
-        test-nbval lint lab fetch clean notebooks-refresh verify verify-quick bench lock check-raw \
+        test-nbval lint lab fetch clean notebooks-refresh notebooks-sync verify verify-quick bench lock check-raw \
         rehash-raw venv-moved
 
 all: report ## Run the whole analysis (default): data -> tariffs -> descriptives -> estimates -> robustness -> report
@@ -118,17 +120,17 @@ lock: ## Regenerate requirements.lock and environment.yml from pyproject.toml (n
 RAW_OK := $(PROC)/.raw-verified
 
 check-raw: ## Verify data/raw against data/raw/SHA256SUMS
-	@$(PY) -m autotariffs.sources.manifest verify
+	@$(PY) -m autotariffs.data.sources.manifest verify
 
 # verified once before 01 and 02 (which both read data/raw): a mismatch prints one line, once
 $(RAW_OK): $(RAW_FILES) | $(ENV)
-	@$(PY) -m autotariffs.sources.manifest verify
+	@$(PY) -m autotariffs.data.sources.manifest verify
 	@mkdir -p $(@D) && touch $@
 
 rehash-raw: ## Record a deliberate raw-file change: make rehash-raw FILE=data/raw/<dir>/<file> REASON='...'
 	@if [ -z "$(FILE)" ]; then \
 	  echo "[fail] rehash-raw: give FILE=data/raw/<folder>/<file> REASON='why it changed'" >&2; exit 2; fi
-	@$(PY) -m autotariffs.sources.manifest rehash "$(FILE)" --reason "$(REASON)" --date "$$(date -u +%F)"
+	@$(PY) -m autotariffs.data.sources.manifest rehash "$(FILE)" --reason "$(REASON)" --date "$$(date -u +%F)"
 
 # ---- 01 data --------------------------------------------------------------------------------------
 data: $(EXE)/01_build_data.ipynb ## Build flows, FX, coverage and reconciliation from data/raw
@@ -170,12 +172,12 @@ $(EXE)/05_robustness.ipynb $(ROB_OUT) &: $(NB)/05_robustness.ipynb $(PAR)/05_rob
 figures: $(EXE)/02_tariff_schedule.ipynb $(EXE)/03_descriptives.ipynb $(EST_NB) $(EXE)/05_robustness.ipynb ## Every figure (reports/figures/)
 
 # ---- validation: published tables reproduced with our estimators (independent of 01-05) ------------
-SRC_VALID   := $(SRC_CORE) $(S)/validation.py $(S)/validation_sst.py $(S)/validation_yotov.py \
+SRC_VALID   := $(SRC_CORE) $(wildcard $(S)/replication/*.py) \
                $(S)/models/demean.py $(S)/models/fe.py $(S)/models/ppml.py
 validation: $(PROC)/validation.csv ## Reproduce Yotov et al. (2016) and Santos Silva-Tenreyro (2006) tables
 
 $(PROC)/validation.csv: $(SRC_VALID) $(EXT_FILES) requirements.lock | $(ENV)
-	$(PY) -m autotariffs.validation $@
+	$(PY) -m autotariffs.replication.tables $@
 
 # ---- 06 report ------------------------------------------------------------------------------------
 report: reports/index.html ## HTML report, results.json and figure registry
@@ -191,7 +193,7 @@ NBVAL_OPTS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_
               -p no:cacheprovider
 
 test: $(ENV) ## ruff + pytest (unit, reproduction, browser, Jupyter) + nbval + quick determinism check
-	$(PY) -m ruff check src tests scripts tools
+	$(PY) -m ruff check src tests scripts
 	$(PY) -m pytest -q tests
 	$(MAKE) test-nbval
 	$(MAKE) verify-quick
@@ -205,7 +207,7 @@ test-nbval: $(PROC)/validation.csv | $(ENV) ## Execute every notebook in noteboo
 	  AUTOTARIFFS_OUTPUT_ROOT=$$tmp $(PY) -m pytest -q $(NBVAL_OPTS) $(NB)
 
 lint: $(ENV) ## ruff
-	$(PY) -m ruff check src tests scripts tools
+	$(PY) -m ruff check src tests scripts
 
 # LAB_ARGS passes options through, e.g. make lab LAB_ARGS="--port=8899 --no-browser"; as root
 # (containers) --allow-root is added. Notebooks run here write to scratch/, never to the build.
@@ -216,7 +218,7 @@ lab: $(ENV) ## JupyterLab on notebooks/ with the project kernel (LAB_ARGS="--por
 	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 fetch: $(ENV) ## Opt-in live refresh into data/raw/fetched/ (Census, Comtrade, FRED; network needed)
-	$(PY) -m autotariffs.sources.fetch --out data/raw/fetched
+	$(PY) -m autotariffs.data.sources.fetch --out data/raw/fetched
 
 notebooks-refresh: all ## Re-execute notebooks and store their checked outputs in notebooks/
 	@for nb in 01_build_data 02_tariff_schedule 03_descriptives 04_estimates_KOR:04_estimates 05_robustness 06_report; do \
@@ -224,6 +226,11 @@ notebooks-refresh: all ## Re-execute notebooks and store their checked outputs i
 	  $(PY) -c "from autotariffs.run import refresh_source; from pathlib import Path; refresh_source(Path('$(EXE)/$$exe.ipynb'), Path('$(NB)/$$src.ipynb'))"; \
 	  echo "[nb  ] $(NB)/$$src.ipynb refreshed from $(EXE)/$$exe.ipynb"; \
 	done
+
+# notebooks/*.ipynb are the source (edit them in `make lab`: with jupytext installed, JupyterLab
+# saves the paired percent script notebooks/*.py too); tests/test_notebook_pairs.py checks the pairs
+notebooks-sync: $(ENV) ## After editing notebooks/*.py (or *.ipynb) outside JupyterLab: update the other side of each pair
+	$(PY) -m jupytext --sync $(NB)/*.ipynb
 
 verify: $(ENV) ## Build from clean twice in temp copies and compare SHA-256 of every output
 	$(PY) scripts/verify.py --runs 2

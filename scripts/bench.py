@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             results["estimator_vs_pyfixest_1m"] = ratio_at(est)
             results["estimator_vs_pyfixest_max"] = ratio_at(est, rows=None)
     sys.path.insert(0, str(ROOT / "src"))
-    from autotariffs.io import write_json
+    from autotariffs.atomic import write_json
 
     write_json({"machine": info, "targets": {k: {"limit": v[0], "unit": v[1], "rule": v[2]}
                                              for k, v in TARGETS.items()},

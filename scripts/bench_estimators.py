@@ -81,7 +81,7 @@ def simulate_uneven(n: int, seed: int = 0) -> pd.DataFrame:
 
 def _data(name: str) -> tuple[pd.DataFrame, dict]:
     if name == "yotov_t3c4":
-        from autotariffs.validation_yotov import load_yotov
+        from autotariffs.replication.yotov import load_yotov
 
         d = load_yotov()
         return d, {"x": ["rta"], "fe": ["exp_year", "imp_year", "pair_id"],
@@ -166,7 +166,7 @@ def main() -> None:
         worker(a.worker[0], a.worker[1], a.worker[2], int(a.worker[3]))
         return
     from autotariffs import paths
-    from autotariffs.io import write_json
+    from autotariffs.atomic import write_json
 
     datasets = a.only or ["yotov_t3c4", *map(str, a.sizes), *(f"uneven_{n}" for n in a.uneven)]
     rows = []

@@ -25,8 +25,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from autotariffs import io as aio
-from autotariffs import paths, report
+from autotariffs import atomic as aio
+from autotariffs import outputs, paths
+from autotariffs.report import html as report
 
 pytestmark = pytest.mark.browser
 
@@ -295,7 +296,7 @@ def check_page(b: Browser, reports_dir: Path) -> dict:
 def _fixture_reports(root: Path) -> Path:
     """SIMULATED report tree: two figures (real PNG files), one table, headline numbers."""
     rep = root / "reports"
-    report.write_results(
+    outputs.write_results(
         "04_estimates",
         {"KOR": {"elasticity": {"coef": -1.5, "se": 0.25}}, "identification": ["simulated"]},
         params={"origin": "KOR"},
@@ -312,7 +313,7 @@ def _fixture_reports(root: Path) -> Path:
             rep / "figures" / f"{fig_id}.png", pnginfo=info
         )
         (rep / "figures" / f"{fig_id}.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-        report.register_figure(
+        outputs.register_figure(
             fig_id,
             f"Sim {i}",
             "Simulated.",
@@ -321,7 +322,7 @@ def _fixture_reports(root: Path) -> Path:
             f"simulated source of {fig_id}",
             figures_dir=rep / "figures",
         )
-    report.register_table(
+    outputs.register_table(
         pd.DataFrame({"x": [1, 2]}),
         "sim_table",
         "Sim table",

@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 
 from autotariffs import paths
-from autotariffs import tariffs as T
-from autotariffs.build import read_flows
-from autotariffs.collected import COLUMNS, statutory_vs_collected
+from autotariffs.data.build import read_flows
+from autotariffs.data.sources.budgetlab import read_collected_note
 from autotariffs.errors import SourceFormatError
 from autotariffs.figures import save
 from autotariffs.figures.tariffs import fig_statutory_vs_collected
-from autotariffs.sources.budgetlab import read_collected_note
+from autotariffs.tariffs import schedule as T
+from autotariffs.tariffs.collected import COLUMNS, statutory_vs_collected
 
 NOTE = paths.RAW / "tariffs" / "budgetlab_collected_duty_rates_8703_note_2026-06-12.md"
 

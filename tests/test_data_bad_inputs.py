@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 from autotariffs import paths
-from autotariffs.build import build_all
+from autotariffs.data.build import build_all
+from autotariffs.data.sources.manifest import verify_manifest
 from autotariffs.errors import ChecksumError, DataContractError, SourceFormatError
-from autotariffs.sources.manifest import verify_manifest
 
 T = "trade/"
 CT_M = T + "us_imp_8703_comtrade_monthly_5partners_2020-01_2025-07.csv"

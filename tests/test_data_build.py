@@ -7,9 +7,9 @@ import time
 import pandas as pd
 
 from autotariffs import paths
-from autotariffs.build import OUTPUTS, main
-from autotariffs.schemas import FLOW_COLUMNS, validate_flows
-from autotariffs.sources.fred import FX_SERIES
+from autotariffs.data.build import OUTPUTS, main
+from autotariffs.data.schemas import FLOW_COLUMNS, validate_flows
+from autotariffs.data.sources.fred import FX_SERIES
 
 
 def test_build_twice_byte_identical(tmp_path, capsys):

@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 
 from autotariffs import paths
-from autotariffs.build import build_all, read_flows
+from autotariffs.data.build import build_all, read_flows
+from autotariffs.data.reconcile import reconciliation_table
+from autotariffs.data.schemas import total
+from autotariffs.data.sources import dataweb, kcs
 from autotariffs.errors import DataContractError
-from autotariffs.reconcile import reconciliation_table
-from autotariffs.schemas import total
-from autotariffs.sources import dataweb, kcs
 
 KCS = "trade/kor_exp_8703_by_destination_kcs_monthly_2025-01_2026-06.csv"
 CLAIMS = ("trade/us_imp_hs10_8703_can_mex_usmca_claims_dataweb_2024_annual_2025-01_2026-02_"

@@ -11,17 +11,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autotariffs import countries, paths
-from autotariffs.build import FX_DAILY_FILES, read_flows
-from autotariffs.errors import DataContractError
-from autotariffs.reconcile import reconciliation_table
-from autotariffs.schemas import (
+from autotariffs import paths
+from autotariffs.data import countries
+from autotariffs.data.build import FX_DAILY_FILES, read_flows
+from autotariffs.data.reconcile import reconciliation_table
+from autotariffs.data.schemas import (
     FLOW_KEY,
     assert_no_bloc_double_count,
     total,
     validate_flows,
 )
-from autotariffs.sources import census, fred
+from autotariffs.data.sources import census, fred
+from autotariffs.errors import DataContractError
 
 RAW = paths.RAW
 TRADE = RAW / "trade"

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from autotariffs import paths
-from autotariffs.build import read_flows
+from autotariffs.data.build import read_flows
 from autotariffs.figures import save
 from autotariffs.figures.deals import fig_deal_event_study
 from autotariffs.models import deals

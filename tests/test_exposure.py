@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 from autotariffs import paths
-from autotariffs import tariffs as T
-from autotariffs.build import read_flows
-from autotariffs.exposure import control_exposure, exposure_grid, exposure_summary
+from autotariffs.data.build import read_flows
+from autotariffs.data.sources.dataweb import usmca_claim_shares
 from autotariffs.figures.tariffs import fig_control_exposure
-from autotariffs.sources.dataweb import usmca_claim_shares
+from autotariffs.tariffs import schedule as T
+from autotariffs.tariffs.exposure import control_exposure, exposure_grid, exposure_summary
 
 CLAIMS = paths.RAW / "trade" / ("us_imp_hs10_8703_can_mex_usmca_claims_dataweb_2024_annual_"
                                 "2025-01_2026-02_monthly.csv")
@@ -84,7 +84,7 @@ def test_real_claims_beside_assumed_schedule():
 
 
 def test_control_series_extended_to_2026_02():
-    from autotariffs.exposure import control_series_extended
+    from autotariffs.tariffs.exposure import control_series_extended
 
     s = control_series_extended(read_flows())
     for o in ("CAN", "MEX"):

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from autotariffs import paths
-from autotariffs.sources import census_api
-from autotariffs.sources.http import (
+from autotariffs.data.sources import census_api
+from autotariffs.data.sources.http import (
     ApiError,
     ApiFormatError,
     AuthError,
@@ -175,7 +175,7 @@ def test_generic_error_exhausted_advises_splitting() -> None:
 
 
 def test_flows_conversion_uses_the_shared_adapter() -> None:
-    census = pytest.importorskip("autotariffs.sources.census")
+    census = pytest.importorskip("autotariffs.data.sources.census")
     assert hasattr(census, "frame_to_flows")
     req = census_api.CensusRequest("8703", 2024, "2024-12", "2024-12", fields=YTD)
     _, frame, _ = _run([_rec("census_hs10_8703_2024-12_ytd.json")], req)
@@ -188,7 +188,7 @@ def test_flows_conversion_uses_the_shared_adapter() -> None:
 
 def test_monthly_flows_drop_ytd_twins_and_keep_quantities() -> None:
     """Full 16-field frame (SIMULATED recording values): monthly flows from *_MO only."""
-    pytest.importorskip("autotariffs.sources.census")
+    pytest.importorskip("autotariffs.data.sources.census")
     req = census_api.CensusRequest("8703", 2024, "2024-12", "2024-12")
     _, frame, _ = _run([_rec("census_hs10_8703_2024-12_fullfields_SIMULATED.json")], req)
     flows = census_api.to_flows(frame, file="imports_hs_8703_hs10_2024.json")

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from autotariffs import paths
-from autotariffs.sources import comtrade_api
-from autotariffs.sources.http import (
+from autotariffs.data.sources import comtrade_api
+from autotariffs.data.sources.http import (
     ApiError,
     ApiFormatError,
     AuthError,

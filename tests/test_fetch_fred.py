@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from autotariffs import paths
-from autotariffs.sources import fred_api
-from autotariffs.sources.http import (
+from autotariffs.data.sources import fred_api
+from autotariffs.data.sources.http import (
     ApiFormatError,
     AuthError,
     PacedRetry,

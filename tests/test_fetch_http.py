@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autotariffs.sources import http
-from autotariffs.sources.http import (
+from autotariffs.data.sources import http
+from autotariffs.data.sources.http import (
     REDACTED,
     FetchError,
     NoNetworkError,

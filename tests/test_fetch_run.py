@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from autotariffs import paths
-from autotariffs.sources import census_api, fetch
-from autotariffs.sources.http import (
+from autotariffs.data.sources import census_api, fetch
+from autotariffs.data.sources.http import (
     ApiError,
     FetchError,
     PacedRetry,
@@ -99,7 +99,7 @@ def test_full_fetch_run(tmp_path: Path, fred_key: str) -> None:
     assert "comtrade/usa_imports_8703_2024.json" in by_file
     assert by_file["comtrade/usa_imports_8704_2024.json"]["rows"] == 0
     assert by_file["fred/DEXKOUS.json"]["rows"] == 22  # 21 trading days + 1 holiday in Dec 2024
-    if "flows_file" in census:  # present once autotariffs.sources.census is importable
+    if "flows_file" in census:  # present once autotariffs.data.sources.census is importable
         flows = pd.read_parquet(out / census["flows_file"])
         assert round(flows.loc[flows["partner"] == "KOR", "value_usd"].sum() / 1e9, 2) == 36.86
     assert {p.name for p in out.iterdir()} == {"MANIFEST.json", "census", "comtrade", "fred"}
@@ -168,8 +168,8 @@ def test_unknown_source_and_progress_bar(tmp_path: Path, fred_key: str, capsys) 
 
 def test_census_codes_outside_country_table_are_listed_not_fatal(
         tmp_path: Path, fred_key: str) -> None:
-    pytest.importorskip("autotariffs.sources.census")
-    from autotariffs.countries import lookup_table
+    pytest.importorskip("autotariffs.data.sources.census")
+    from autotariffs.data.countries import lookup_table
 
     assert "9999" not in lookup_table("census")
     body = (REC / "census_hs10_8703_2024-12_ytd.json").read_bytes()

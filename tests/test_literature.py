@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autotariffs import literature as lit
+from autotariffs.report import literature as lit
 
 OURS = {  # SIMULATED placeholder values, not estimates; gamma = ex-tariff price response
     "KOR": {"elasticity": -1.1, "gamma": -0.45},

@@ -92,7 +92,7 @@ def test_summarize_origin_on_real_snapshot_runs_fast():
                                            "fx_monthly.parquet")]  # fmt: skip
     if not all(f.exists() for f in files):
         pytest.skip("data/processed not built")
-    from autotariffs.panel import load_panel
+    from autotariffs.panel.build import load_panel
 
     panel = load_panel()
     assert panel["origin"].tolist() == sorted(panel["origin"].tolist())

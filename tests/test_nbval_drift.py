@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autotariffs.sources.manifest import sha256_file
+from autotariffs.data.sources.manifest import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks" / "02_tariff_schedule.ipynb"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from autotariffs.sources.http import ApiSession, NoNetworkError
+from autotariffs.data.sources.http import ApiSession, NoNetworkError
 
 TESTS = Path(__file__).resolve().parent
 

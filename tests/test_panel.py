@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autotariffs import panel as pn
+from autotariffs.panel import build as pn
 
 MONTHS = pd.date_range("2022-01-01", "2024-03-01", freq="MS")  # 27 months
 ORIGINS = ["MEX", "JPN", "KOR"]  # deliberately unsorted

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autotariffs import narrative
 from autotariffs.models import reduced_form as rfm
+from autotariffs.report import narrative
 
 MONTHS = pd.date_range("2021-01-01", "2025-07-01", freq="MS")
 
@@ -93,7 +93,7 @@ def test_observed_claims_raise_the_controls_exposure(rf):
 
 def test_full_exposure_rates_scale_to_the_schedule_at_any_share():
     """The controls' duty is linear in the content share (tariffs.daily_schedule at 0.3)."""
-    from autotariffs import tariffs
+    from autotariffs.tariffs import schedule as tariffs
 
     full = rfm.full_exposure_rates(["MEX", "CAN"])
     m = tariffs.monthly_schedule(tariffs.daily_schedule(tariffs.load_events(),

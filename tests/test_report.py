@@ -20,8 +20,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from autotariffs import report
-from autotariffs.report import ReportError
+from autotariffs import outputs
+from autotariffs.outputs import ReportError
+from autotariffs.report import html as report
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -402,7 +403,7 @@ def test_unknown_headline_key_is_reported(tmp_path):
 def test_write_helpers_roundtrip(tmp_path):
     rep = tmp_path / "reports"
     raw = make_raw(tmp_path)
-    p = report.write_results(
+    p = outputs.write_results(
         "04_estimates",
         {"KOR": {"passthrough": {"coef": 0.25}}},
         params={"origin": "KOR", "window": 12},
@@ -412,7 +413,7 @@ def test_write_helpers_roundtrip(tmp_path):
     )
     assert p.name == "04_estimates_KOR_12.json"
     # without name_params the file is named after the notebook argument alone
-    q = report.write_results(
+    q = outputs.write_results(
         "03_desc", {"d": {"x": 1}}, params={"start": "2020-01"}, results_dir=rep / "results"
     )
     assert q.name == "03_desc.json"
@@ -420,10 +421,10 @@ def test_write_helpers_roundtrip(tmp_path):
     (rep / "figures").mkdir(parents=True)
     tiny_png(rep / "figures" / "f.png")
     (rep / "figures" / "f.pdf").write_bytes(b"%PDF-1.4\n")
-    report.register_figure(
+    outputs.register_figure(
         "f", "T", "C.", "04_estimates", {"origin": "KOR"}, "S", figures_dir=rep / "figures"
     )
-    report.register_table(
+    outputs.register_table(
         pd.DataFrame({"a": [0.1234567]}), "t", "TT", "CC", "04_estimates", tables_dir=rep / "tables"
     )
     report.build_report(rep, raw, commit=COMMIT)
@@ -431,9 +432,9 @@ def test_write_helpers_roundtrip(tmp_path):
     assert page.keys == {"KOR.passthrough.coef": "0.250"}
     assert page.imgs == ["figures/f.png"] and page.tables == ["t"]
     with pytest.raises(ReportError, match="not a valid id"):
-        report.register_figure("bad id/x", "T", "C", "nb", figures_dir=rep / "figures")
+        outputs.register_figure("bad id/x", "T", "C", "nb", figures_dir=rep / "figures")
     with pytest.raises(ReportError, match="reserved"):
-        report.write_results("nb", {"meta": 1}, results_dir=rep / "results")
+        outputs.write_results("nb", {"meta": 1}, results_dir=rep / "results")
 
 
 def test_format_number_rule():
@@ -488,16 +489,16 @@ def _reduced_form_reports(root: Path, n_rows: int = 30) -> Path:
                                   "p_conformal": 0.357, "min_p_conformal": 0.0714, "n_perm": 14,
                                   "p_placebo": 0.667, "n_placebos": 2, "n_pre": 6, "n_post": 8,
                                   "event": "2025-11", "controls": ["CAN", "DEU"]}  # fmt: skip
-        report.write_results(
+        outputs.write_results(
             "04_estimates", res, params={"origin": o, "donut": 1},
             headline=[f"{o}.reduced_form.{y}.{k}" for y in ("ln_q", "ln_v")
                       for k in ("coef", "p_conformal", "p_placebo")],
             results_dir=rep / "results", name_params=["origin"],
         )  # fmt: skip
-    report.write_results("06_report", {"validation": {"n_matched": 148, "n_terms": 148, "max_abs_coef_diff": 1e-8, "max_abs_se_diff": 1e-6, "tables": {}}},
+    outputs.write_results("06_report", {"validation": {"n_matched": 148, "n_terms": 148, "max_abs_coef_diff": 1e-8, "max_abs_se_diff": 1e-6, "tables": {}}},
                          headline=["validation.n_matched", "validation.n_terms"],
                          results_dir=rep / "results")  # fmt: skip
-    report.register_table(
+    outputs.register_table(
         pd.DataFrame({"month": [f"m{i:03d}" for i in range(n_rows)], "v": range(n_rows)}),
         "long", "Long table", "Run `make fetch`; *all* rows in the CSV.", "03_descriptives",
         tables_dir=rep / "tables",

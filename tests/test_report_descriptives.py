@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autotariffs import report
 from autotariffs.figures import descriptives as D
+from autotariffs.report import html as report
 
 MONTHS = pd.date_range("2024-11-01", "2025-07-01", freq="MS")  # 9 months, covers 2025-04-03
 

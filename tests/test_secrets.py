@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from test_fetch_run import YTD, recorded_route
 
-from autotariffs.sources import census_api, comtrade_api, fetch, fred_api
-from autotariffs.sources.http import (
+from autotariffs.data.sources import census_api, comtrade_api, fetch, fred_api
+from autotariffs.data.sources.http import (
     AuthError,
     NoNetworkError,
     PacedRetry,

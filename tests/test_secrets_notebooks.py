@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autotariffs.sources.http import scan_for_secret
+from autotariffs.data.sources.http import scan_for_secret
 
 ROOT = Path(__file__).resolve().parents[1]
 

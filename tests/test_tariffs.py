@@ -1,4 +1,4 @@
-"""Tests for the statutory tariff schedule (autotariffs.tariffs).
+"""Tests for the statutory tariff schedule (autotariffs.tariffs.schedule).
 
 Expected values are worked out by hand from the legal facts in data/raw/tariffs/SOURCES.md
 (dates and all-in rates), using exact fractions for the day-weighted monthly averages.
@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from autotariffs import paths
-from autotariffs import tariffs as T
 from autotariffs.errors import DataContractError
+from autotariffs.tariffs import schedule as T
 
 EVENTS_CSV = paths.RAW / "tariffs" / "us_auto_tariff_events.csv"
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from autotariffs import tariffs as T
 from autotariffs.figures import ORIGIN_LABEL, ORIGIN_STYLE, save
 from autotariffs.figures.tariffs import fig_effective_vs_statutory, fig_tariff_timeline
+from autotariffs.tariffs import schedule as T
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from autotariffs import validation_feenstra as vf
+from autotariffs.replication import feenstra as vf
 
 needs_data = pytest.mark.skipif(
     not os.environ.get(vf.ENV_VAR), reason=f"{vf.ENV_VAR} not set (data not shippable)"

@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from autotariffs import validation
-from autotariffs import validation_sst as vs
 from autotariffs.errors import ChecksumError, DataContractError
+from autotariffs.replication import sst as vs
+from autotariffs.replication import tables as validation
 
 README = vs.SST_DIR / "README.md"
 # README table header order -> our column labels
@@ -286,12 +286,12 @@ def test_validation_summary_hand_computed():
 
 def test_validation_table_with_and_without_yotov(monkeypatch, table):
     monkeypatch.setattr(vs, "reproduce_sst", lambda: table)  # imported when called
-    monkeypatch.delitem(sys.modules, "autotariffs.validation_yotov", raising=False)
-    fake = types.ModuleType("autotariffs.validation_yotov")
+    monkeypatch.delitem(sys.modules, "autotariffs.replication.yotov", raising=False)
+    fake = types.ModuleType("autotariffs.replication.yotov")
     yot = _frame("Yotov2016 Table 1", [("OLS", "ln_dist", -1.0, -1.0, 0.1, 0.1, True),
                                        ("OLS", "cntg", 0.5, 0.5, 0.1, 0.1, True)])  # fmt: skip
     fake.reproduce_yotov = lambda: yot.assign(extra=1)
-    monkeypatch.setitem(sys.modules, "autotariffs.validation_yotov", fake)
+    monkeypatch.setitem(sys.modules, "autotariffs.replication.yotov", fake)
     out = validation.validation_table()
     assert list(out.columns) == vs.OUTPUT_COLUMNS
     assert out["table"].tolist() == [vs.TABLE] * len(table) + ["Yotov2016 Table 1"] * 2
@@ -305,9 +305,9 @@ def test_validation_table_with_and_without_yotov(monkeypatch, table):
 
 def test_validation_table_rejects_wrong_yotov_layout(monkeypatch, table):
     monkeypatch.setattr(vs, "reproduce_sst", lambda: table)  # imported when called
-    fake = types.ModuleType("autotariffs.validation_yotov")
+    fake = types.ModuleType("autotariffs.replication.yotov")
     fake.reproduce_yotov = lambda: pd.DataFrame({"table": ["x"], "coef": [1.0]})
-    monkeypatch.setitem(sys.modules, "autotariffs.validation_yotov", fake)
+    monkeypatch.setitem(sys.modules, "autotariffs.replication.yotov", fake)
     with pytest.raises(ValueError, match="reproduce_yotov"):
         validation.validation_table()
 

@@ -13,7 +13,7 @@ import json
 import pytest
 
 from autotariffs.models.fe import ssc
-from autotariffs.validation_yotov import TOL, YOTOV_DIR, fit_column, reproduce_yotov
+from autotariffs.replication.yotov import TOL, YOTOV_DIR, fit_column, reproduce_yotov
 
 REF = json.loads((YOTOV_DIR / "reference_values.json").read_text())
 
@@ -52,7 +52,7 @@ def test_ppml_se_convention_pyfixest_default():
     res = fit_column("1", "4")
     ml = res.bse
     from autotariffs.models.ppml import fepois
-    from autotariffs.validation_yotov import GRAV, load_yotov
+    from autotariffs.replication.yotov import GRAV, load_yotov
     d = load_yotov()
     dflt = fepois(d.loc[d["intl"] == 1], "trade", GRAV, ["exp_year", "imp_year"],
                   cluster="pair_id", ssc=ssc())

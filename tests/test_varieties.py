@@ -1,5 +1,5 @@
 """HS10 x origin x month estimators (autotariffs.models.varieties) and the origin x month
-aggregation (autotariffs.panel.origin_month).
+aggregation (autotariffs.panel.build.origin_month).
 
 All data here are SIMULATED (seeded numpy draws) with known parameters: a tariff elasticity of
 import value BETA and a pass-through GAMMA to ex-tariff unit values, with variety (HS10 x origin)
@@ -14,9 +14,9 @@ import pandas as pd
 import pyfixest as pf
 import pytest
 
-from autotariffs import panel as apanel
 from autotariffs.models.elasticity import EstimationError
 from autotariffs.models.varieties import variety_estimates
+from autotariffs.panel import build as apanel
 
 BETA, GAMMA = -3.0, -0.5
 ORIGINS = ["CAN", "DEU", "JPN", "KOR", "MEX"]
@@ -154,7 +154,7 @@ def run_notebook_on_simulated_census(tmp_path, hs10, notebook: str, params: str)
     import sys
     from pathlib import Path
 
-    from autotariffs.io import write_parquet
+    from autotariffs.atomic import write_parquet
 
     root = Path(__file__).resolve().parents[1]
     (tmp_path / "data" / "processed").mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,10 @@ from typing import Any
 
 import yaml
 
+from autotariffs.errors import AutotariffsError
 
-class ParameterError(ValueError):
+
+class ParameterError(AutotariffsError, ValueError):
     """A notebook parameter is unknown, of the wrong type or out of range."""
 
 
@@ -235,7 +237,7 @@ def data_coverage(source: str, flows_file: str | Path, product: str = "8703") ->
     processed flows file: what a notebook's origin and window parameters may ask for."""
     import pandas as pd
 
-    from autotariffs.panel import _select_flows
+    from autotariffs.panel.build import _select_flows
 
     f = _select_flows(pd.read_parquet(flows_file), source, product)
     months = pd.to_datetime(f["month"]).dt.strftime("%Y-%m")
@@ -248,7 +250,7 @@ def check_against_data(notebook: str, params: Mapping[str, Any], flows_file: str
     if "source" not in SPECS.get(notebook, {}) or not Path(flows_file).is_file():
         return
     source = params.get("source", SPECS[notebook]["source"].default)
-    from autotariffs.panel import PanelError
+    from autotariffs.panel.build import PanelError
 
     try:
         origins, first, last = data_coverage(source, flows_file)

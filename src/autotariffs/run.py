@@ -35,14 +35,18 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 import nbformat  # noqa: E402
 
 from autotariffs import paths  # noqa: E402
+from autotariffs.atomic import atomic_path  # noqa: E402
 from autotariffs.config import ParameterError, check_against_data, check_params_file  # noqa: E402
-from autotariffs.io import atomic_path  # noqa: E402
 
 KERNEL = "autotariffs"
 # errors raised on purpose by the package or its notebooks: one line on the terminal is enough
+# (by name: the runner sees only papermill's ename; tests/test_error_classes.py checks that every
+# AutotariffsError subclass of the package is listed)
 KNOWN_ERRORS = frozenset({
     "AutotariffsError", "ChecksumError", "SourceFormatError", "DataContractError", "ParameterError",
-    "PanelError", "InferenceError",
+    "PanelError", "InferenceError", "EstimationError", "DemeanNotConverged", "FigureDataError",
+    "ReportError", "TariffTableError", "FetchError", "NoNetworkError", "ApiError", "AuthError",
+    "ApiFormatError", "Unreachable", "TimedOut",
 })
 _PROGRESS = re.compile(r"(\d+%\|)|(\d(it/s|s/it)\b)|\r")
 

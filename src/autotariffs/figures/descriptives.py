@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from autotariffs.errors import AutotariffsError
 from autotariffs.figures import (
     EVENTS,
     ORIGIN_LABEL,
@@ -61,7 +62,7 @@ _MARKEVERY = 6
 _REL_TOL_UV = 1e-6
 
 
-class FigureDataError(ValueError):
+class FigureDataError(AutotariffsError, ValueError):
     """The panel handed to a figure function lacks columns or has inconsistent rows."""
 
 
@@ -307,7 +308,7 @@ def save_descriptives(
     prefix: str = "desc_",
 ) -> dict[str, dict[str, Path]]:
     """Draw, save (PNG+PDF) and register the three descriptive figures; ids ``<prefix><name>``."""
-    from autotariffs.report import register_figure
+    from autotariffs.outputs import register_figure
 
     out: dict[str, dict[str, Path]] = {}
     for name in sorted(DESCRIPTIVE_FIGURES):
@@ -333,7 +334,7 @@ def save_descriptives(
 def fig_control_series_extended(ctrl: pd.DataFrame) -> plt.Figure:
     """Canada's and Mexico's monthly car imports past the deals: Comtrade, then DataWeb spliced.
 
-    ``ctrl`` is :func:`autotariffs.exposure.control_series_extended`. The solid line is the
+    ``ctrl`` is :func:`autotariffs.tariffs.exposure.control_series_extended`. The solid line is the
     series the estimates can use; the dotted line is DataWeb's own level over the overlap, so the
     splice (a ratio over 2025-01..07) is visible rather than hidden.
     """

@@ -164,7 +164,7 @@ def fig_statutory_vs_collected(
     """Statutory HS 8703 rate against every collected rate, one panel per origin plus one for the
     all-origin NAICS light-vehicle rate.
 
-    ``table`` is :func:`autotariffs.collected.statutory_vs_collected`; ``monthly`` the monthly
+    ``table`` is :func:`autotariffs.tariffs.collected.statutory_vs_collected`; ``monthly`` the monthly
     schedule it was built from. Statutory: grey dashed step line. Collected HS 8703 (Budget Lab
     note): filled markers in the origin's style. DataWeb ch. 87 periods: dotted horizontal segments
     over the months they cover. Disagreements are drawn as they are (not smoothed).
@@ -225,7 +225,7 @@ def fig_control_exposure(exposure: pd.DataFrame, start: str = "2025-01",
                          end: str = "2026-06") -> plt.Figure:
     """Observed exposure of Canada and Mexico (claim-share weighted) beside the assumed schedule.
 
-    ``exposure``: :func:`autotariffs.exposure.control_exposure` or ``exposure_grid`` output. With
+    ``exposure``: :func:`autotariffs.tariffs.exposure.control_exposure` or ``exposure_grid`` output. With
     several content shares, the observed rate is drawn for each (thin lines, darker = higher
     share) and the assumed schedule (all cars claimed) dashed for the same shares.
     """

@@ -35,13 +35,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from autotariffs.errors import AutotariffsError
+
 __all__ = ["Absorber", "DemeanNotConverged"]
 
 
 _STALL = 200  # CG steps without a new smallest residual = stagnation at the floating-point floor
 
 
-class DemeanNotConverged(RuntimeError):
+class DemeanNotConverged(AutotariffsError, RuntimeError):
     """Conjugate gradients did not reach the demeaning tolerance within ``maxiter`` steps."""
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from autotariffs.errors import AutotariffsError
 from autotariffs.models import inference as inf
 from autotariffs.models.fe import FEResult, feols, ssc
 from autotariffs.models.ppml import fepois
@@ -41,7 +42,7 @@ FE_D12 = ("month",)
 QTY_OUTCOMES = ("ln_q", "ln_uv", "ln_uv_dutyinc", "quantity", "uv")
 
 
-class EstimationError(ValueError):
+class EstimationError(AutotariffsError, ValueError):
     """The requested regression cannot be run on this panel (names column / origins / rule)."""
 
 

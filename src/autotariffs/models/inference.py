@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import linalg, stats
 
+from autotariffs.errors import AutotariffsError
+
 # Webb (2014) six-point weights: +-sqrt(1/2), +-1, +-sqrt(3/2), each with probability 1/6.
 WEBB_WEIGHTS = np.array(
     [-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)]
@@ -40,7 +42,7 @@ DEFAULT_SEED = 20250403
 MIN_INFORMATIVE_CLUSTERS = 4
 
 
-class InferenceError(ValueError):
+class InferenceError(AutotariffsError, ValueError):
     """The inputs cannot support the requested inference (e.g. too few clusters, NaNs)."""
 
 

@@ -233,7 +233,7 @@ def full_exposure_rates(controls: Sequence[str], product: str = "8703") -> pd.Da
     1, so that :func:`control_change` can scale it to any share s (the controls' Section 232 duty
     applies to the non-US content only, so it is linear in s; checked in the tests).
     """
-    from autotariffs import tariffs
+    from autotariffs.tariffs import schedule as tariffs
 
     m = tariffs.monthly_schedule(tariffs.daily_schedule(tariffs.load_events(),
                                                         usmca_nonus_share=1.0))

@@ -53,7 +53,7 @@ def simulate_panel(
     start: str = "2020-01",
     paths: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """One SIMULATED panel (columns as :func:`autotariffs.panel.build_panel` where relevant).
+    """One SIMULATED panel (columns as :func:`autotariffs.panel.build.build_panel` where relevant).
 
     Returns origin (O00, O01, ... as 3-letter codes 'A00'..), month, moy, tau, ln1p_tau, ln_fx,
     ln_q, ln_uv, ln_v, value_usd, quantity, d12_* terms, k (months since the first step of the

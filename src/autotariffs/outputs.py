@@ -1,0 +1,135 @@
+"""The outputs registry: every stage writes its numbers, figure and table sidecars through here.
+
+One leaf module (it imports only the core: paths, errors, atomic) so that any stage may register
+what it produced without importing the report; the report stage (:mod:`autotariffs.report.html`)
+reads what was written here. Layout of the files: see :mod:`autotariffs.report.html`.
+
+* numbers: :func:`write_results` -> ``reports/results/<notebook>[_<params>].json`` with ``_meta``;
+* tables: :func:`register_table` -> ``reports/tables/<table_id>.csv`` and its ``.json`` sidecar;
+* figures: ``autotariffs.figures.save(fig, fig_id)`` then :func:`register_figure` ->
+  ``reports/figures/<fig_id>.json``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from autotariffs import atomic as aio
+from autotariffs.errors import AutotariffsError
+
+if TYPE_CHECKING:  # pandas only for the annotation: the runner imports no pandas
+    import pandas as pd
+
+META_KEY = "_meta"
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class ReportError(AutotariffsError, ValueError):
+    """An input of the report (result, table or figure file) is missing or malformed."""
+
+
+def _check_id(kind: str, value: str) -> None:
+    if not isinstance(value, str) or not _ID_RE.match(value):
+        raise ReportError(
+            f"{kind} {value!r} is not a valid id: use letters, digits, '_', '-', '.' only "
+            "(it becomes a file name and an HTML anchor)"
+        )
+
+
+def params_suffix(params: Mapping[str, Any] | None, keys: Iterable[str] | None = None) -> str:
+    """File-name suffix from selected parameter values, in key order: ``_KOR`` (or ``""``)."""
+    if not params:
+        return ""
+    keys = sorted(params) if keys is None else list(keys)
+    missing = [k for k in keys if k not in params]
+    if missing:
+        raise ReportError(f"name_params {missing} are not in params {sorted(params)}")
+    parts = [re.sub(r"[^A-Za-z0-9.-]+", "-", str(params[k])).strip("-") for k in keys]
+    return "".join("_" + p for p in parts)
+
+
+def write_results(
+    notebook: str,
+    results: Mapping[str, Any],
+    params: Mapping[str, Any] | None = None,
+    headline: Iterable[str] | None = None,
+    results_dir: str | os.PathLike[str] | None = None,
+    name_params: Iterable[str] = (),
+) -> Path:
+    """Write ``results`` to ``<results_dir>/<notebook>[_<name_params values>].json`` + ``_meta``.
+
+    Name the file after the notebook and only the parameters that *select* the result (e.g.
+    ``write_results("04_estimates", r, params=P, name_params=["origin"])`` ->
+    ``04_estimates_KOR.json``): the full ``params`` are recorded inside ``_meta``, and a file name
+    that changes with every tuning parameter would leave stale files that collide on merge.
+    ``headline`` lists dotted keys (``"KOR.elasticity.coef"``) to show as headline numbers.
+    """
+    from autotariffs import paths
+
+    _check_id("notebook", notebook)
+    if META_KEY in results or "meta" in results:
+        raise ReportError(f"results for {notebook}: keys '{META_KEY}' and 'meta' are reserved")
+    out_dir = Path(results_dir) if results_dir is not None else paths.RESULTS
+    stem = f"{notebook}{params_suffix(params, list(name_params))}" if name_params else notebook
+    payload = dict(results)
+    payload[META_KEY] = {
+        "notebook": notebook,
+        "params": dict(params or {}),
+        "headline": sorted(headline or []),
+    }
+    return aio.write_json(payload, out_dir / f"{stem}.json")
+
+
+def register_figure(
+    fig_id: str,
+    title: str,
+    caption: str,
+    notebook: str,
+    params: Mapping[str, Any] | None = None,
+    source_note: str = "",
+    figures_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write the sidecar ``<figures_dir>/<fig_id>.json`` describing one saved figure."""
+    from autotariffs import paths
+
+    _check_id("fig_id", fig_id)
+    out_dir = Path(figures_dir) if figures_dir is not None else paths.FIGURES
+    meta = {
+        "id": fig_id,
+        "title": title,
+        "caption": caption,
+        "notebook": notebook,
+        "params": dict(params or {}),
+        "source_note": source_note,
+    }
+    return aio.write_json(meta, out_dir / f"{fig_id}.json")
+
+
+def register_table(
+    df: pd.DataFrame,
+    table_id: str,
+    title: str,
+    caption: str,
+    notebook: str,
+    params: Mapping[str, Any] | None = None,
+    tables_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write ``<tables_dir>/<table_id>.csv`` and its sidecar ``<table_id>.json``; returns the CSV."""
+    from autotariffs import paths
+
+    _check_id("table_id", table_id)
+    out_dir = Path(tables_dir) if tables_dir is not None else paths.TABLES
+    csv = aio.write_csv(df, out_dir / f"{table_id}.csv")
+    meta = {
+        "id": table_id,
+        "title": title,
+        "caption": caption,
+        "notebook": notebook,
+        "params": dict(params or {}),
+    }
+    aio.write_json(meta, out_dir / f"{table_id}.json")
+    return csv

@@ -1,0 +1,131 @@
+"""One table and one summary of all external-validation reproductions, for the report.
+
+Why: a reader should see in one place that our estimation code reproduces published gravity
+results (Santos Silva & Tenreyro 2006; Yotov et al. 2016 when that module is present), and
+``results.json`` should carry a compact, testable summary of it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+
+import numpy as np
+import pandas as pd
+
+from autotariffs.replication.columns import OUTPUT_COLUMNS
+
+
+def _yotov() -> pd.DataFrame | None:
+    """``reproduce_yotov()`` if ``autotariffs.replication.yotov`` exists, else None.
+
+    Only a missing module is tolerated; an error *inside* the Yotov reproduction propagates, so
+    a broken benchmark is never silently dropped from the report.
+    """
+    try:
+        mod = importlib.import_module("autotariffs.replication.yotov")
+    except ModuleNotFoundError as exc:
+        if exc.name != "autotariffs.replication.yotov":
+            raise
+        return None
+    return mod.reproduce_yotov()
+
+
+def validation_table(include_yotov: bool = True) -> pd.DataFrame:
+    """SST (and, if importable, Yotov) reproductions stacked in the shared layout.
+
+    Columns: ``table, column, term, ours_coef, ref_coef, ours_se, ref_se, match``. Ordering is
+    deterministic: tables sorted by name, and within a table the source's own row order (the
+    order of the published table) is kept.
+    """
+    from autotariffs.replication.sst import reproduce_sst
+
+    frames = [reproduce_sst()]
+    if include_yotov:
+        yot = _yotov()
+        if yot is not None:
+            missing = [c for c in OUTPUT_COLUMNS if c not in yot.columns]
+            if missing:
+                raise ValueError(
+                    f"autotariffs.replication.yotov.reproduce_yotov() lacks column(s) {missing}; "
+                    f"the shared validation layout is {OUTPUT_COLUMNS}."
+                )
+            yot = yot[OUTPUT_COLUMNS].copy()
+            # name the source in the table label ("Table 1" alone is ambiguous beside SST's)
+            yot["table"] = [t if str(t).startswith("Yotov") else f"Yotov2016 Table {t}"
+                            for t in yot["table"]]
+            frames.append(yot)
+    out = pd.concat(frames, ignore_index=True)
+    out["_pos"] = np.arange(len(out))
+    out = out.sort_values(["table", "_pos"], kind="mergesort").drop(columns="_pos")
+    out["match"] = out["match"].astype(bool)
+    return out.reset_index(drop=True)
+
+
+#: Rows whose *_coef fields hold a statistic, not a coefficient (N compared exactly, RESET p).
+NON_COEF_TERMS = frozenset({"nobs", "reset_p"})
+
+
+def _max_abs(a: pd.Series, b: pd.Series) -> float | None:
+    d = (a.astype(float) - b.astype(float)).abs().dropna()
+    return float(d.max()) if len(d) else None
+
+
+def validation_summary(df: pd.DataFrame) -> dict:
+    """Compact summary for results.json: overall and per table.
+
+    Keys: ``n_terms`` (rows), ``n_matched``, ``all_matched``, ``max_abs_coef_diff`` and
+    ``max_abs_se_diff`` (over rows where both sides exist; None if none), ``tables`` (the same
+    per table, keyed by table name, sorted). Differences are absolute, in the units of the
+    estimate; rows in ``NON_COEF_TERMS`` (N, RESET p) count towards ``n_matched`` but not towards
+    ``max_abs_coef_diff``.
+    """
+    missing = [c for c in OUTPUT_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"validation frame lacks column(s) {missing}; expected {OUTPUT_COLUMNS}.")
+
+    def block(d: pd.DataFrame) -> dict:
+        coef = d[~d["term"].isin(NON_COEF_TERMS)]
+        res = {
+            "n_terms": int(len(d)),
+            "n_matched": int(d["match"].astype(bool).sum()),
+            "all_matched": bool(d["match"].astype(bool).all()),
+            "max_abs_coef_diff": _max_abs(coef["ours_coef"], coef["ref_coef"]),
+            "max_abs_se_diff": _max_abs(d["ours_se"], d["ref_se"]),
+        }
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in res.items()}
+
+    out = block(df)
+    out["tables"] = {t: block(g) for t, g in df.groupby("table", sort=True)}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m autotariffs.replication.tables OUT.csv``: reproduce the published tables.
+
+    A separate Make step (not inside the report notebook) because it depends only on the shipped
+    benchmark data and the estimators, so Make runs it beside the analysis notebooks (-j2) and
+    skips it when neither changed.
+    """
+    import sys
+    import time
+    from pathlib import Path
+
+    from autotariffs.atomic import write_csv
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m autotariffs.replication.tables OUT.csv", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    print("[run ] validation (Yotov et al. 2016; Santos Silva-Tenreyro 2006)", flush=True)
+    table = validation_table()
+    write_csv(table, Path(args[0]), float_format="%.12g")
+    s = validation_summary(table)
+    print(f"[ ok ] validation: {s['n_matched']}/{s['n_terms']} terms match "
+          f"({time.perf_counter() - t0:.1f} s)", flush=True)
+    return 0 if s["all_matched"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
