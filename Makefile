@@ -72,7 +72,8 @@ DATA_OUT    := $(PROC)/flows.parquet $(PROC)/fx_monthly.parquet $(PROC)/macro_mo
                $(PROC)/coverage.csv $(PROC)/reconciliation.csv $(RES)/01_build_data.json
 TARIFF_OUT  := $(PROC)/tariffs_monthly.parquet $(RES)/02_tariff_schedule.json
 PANEL_OUT   := $(PROC)/panel.parquet $(RES)/03_descriptives.json
-ORIGINS     := KOR JPN
+# one run of 04 per params file: adding an origin is adding notebooks/params/04_estimates_<O>.yaml
+ORIGINS     := $(patsubst $(PAR)/04_estimates_%.yaml,%,$(sort $(wildcard $(PAR)/04_estimates_*.yaml)))
 EST_NB      := $(foreach o,$(ORIGINS),$(EXE)/04_estimates_$(o).ipynb)
 EST_RES     := $(foreach o,$(ORIGINS),$(RES)/04_estimates_$(o).json)
 ROB_OUT     := $(RES)/05_robustness.json

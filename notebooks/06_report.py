@@ -63,7 +63,8 @@ val.groupby(["table", "column"])["match"].all().to_frame()
 # %%
 est = {}
 for f in sorted(paths.RESULTS.glob("04_estimates_*.json")):
-    est.update({k: v for k, v in json.loads(f.read_text()).items() if k in ("KOR", "JPN")})
+    est.update({k: v for k, v in json.loads(f.read_text()).items()
+                if isinstance(v, dict) and "reduced_form" in v})  # one block per origin run
 desc = json.loads((paths.RESULTS / "03_descriptives.json").read_text())
 est.update({k: desc[k] for k in ("exposure", "collected") if k in desc})
 lit = literature.literature_table(literature.ours_from_results(est))

@@ -43,10 +43,13 @@ def test_int_accepted_where_float_expected():
     assert validate("02_tariff_schedule", ns)["usmca_nonus_share"] == 1.0
 
 
-def test_origin_not_in_choices():
+def test_any_origin_in_the_data_may_be_run():
+    """Adding an origin is a params file (issue 16): the origin is checked against the data."""
     ns = {**_defaults("04_estimates"), "origin": "FRA"}
-    with pytest.raises(ParameterError, match="'origin' = 'FRA' is not one of"):
-        validate("04_estimates", ns)
+    with pytest.raises(ParameterError, match="origin 'FRA' is not in the data"):
+        validate("04_estimates", ns, known_origins={"KOR", "JPN", "MEX", "CAN", "DEU"})
+    ns["origin"] = "DEU"
+    assert validate("04_estimates", ns, known_origins={"KOR", "MEX", "CAN", "DEU"})["origin"] == "DEU"
 
 
 def test_origin_not_in_data():

@@ -20,7 +20,7 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "autotariffs"
 
 # stage -> rank; core is the package's top-level leaf modules
 RANKS = {
-    "core": 0,  # paths, errors, atomic (file writes), outputs (results/figure/table registry)
+    "core": 0,  # paths, errors, atomic (file writes), outputs (registry), design (study design)
     "data": 1,  # raw sources, adapters, schemas, countries, build, reconcile
     "tariffs": 2,  # statutory schedule, effective and collected rates, control exposure
     "panel": 3,  # the analysis panel from flows, tariffs and FX
@@ -31,7 +31,7 @@ RANKS = {
     "app": 7,  # runner and parameter checks (they run notebooks and read every stage's data)
 }
 CORE = {"autotariffs", "autotariffs.paths", "autotariffs.errors", "autotariffs.atomic",
-        "autotariffs.outputs"}
+        "autotariffs.outputs", "autotariffs.design"}
 APP = {"autotariffs.run", "autotariffs.config"}
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import matplotlib
 
+from autotariffs import design
+
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
@@ -50,14 +52,8 @@ ORIGIN_LABEL = {
     "ROW": "Rest of world",
 }
 
-# Policy events marked on every time-series figure.
-EVENTS = {
-    "2025-04-03": "S232 autos 25%",
-    "2025-06-30": "UK deal",
-    "2025-08-01": "EU deal",
-    "2025-09-16": "Japan deal",
-    "2025-11-01": "Korea deal",
-}
+# Policy events marked on every time-series figure (dates and labels: autotariffs.design).
+EVENTS = design.event_labels()
 
 #: PNG text key holding the source note drawn in the image (read by ``report.collect_figures``).
 PNG_NOTE_KEY = "Source note"

@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from autotariffs import design
 from autotariffs.errors import AutotariffsError
 from autotariffs.figures import (
     EVENTS,
@@ -50,13 +51,7 @@ NOTE_2022 = (
     "2022 quantities and unit values are unreliable"
 )
 # Policy events and the origins they concern; an event is drawn only if one of them is plotted.
-EVENT_ORIGINS = {
-    "2025-04-03": None,  # S232 autos 25%: all origins
-    "2025-06-30": ("GBR",),
-    "2025-08-01": ("DEU", "EUN"),
-    "2025-09-16": ("JPN",),
-    "2025-11-01": ("KOR",),
-}
+EVENT_ORIGINS = design.event_origins()
 MIRROR_ALIASES = {"mirror_v": "mirror_value_usd", "mirror_q": "mirror_quantity"}
 _MARKEVERY = 6
 _REL_TOL_UV = 1e-6
@@ -273,7 +268,8 @@ DESCRIPTIVE_FIGURES: dict[str, dict[str, Any]] = {
         "title": "US imports of passenger cars (HS 8703) by origin, monthly",
         "caption": (
             "Monthly US import value (USD bn, top) and number of vehicles (thousands, bottom) by "
-            "origin. Dotted vertical lines mark the Section 232 auto tariff (2025-04-03) and later "
+            f"origin. Dotted vertical lines mark the Section 232 auto tariff ({design.TARIFF.date}) "
+            "and later "
             "deals inside the sample."
         ),
         "source_note": SOURCE_US,

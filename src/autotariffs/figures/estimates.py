@@ -12,8 +12,8 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from autotariffs import design
 from autotariffs.figures import (
-    EVENTS,
     ORIGIN_LABEL,
     ORIGIN_STYLE,
     add_source_note,
@@ -56,8 +56,7 @@ def fig_event_study(es, origin: str, outcome_label: str = "log imports (vehicles
     ax.set_xlabel("Month")
     ax.set_ylabel(f"Effect on {outcome_label} (log points)")
     # only the events that concern this origin (the UK/EU deals say nothing about Korea or Japan)
-    own = {"KOR": "2025-11-01", "JPN": "2025-09-16"}.get(origin)
-    mark_events(ax, {d: lab for d, lab in EVENTS.items() if d in ("2025-04-03", own)})
+    mark_events(ax, design.own_events(origin))
     ax.tick_params(axis="x", labelrotation=30)
     meta = getattr(es, "meta", es if isinstance(es, Mapping) else {})
     pre = getattr(es, "pretrend", es.get("pretrend", {}) if isinstance(es, Mapping) else {})

@@ -17,7 +17,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from autotariffs.figures import EVENTS, ORIGIN_LABEL, ORIGIN_STYLE, mark_events, set_style
+from autotariffs import design
+from autotariffs.figures import ORIGIN_LABEL, ORIGIN_STYLE, mark_events, set_style
 
 SOURCE_NOTE = ("Source: UN Comtrade monthly US imports of HS 8703 (Census data); tariff events "
                "table; autotariffs reduced form.")
@@ -59,9 +60,8 @@ def fig_gap_by_month(rf: Mapping, origin: str, outcome: str = "ln_q") -> plt.Fig
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_xlabel("Month")
     ax.set_ylabel(f"Gap in {e['label']}, seasonally adjusted")
-    own = {"KOR": "2025-11-01", "JPN": "2025-09-16"}.get(origin)
-    mark_events(ax, {k: v for k, v in EVENTS.items()
-                     if k in ("2025-04-03", own) and pd.Timestamp(k) <= s.index.max()})
+    mark_events(ax, {k: v for k, v in design.own_events(origin).items()
+                     if pd.Timestamp(k) <= s.index.max()})
     ax.legend(loc="lower left", fontsize=7)
     return fig
 

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from autotariffs import design
 from autotariffs.figures import (
     ORIGIN_LABEL,
     ORIGIN_ORDER,
@@ -21,13 +22,7 @@ from autotariffs.figures import (
     set_style,
 )
 
-TIMELINE_EVENTS = {
-    "2025-04-03": "S232 autos 25%",
-    "2025-06-30": "UK deal",
-    "2025-08-01": "EU deal (retro.)",
-    "2025-09-16": "Japan deal",
-    "2025-11-01": "Korea deal (retro.)",
-}
+TIMELINE_EVENTS = design.event_labels("timeline")
 TARIFF_SOURCE = (
     "Source: autotariffs event table data/raw/tariffs/us_auto_tariff_events.csv (HTSUS ch. 99, "
     "Proc. 10908, EO 14309/14345, FR notices; see SOURCES.md). All-in ad valorem rate on a "
@@ -83,7 +78,7 @@ def fig_tariff_timeline(
         notes.append(f"Mexico/Canada: USMCA vehicles pay 25% on non-US content, assumed share "
                      f"{usmca_nonus_share:g}")  # fmt: skip
     if uk_in_quota_share is not None:
-        notes.append(f"UK from 2025-06-30: in-quota 10% / over-quota 27.5%, in-quota share "
+        notes.append(f"UK from {design.DEALS['GBR'].date}: in-quota 10% / over-quota 27.5%, in-quota share "
                      f"{uk_in_quota_share:g}")  # fmt: skip
     add_source_note(fig, TARIFF_SOURCE + (" " + "; ".join(notes) + "." if notes else ""))
     return fig
@@ -106,7 +101,7 @@ def fig_effective_vs_statutory(
     fig, axes = plt.subplots(len(partners), 1, figsize=(7.5, 2.6 * len(partners)), sharex=True,
                              squeeze=False)  # fmt: skip
     lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.offsets.MonthBegin(1)
-    events = {"2016-01-01": "KORUS: car duty 0 (Korea)", "2025-04-03": "S232 autos 25%"}
+    events = {"2016-01-01": "KORUS: car duty 0 (Korea)", design.TARIFF.date: design.TARIFF.label}
     for ax, p in zip(axes[:, 0], partners, strict=True):
         st = ORIGIN_STYLE.get(p, {})
         e = eff[(eff["partner"] == p) & eff["period"].between(lo, hi)]
@@ -256,7 +251,7 @@ def fig_control_exposure(exposure: pd.DataFrame, start: str = "2025-01",
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
         ax.tick_params(axis="x", labelrotation=30)
         ax.set_xlabel("Month")
-        mark_events(ax, {"2025-04-03": "S232 autos 25%"})
+        mark_events(ax, {design.TARIFF.date: design.TARIFF.label})
     axes[0, 0].set_ylabel("Duty on HS 8703 (% of customs value)")
     axes[0, 0].legend(loc="lower right", fontsize=6.5)
     add_source_note(

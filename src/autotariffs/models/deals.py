@@ -55,16 +55,18 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
+from autotariffs import design
 from autotariffs.models.fe import feols
 
 SOURCE = "kcs_kor_exp_m"
 TREATED = "USA"
 CONTROLS: tuple[str, ...] = ("CAN", "DEU", "AUS", "SAU")
 START, END = "2025-01", "2026-06"
-STEP = pd.Timestamp("2025-04-03")
-CUT = pd.Timestamp("2025-11-01")
-#: events marked on the event-study figure (date -> label)
-DEAL_EVENTS = {"2025-04-03": "S232 25% (0 -> 25)", "2025-11-01": "Korea deal (25 -> 15, retro.)"}
+STEP = pd.Timestamp(design.TARIFF.date)
+CUT = pd.Timestamp(design.deal_date("KOR"))
+#: events marked on the event-study figure (date -> label, with the Korean rates)
+DEAL_EVENTS = {design.TARIFF.date: "S232 25% (0 -> 25)",
+               design.deal_date("KOR"): "Korea deal (25 -> 15, retro.)"}
 #: statutory all-in US rates on Korean cars (event table KR-02/KR-10/KR-30-CAR), percent
 RATE_BEFORE, RATE_STEP, RATE_CUT = 0.0, 25.0, 15.0
 REF_MONTH = "2025-03"
@@ -290,7 +292,7 @@ def implied_elasticities(
             "signs_agree": agree, "pooled_elasticity": float(pooled)}
 
 
-def japan_deal_coverage(flows: pd.DataFrame, deal: str = "2025-09-16",
+def japan_deal_coverage(flows: pd.DataFrame, deal: str = design.deal_date("JPN"),
                         source: str = "comtrade_jpn_exp") -> dict:
     """How much of Japan's deal regime its mirror (Japan-reported exports to the US) covers."""
     f = flows[(flows["source"] == source) & (flows["partner"] == "USA")]
@@ -322,7 +324,8 @@ def event_study_caption(cut: dict) -> str:
     """Caption of the Korea destination event-study figure, from the deal-cut results."""
     return (f"Log exports of HS 8703 from Korea to the US minus the mean of {', '.join(cut['controls'])}"
             f" by month (destination and month fixed effects; reference {REF_MONTH}), with the "
-            "0 -> 25% step (2025-04-03) and the 25 -> 15% cut (2025-11-01) marked. Point estimates "
+            f"0 -> 25% step ({design.TARIFF.date}) and the 25 -> 15% cut ({design.deal_date('KOR')})"
+            " marked. Point estimates "
             "only: with one treated destination the regression standard errors are not valid; the "
             f"cut's inference is conformal (p = {cut['p_conformal']:.3f}, smallest attainable "
             f"{cut['min_p_conformal']:.3f}) and in-time placebos. Korea-reported FOB values; about "

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from autotariffs import design
 from autotariffs.models import inference as inf
 from autotariffs.models.elasticity import (
     FE_LEVELS,
@@ -37,8 +38,8 @@ from autotariffs.models.elasticity import (
 )
 from autotariffs.models.fe import FEResult, feols
 
-EVENT_MONTH = pd.Timestamp("2025-04-01")
-DEALS = {"JPN": pd.Timestamp("2025-09-16"), "KOR": pd.Timestamp("2025-11-01")}
+EVENT_MONTH = design.TARIFF.month
+DEALS = {o: pd.Timestamp(design.deal_date(o)) for o in ("JPN", "KOR")}
 
 
 @dataclass
@@ -96,7 +97,8 @@ def event_study(
     kmax = int(df.loc[is_t, "k"].max())
     kmin_obs = int(df.loc[is_t, "k"].min())
     if kmax < 0:
-        raise EstimationError(f"no post-event months for {origin}: sample ends before 2025-04")
+        raise EstimationError(f"no post-event months for {origin}: sample ends before "
+                              f"{EVENT_MONTH:%Y-%m}")
     if kmin_obs > -leads - 12:
         notes.append(
             f"only {-kmin_obs - leads} pre-period months before k=-{leads} identify {origin}'s "
@@ -209,7 +211,7 @@ def event_study(
         "outcome": outcome,
         "leads": leads,
         "lags": kmax,
-        "event_month": "2025-04",
+        "event_month": f"{EVENT_MONTH:%Y-%m}",
         "n_obs": int(res.nobs),
         "n_dropped": n_dropped(counts, res),
         "n_clusters": g,

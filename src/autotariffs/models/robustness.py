@@ -15,11 +15,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from autotariffs import design
 from autotariffs.models import elasticity as el
 from autotariffs.models import passthrough as pt
 from autotariffs.models.fe import dropped_text
 
-EVENT = pd.Timestamp("2025-04-01")
+EVENT = design.TARIFF.month
 COLUMNS = [
     "check",
     "variant",

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from autotariffs import design
 from autotariffs.errors import AutotariffsError
 
-EVENT_MONTH = pd.Timestamp("2025-04-01")  # S232 autos effective 2025-04-03 -> April is k = 0
+EVENT_MONTH = design.TARIFF.month  # duty in force on the 3rd -> its month is k = 0
 SNAPSHOT_SOURCE = "comtrade_m_8703"
 MIRROR_SOURCE = "comtrade_jpn_exp"
 # Comtrade estimated (fractional) 2022 monthly quantities: every month of 2022 is fractional for

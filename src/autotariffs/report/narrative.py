@@ -14,8 +14,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-# one design-level sentence per fact the data cannot give; numbers come from the design block
-ORIGINS_TEXT = ("KOR", "JPN")
+from autotariffs import design
+
+# the origins with their own estimates: the study design's first, then any other run (e.g. DEU)
+ORIGINS_TEXT = design.TREATED
+
+
+def _origins(results: Mapping[str, Any]) -> list[str]:
+    extra = sorted(k for k, v in results.items() if k not in ORIGINS_TEXT and isinstance(v, dict)
+                   and "reduced_form" in v)
+    return [*ORIGINS_TEXT, *extra]
 
 
 def fmt_p(p: float | None) -> str:
@@ -175,14 +183,14 @@ def identification_notes(results: Mapping[str, Any]) -> dict[str, list[str]]:
 
     Topics carry a letter so that the report (which sorts topics) shows them in reading order."""
     notes: dict[str, list[str]] = {}
-    design = next((results[o]["reduced_form"]["design"] for o in ORIGINS_TEXT
+    rf_design = next((results[o]["reduced_form"]["design"] for o in _origins(results)
                    if o in results and "reduced_form" in results[o]), None)
     general = []
-    if design is not None:
+    if rf_design is not None:
         general.append(
-            f"The monthly US series end in {design['post_end']}, so the post-tariff window has "
-            f"{results[design['origin']]['reduced_form']['ln_v']['n_post']} months. Each treated "
-            f"origin is compared with {', '.join(design['controls'])}, which paid the Section 232 "
+            f"The monthly US series end in {rf_design['post_end']}, so the post-tariff window has "
+            f"{results[rf_design['origin']]['reduced_form']['ln_v']['n_post']} months. Each treated "
+            f"origin is compared with {', '.join(rf_design['controls'])}, which paid the Section 232 "
             "duty too, but only on non-US content: how much they paid depends on a content share "
             "the data do not give.")
     general += [
@@ -191,7 +199,8 @@ def identification_notes(results: Mapping[str, Any]) -> dict[str, list[str]]:
         "cluster score is zero once month effects are in, so the interval measures only "
         "Mexico-minus-Canada noise. Those intervals are in the appendix table, marked invalid; "
         "the headline uses conformal inference and in-time placebos instead.",
-        "Japan's deal (in force from 2025-09-16) and Korea's (from 2025-11-01, retroactive) fall "
+        f"Japan's deal (in force from {design.deal_date('JPN')}) and Korea's (from "
+        f"{design.deal_date('KOR')}, retroactive) fall "
         "after the last month of the US monthly series; only Korea's own export statistics reach "
         "past its deal (section E).",
         "Unit values are value per vehicle (before duty): a fall can be a price cut or a shift "
@@ -201,7 +210,7 @@ def identification_notes(results: Mapping[str, Any]) -> dict[str, list[str]]:
         "transfer-price cuts to the exporters' own US subsidiaries.",
     ]
     notes["A: what the shipped data can and cannot say"] = general
-    for o in ORIGINS_TEXT:
+    for o in _origins(results):
         r = results.get(o)
         if not r or "reduced_form" not in r:
             continue

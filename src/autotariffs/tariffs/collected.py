@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from autotariffs import design
 from autotariffs.tariffs.schedule import compare_effective_statutory, effective_rates
 
 COLUMNS = ["origin", "period", "freq", "n_months", "source", "scope", "statutory_rate_pct",
@@ -35,7 +36,8 @@ COLUMNS = ["origin", "period", "freq", "n_months", "source", "scope", "statutory
 AGREE_PP = 0.5  # |collected - statutory| below this (pp) needs no explanation
 
 EXPLAIN = {
-    "kor_retro": ("Korea's 15% deal rate is retroactive to 2025-11-01 (KR-30-CAR; notice 90 FR "
+    "kor_retro": (f"Korea's 15% deal rate is retroactive to {design.deal_date('KOR')} (KR-30-CAR; "
+                  "notice 90 FR "
                   "55964 published 2025-12-04): November entries were collected at 25% and the "
                   "difference refunded after entry, which collected-duty data do not show"),
     "jpn_offset": ("Japan below its 15% deal rate: Section 232 import-adjustment offset credits "
@@ -72,7 +74,7 @@ def _note_rows(note: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
         c = float(r["collected_rate_pct"])
         expl = ""
         if np.isfinite(st) and abs(c - st) >= AGREE_PP:
-            if r["origin"] == "KOR" and r["month"] == pd.Timestamp("2025-11-01"):
+            if r["origin"] == "KOR" and r["month"] == pd.Timestamp(design.deal_date("KOR")):
                 expl = EXPLAIN["kor_retro"]
             elif r["origin"] == "JPN" and c < st:
                 expl = EXPLAIN["jpn_offset"]

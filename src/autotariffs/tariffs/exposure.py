@@ -38,9 +38,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from autotariffs import design
+
 MFN_PCT = 2.5
 S232_PCT = 25.0
-S232_FROM = "2025-04-03"
+S232_FROM = design.TARIFF.date
 CONTROL_ORIGINS = ("CAN", "MEX")
 COLUMNS = ["month", "origin", "content_share", "claim_share", "claimed_rate_pct",
            "not_claimed_rate_pct", "observed_rate_pct", "assumed_rate_pct", "diff_pp",

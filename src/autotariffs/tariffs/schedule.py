@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from autotariffs import paths
+from autotariffs import design, paths
 from autotariffs.atomic import write_parquet
 from autotariffs.errors import DataContractError
 
@@ -80,8 +80,8 @@ USMCA_ISO2 = ("MX", "CA")
 # parts stayed duty-free under the USMCA rate. The bridge rows below carry that 0% explicitly,
 # flagged ``derived`` (so ``include_derived=False`` turns those days into NaN).
 KNOWN_GAPS: dict[tuple[str, str], tuple[str, str]] = {
-    ("MX", "8708"): ("2025-04-03", "2025-05-02"),
-    ("CA", "8708"): ("2025-04-03", "2025-05-02"),
+    ("MX", "8708"): (design.TARIFF.date, "2025-05-02"),
+    ("CA", "8708"): (design.TARIFF.date, "2025-05-02"),
 }
 BRIDGE_ROWS: tuple[dict[str, object], ...] = tuple(
     {

@@ -1,0 +1,76 @@
+"""One source for the study design: no module but ``autotariffs.design`` types its dates.
+
+Issue 16.2: the event month was hard-coded in three modules and the event labels in three more,
+so a correction could be missed in one. This test reads every module's code (not its docstrings
+or comments) and fails on a string constant holding a design date, and checks that the figures,
+the parameter defaults and the Makefile take theirs from the design.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+from autotariffs import config, design, paths
+from autotariffs.figures import EVENTS
+from autotariffs.figures.descriptives import EVENT_ORIGINS
+from autotariffs.figures.tariffs import TIMELINE_EVENTS
+
+PKG = Path(design.__file__).parent
+DATES = {e.date for e in design.EVENTS_ALL} | {design.ANNOUNCEMENT_DATE}
+
+
+def _docstring_nodes(tree: ast.AST) -> set[int]:
+    ids = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = getattr(node, "body", [])
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                ids.add(id(body[0].value))
+    return ids
+
+
+def typed_dates(source: str) -> list[str]:
+    """String constants in code (docstrings excluded) that contain a design date."""
+    tree = ast.parse(source)
+    docs = _docstring_nodes(tree)
+    return [n.value for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs
+            and any(d in n.value for d in DATES)]
+
+
+def test_checker_can_fail():
+    assert typed_dates('"""Tariff of 2025-04-03."""\nEVENT = "2025-04-03"\n') == ["2025-04-03"]
+    assert typed_dates('"""Tariff of 2025-04-03."""\nEVENT = design.TARIFF.date\n') == []
+
+
+def test_no_module_but_design_types_a_design_date():
+    found = {}
+    for path in sorted(PKG.rglob("*.py")):
+        if path.name == "design.py":
+            continue
+        hits = typed_dates(path.read_text(encoding="utf-8"))
+        if hits:
+            found[str(path.relative_to(PKG))] = hits
+    assert found == {}
+
+
+def test_stages_read_their_dates_and_defaults_from_the_design():
+    assert EVENTS == {e.date: e.label for e in design.EVENTS_ALL}
+    assert TIMELINE_EVENTS["2025-11-01"] == "Korea deal (retro.)"  # labels kept byte-identical
+    assert EVENT_ORIGINS[design.TARIFF.date] is None
+    spec = config.SPECS["04_estimates"]
+    assert spec["event_date"].default == design.TARIFF.date
+    assert spec["baseline_start"].default == design.BASELINE_START
+    assert spec["n_boot"].default == design.N_BOOT and spec["leads"].default == design.LEADS
+    assert config.SPECS["05_robustness"]["origins"].default == list(design.TREATED)
+
+
+def test_makefile_runs_04_once_per_params_file():
+    """Adding an origin is adding notebooks/params/04_estimates_<ORIGIN>.yaml."""
+    out = subprocess.run(["make", "-pn", "--no-print-directory", "help"], cwd=paths.ROOT,
+                         capture_output=True, text=True, timeout=60).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("ORIGINS :="))
+    files = sorted(p.stem.split("_")[-1] for p in paths.PARAMS.glob("04_estimates_*.yaml"))
+    assert line.split(":=", 1)[1].split() == files
