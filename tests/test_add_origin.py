@@ -10,24 +10,13 @@ Needs the built outputs (``make`` runs before ``make test`` in CI).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
+from conftest import run_notebook
 
 from autotariffs import paths
-
-
-def _run(tmp, notebook: str, stem: str, params) -> None:
-    out = tmp / "reports" / "notebooks" / f"{stem}.ipynb"
-    env = {**os.environ, "AUTOTARIFFS_OUTPUT_ROOT": str(tmp)}
-    proc = subprocess.run([sys.executable, "-m", "autotariffs.run",
-                           str(paths.NOTEBOOKS / f"{notebook}.ipynb"), str(params), str(out)],
-                          cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
 
 
 @pytest.mark.slow
@@ -41,8 +30,8 @@ def test_one_params_file_adds_an_origin(tmp_path):
     deu = tmp_path / "04_estimates_DEU.yaml"
     deu.write_text(re.sub(r"(?m)^origin: KOR$", "origin: DEU", kor), encoding="utf-8")
     assert deu.read_text() != kor
-    _run(tmp_path, "04_estimates", "04_estimates_DEU", deu)
-    _run(tmp_path, "06_report", "06_report", paths.PARAMS / "06_report.yaml")
+    run_notebook(tmp_path, "04_estimates", "04_estimates_DEU", deu)
+    run_notebook(tmp_path, "06_report", "06_report", paths.PARAMS / "06_report.yaml")
     res = json.loads((tmp_path / "reports" / "results.json").read_text())
     assert res["DEU"]["reduced_form"]["ln_q"]["n_post"] == 4
     assert {"KOR", "JPN", "DEU"} <= set(res)

@@ -12,28 +12,15 @@ Needs the built ``data/processed`` inputs (``make`` runs before ``make test`` in
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_notebook
 
 from autotariffs import paths
 
 STALE = "2025-07"  # the default end month; with end 2025-06 it may appear nowhere below
-
-
-def _run(tmp: Path, notebook: str, stem: str, params: str) -> None:
-    pfile = tmp / f"{stem}.yaml"
-    pfile.write_text(params, encoding="utf-8")
-    out = tmp / "reports" / "notebooks" / f"{stem}.ipynb"
-    env = {**os.environ, "AUTOTARIFFS_OUTPUT_ROOT": str(tmp)}
-    proc = subprocess.run([sys.executable, "-m", "autotariffs.run",
-                           str(paths.NOTEBOOKS / f"{notebook}.ipynb"), str(pfile), str(out)],
-                          cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
 
 
 def _strings(obj, skip: tuple[str, ...] = ()) -> list[str]:
@@ -56,12 +43,14 @@ def short_run(tmp_path_factory) -> Path:
     (tmp / "data" / "processed").mkdir(parents=True)
     for n in needed:
         shutil.copy2(paths.PROCESSED / n, tmp / "data" / "processed" / n)
-    _run(tmp, "03_descriptives", "03_descriptives",
-         'source: snapshot\nstart: "2020-01"\nend: "2025-06"\n')
-    _run(tmp, "04_estimates", "04_estimates_KOR",
+    p03, p04 = tmp / "03_descriptives.yaml", tmp / "04_estimates_KOR.yaml"
+    p03.write_text('source: snapshot\nstart: "2020-01"\nend: "2025-06"\n', encoding="utf-8")
+    p04.write_text(
          'origin: KOR\ncontrols: [MEX, CAN]\nsource: snapshot\nstart: "2020-01"\n'
          'end: "2025-06"\nevent_date: "2025-04-03"\nbaseline_start: "2021-01"\ndonut: 1\n'
-         'leads: 6\nn_boot: 999\nseed: 20250403\n')
+         'leads: 6\nn_boot: 999\nseed: 20250403\n', encoding="utf-8")
+    run_notebook(tmp, "03_descriptives", "03_descriptives", p03)
+    run_notebook(tmp, "04_estimates", "04_estimates_KOR", p04)
     return tmp
 
 
