@@ -94,6 +94,10 @@ def test_deal_results_wiring(flows, tmp_path):
     fig = fig_deal_event_study(es, cut)
     labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
     assert any(lab.startswith("Korea -> US") for lab in labels)
+    # one treated destination: no regression band is drawn (it would not be valid inference)
+    from matplotlib.collections import PolyCollection
+
+    assert not any(isinstance(c, PolyCollection) for c in fig.axes[0].collections)
     a = save(fig, "deal", tmp_path / "a")
     b = save(fig_deal_event_study(es, cut), "deal", tmp_path / "b")
     assert a["png"].read_bytes() == b["png"].read_bytes()

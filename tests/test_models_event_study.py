@@ -80,19 +80,3 @@ def test_bad_arguments_raise():
     short = p[p["month"] < "2025-01-01"]
     with pytest.raises(es.EstimationError, match="no post-event"):
         es.event_study(short, "KOR", progress=False)
-
-
-def test_figures_render(tmp_path):
-    from autotariffs import figures
-    from autotariffs.figures import estimates
-
-    r = es.event_study(_panel(), "KOR", leads=4, wild=False, progress=False)
-    fig = estimates.fig_event_study(r, "KOR")
-    out = figures.save(fig, "test_es", outdir=tmp_path)
-    assert out["png"].stat().st_size > 1000 and out["pdf"].exists()
-    res = {"KOR": {"elasticity": {"coef": -1.0, "ci95_low": -1.5, "ci95_high": -0.5,
-                                  "p_wild": 0.03, "n_clusters": 5}}}  # fmt: skip
-    fig2 = estimates.fig_coefficients(res)
-    assert figures.save(fig2, "test_coef", outdir=tmp_path)["png"].exists()
-    fig3 = estimates.fig_placebo([0.1, 0.5, 2.0], observed=1.5)
-    assert figures.save(fig3, "test_placebo", outdir=tmp_path)["pdf"].exists()

@@ -35,8 +35,8 @@ def fig_deal_event_study(es: pd.DataFrame, cut: dict | None = None,
     st = ORIGIN_STYLE["KOR"]
     fig, ax = plt.subplots(figsize=(7.5, 4.0))
     x = es["month"] + pd.Timedelta(days=14)
-    ax.fill_between(x, es["ci95_low"], es["ci95_high"], color=st["color"], alpha=0.15,
-                    linewidth=0, label="95% band (iid, descriptive)")
+    # no band: with one treated destination the regression's standard errors are not valid
+    # inference (the caption says so); the cut's inference is conformal and placebo, in the legend
     ax.plot(x, es["coef"], color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
             markersize=4, linewidth=1.4, label="Korea -> US vs other destinations, ln value")
     ref = es[es["is_ref"]]
@@ -52,7 +52,8 @@ def fig_deal_event_study(es: pd.DataFrame, cut: dict | None = None,
         ax.hlines(base + cut["coef"], pm.min(), pm.max() + pd.offsets.MonthBegin(1),
                   color="#D55E00", linestyle="--", linewidth=1.6, label=lab)
         ax.hlines(base, pre.min(), pre.max() + pd.offsets.MonthBegin(1), color="#D55E00",
-                  linestyle=":", linewidth=1.2, label="Pre-cut mean (2025-05..10)")
+                  linestyle=":", linewidth=1.2,
+                  label=f"Pre-cut mean ({cut['pre_months'][0]}..{cut['pre_months'][-1][5:]})")
     lo = es["month"].min()
     hi = es["month"].max() + pd.offsets.MonthBegin(1)
     ax.set_xlim(lo, hi)

@@ -645,8 +645,8 @@ def randomization_inference(
 
     Returns ``{"p_ri", "n_perm", "n_assignments", "min_p", "perm_enumerated", "ri_stat",
     "ri_stat_obs", "n_clusters", "n_permutations_total", "n_distinct_stats", "ri_note"}``
-    (+ ``"ri_stats"``, the statistics in evaluation order, when ``return_stats``: feed them to
-    ``figures.estimates.fig_placebo``). ``n_assignments`` is the number of distinct assignments
+    (+ ``"ri_stats"``, the statistics in evaluation order, when ``return_stats``).
+    ``n_assignments`` is the number of distinct assignments
     (= ``n_perm`` when enumerated); ``n_permutations_total`` = G!.
     """
     if stat not in ("t", "beta"):
