@@ -5,7 +5,7 @@
 #
 # Every step runs with AUTOTARIFFS_ROOT = this Makefile's folder, so a copied or moved project
 # writes only into itself; .venv records the folder it was built for and is rebuilt when moved.
-# Only the runner (python -m autotariffs.run) writes data/processed and reports; a notebook run
+# Only the runner (autotariffs run) writes data/processed and reports; a notebook run
 # in JupyterLab writes to scratch/ (see autotariffs.paths).
 #
 # Reading top to bottom: environment -> raw-data check -> 01 data and 02 tariffs (independent)
@@ -41,7 +41,9 @@ PY      := $(VENV)/bin/python
 ENV     := $(VENV)/.installed
 VENV_AT := $(VENV)/.project-root
 KERNEL  := autotariffs
-RUN     := $(PY) -m autotariffs.run --kernel $(KERNEL)
+# the `autotariffs` command (src/autotariffs/cli.py) of this venv; `$(PY) -m` so that PY=... overrides it
+CLI     := $(PY) -m autotariffs
+RUN     := $(CLI) run --kernel $(KERNEL)
 
 NB      := notebooks
 PAR     := notebooks/params
@@ -121,17 +123,17 @@ lock: ## Regenerate requirements.lock and environment.yml from pyproject.toml (n
 RAW_OK := $(PROC)/.raw-verified
 
 check-raw: ## Verify data/raw against data/raw/SHA256SUMS
-	@$(PY) -m autotariffs.data.sources.manifest verify
+	@$(CLI) raw verify
 
 # verified once before 01 and 02 (which both read data/raw): a mismatch prints one line, once
 $(RAW_OK): $(RAW_FILES) | $(ENV)
-	@$(PY) -m autotariffs.data.sources.manifest verify
+	@$(CLI) raw verify
 	@mkdir -p $(@D) && touch $@
 
 rehash-raw: ## Record a deliberate raw-file change: make rehash-raw FILE=data/raw/<dir>/<file> REASON='...'
 	@if [ -z "$(FILE)" ]; then \
 	  echo "[fail] rehash-raw: give FILE=data/raw/<folder>/<file> REASON='why it changed'" >&2; exit 2; fi
-	@$(PY) -m autotariffs.data.sources.manifest rehash "$(FILE)" --reason "$(REASON)" --date "$$(date -u +%F)"
+	@$(CLI) raw rehash "$(FILE)" --reason "$(REASON)" --date "$$(date -u +%F)"
 
 # ---- 01 data --------------------------------------------------------------------------------------
 data: $(EXE)/01_build_data.ipynb ## Build flows, FX, coverage and reconciliation from data/raw
@@ -178,7 +180,7 @@ SRC_VALID   := $(SRC_CORE) $(wildcard $(S)/replication/*.py) \
 validation: $(PROC)/validation.csv ## Reproduce Yotov et al. (2016) and Santos Silva-Tenreyro (2006) tables
 
 $(PROC)/validation.csv: $(SRC_VALID) $(EXT_FILES) requirements.lock | $(ENV)
-	$(PY) -m autotariffs.replication.tables $@
+	$(CLI) replicate $@
 
 # ---- 06 report ------------------------------------------------------------------------------------
 report: reports/index.html ## HTML report, results.json and figure registry
@@ -219,13 +221,12 @@ lab: $(ENV) ## JupyterLab on notebooks/ with the project kernel (LAB_ARGS="--por
 	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 fetch: $(ENV) ## Opt-in live refresh into data/raw/fetched/ (Census, Comtrade, FRED; network needed)
-	$(PY) -m autotariffs.data.sources.fetch --out data/raw/fetched
+	$(CLI) fetch --out data/raw/fetched
 
 notebooks-refresh: all ## Re-execute notebooks and store their checked outputs in notebooks/
 	@for nb in 01_build_data 02_tariff_schedule 03_descriptives 04_estimates_KOR:04_estimates 05_robustness 06_report; do \
 	  src=$${nb#*:}; exe=$${nb%%:*}; \
-	  $(PY) -c "from autotariffs.run import refresh_source; from pathlib import Path; refresh_source(Path('$(EXE)/$$exe.ipynb'), Path('$(NB)/$$src.ipynb'))"; \
-	  echo "[nb  ] $(NB)/$$src.ipynb refreshed from $(EXE)/$$exe.ipynb"; \
+	  $(CLI) refresh-notebook $(EXE)/$$exe.ipynb $(NB)/$$src.ipynb; \
 	done
 
 # notebooks/*.ipynb are the source (edit them in `make lab`: with jupytext installed, JupyterLab

@@ -48,7 +48,7 @@ P
 # ## Build (verify checksums → adapters → contracts → parquet)
 
 # %%
-written = build.build_all(verify=P['verify_checksums'], log=print, include_fetched=P['source'] == 'census')
+written = build.build_all(verify=P['verify_checksums'], include_fetched=P['source'] == 'census')
 sorted(p.name for p in written.values())
 
 # %%

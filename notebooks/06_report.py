@@ -46,7 +46,7 @@ P
 # ## External validation
 
 # %%
-val = pd.read_csv(paths.PROCESSED / "validation.csv")  # written by `python -m autotariffs.replication.tables`
+val = pd.read_csv(paths.PROCESSED / "validation.csv")  # written by `autotariffs replicate` (make validation)
 outputs.register_table(val, "validation", "Validation: published tables reproduced with our estimators",
     "Our coefficient and standard error beside the published reference value for each reproduced term.",
     notebook="06_report", params=P)

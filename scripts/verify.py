@@ -16,7 +16,7 @@ script prints where it differs: first differing rows (parquet, CSV), keys (JSON)
 (notebooks), lines (text). Exit code 0 = identical, 1 = differences, 2 = a build failed.
 
 Quick mode (for ``make test``) runs only the given stages in place, each run writing to its own
-temporary AUTOTARIFFS_OUTPUT_ROOT via ``python -m autotariffs.run``, and compares those outputs.
+temporary AUTOTARIFFS_OUTPUT_ROOT via ``autotariffs run``, and compares those outputs.
 """
 
 from __future__ import annotations
@@ -446,7 +446,7 @@ def quick(project: Path, runs: int, stages: list[str], workdir: Path, keep: bool
             t0 = time.perf_counter()
             for s in stages:
                 executed = out / "reports" / "notebooks" / f"{s}.ipynb"
-                cmd = [python, "-m", "autotariffs.run", str(nb_dir / f"{s}.ipynb"),
+                cmd = [python, "-m", "autotariffs", "run", str(nb_dir / f"{s}.ipynb"),
                        str(par_dir / f"{s}.yaml"), str(executed)]
                 rc, _ = run_logged(cmd, project, env, log)
                 if rc != 0:

@@ -144,7 +144,50 @@ def run_notebook(out_root, notebook: str, stem: str, params) -> None:
 
     out = out_root / "reports" / "notebooks" / f"{stem}.ipynb"
     env = {**os.environ, "AUTOTARIFFS_OUTPUT_ROOT": str(out_root)}
-    proc = subprocess.run([sys.executable, "-m", "autotariffs.run",
+    proc = subprocess.run([sys.executable, "-m", "autotariffs", "run",
                            str(paths.NOTEBOOKS / f"{notebook}.ipynb"), str(params), str(out)],
                           cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+# ---- notebooks/ is the researchers' source: no test, and nothing a test runs, may write it --------
+# Only `make notebooks-refresh` (autotariffs refresh-notebook) and `make notebooks-sync` (jupytext)
+# write notebooks/; a cell edited in JupyterLab must survive `make test`. The session fails if any
+# file in notebooks/ (or its params/) was added, removed or changed while the tests ran.
+_NOTEBOOKS_AT_START: dict[str, str] = {}
+
+
+def notebooks_snapshot() -> dict[str, str]:
+    """notebooks/ file (relative path) -> SHA-256, for every .ipynb, .py and params .yaml."""
+    import hashlib
+
+    from autotariffs import paths
+
+    return {p.relative_to(paths.NOTEBOOKS).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(paths.NOTEBOOKS.rglob("*"))
+            if p.is_file() and p.suffix in (".ipynb", ".py", ".yaml")
+            and ".ipynb_checkpoints" not in p.parts}
+
+
+def notebooks_changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """Sorted 'changed|added|removed: path' lines between two snapshots."""
+    lines = [f"changed: {k}" for k in before.keys() & after.keys() if before[k] != after[k]]
+    lines += [f"added: {k}" for k in after.keys() - before.keys()]
+    lines += [f"removed: {k}" for k in before.keys() - after.keys()]
+    return sorted(lines)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _NOTEBOOKS_AT_START.update(notebooks_snapshot())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not _NOTEBOOKS_AT_START:
+        return
+    changed = notebooks_changed(_NOTEBOOKS_AT_START, notebooks_snapshot())
+    if changed:
+        import sys
+
+        sys.stderr.write("[fail] the test run wrote notebooks/ (only `make notebooks-refresh` and "
+                         "`make notebooks-sync` may): " + "; ".join(changed) + "\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

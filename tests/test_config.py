@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autotariffs import config
+from autotariffs import cli, config
 from autotariffs.config import ParameterError, check_params_file, validate
 
 
@@ -119,6 +119,8 @@ def test_cli_exit_codes(tmp_path):
     good.write_text("origin: JPN\n")
     bad = tmp_path / "b.yaml"
     bad.write_text("origin: 7\n")
-    assert config.main(["04_estimates", str(good)]) == 0
-    assert config.main(["04_estimates", str(bad)]) == 1
-    assert config.main(["only-one-arg"]) == 2
+    assert cli.main(["check-params", "04_estimates", str(good)]) == 0
+    assert cli.main(["check-params", "04_estimates", str(bad)]) == 2
+    with pytest.raises(SystemExit) as usage:  # argparse: usage error, exit 2
+        cli.main(["check-params", "only-one-arg"])
+    assert usage.value.code == 2

@@ -7,19 +7,20 @@ import time
 import pandas as pd
 
 from autotariffs import paths
-from autotariffs.data.build import OUTPUTS, main
+from autotariffs.cli import main
+from autotariffs.data.build import OUTPUTS
 from autotariffs.data.schemas import FLOW_COLUMNS, validate_flows
 from autotariffs.data.sources.fred import FX_SERIES
 
 
 def test_build_twice_byte_identical(tmp_path, capsys):
     t0 = time.perf_counter()
-    assert main(["--raw", str(paths.RAW), "--out", str(tmp_path / "a")]) == 0
+    assert main(["build-data", "--raw", str(paths.RAW), "--out", str(tmp_path / "a")]) == 0
     elapsed = time.perf_counter() - t0
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].startswith("manifest: 52 files verified")
     assert any(line.startswith("flows: ") for line in printed)
-    assert main(["--raw", str(paths.RAW), "--out", str(tmp_path / "b")]) == 0
+    assert main(["build-data", "--raw", str(paths.RAW), "--out", str(tmp_path / "b")]) == 0
     for name in OUTPUTS:
         a, b = (tmp_path / d / name for d in ("a", "b"))
         assert a.read_bytes() == b.read_bytes(), name

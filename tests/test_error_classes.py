@@ -50,7 +50,7 @@ def test_inherits_from_autotariffs_error(name):
 
 
 def test_the_runner_prints_every_package_error_as_one_line():
-    """``python -m autotariffs.run`` recognises a known error by its class name (papermill's
+    """``autotariffs run`` recognises a known error by its class name (papermill's
     ``ename``): every error class of the package must be in ``KNOWN_ERRORS``."""
     from autotariffs.run import KNOWN_ERRORS
 

@@ -1,7 +1,7 @@
 """Fault injection on a tiny two-stage pipeline built like the project's (tests/fixtures/pipeline).
 
 The fixture Makefile has the project's recipe shape: grouped targets (executed notebook + data
-output), ``.DELETE_ON_ERROR`` and ``python -m autotariffs.run`` on the ``autotariffs`` kernel. The
+output), ``.DELETE_ON_ERROR`` and ``autotariffs run`` on the ``autotariffs`` kernel. The
 fixture notebooks carry real notebook names (``03_descriptives``, ``06_report``) so run.py
 validates their params files against ``autotariffs.config.SPECS``; they compute on simulated data
 and take fault controls from environment variables (see the notebooks' second cell).
@@ -138,7 +138,7 @@ def _kernel_of(proc: subprocess.Popen) -> tuple[psutil.Process, psutil.Process]:
             continue
         if "ipykernel_launcher" in cmd:
             parent = child.parent()
-            assert parent is not None and "autotariffs.run" in " ".join(parent.cmdline()), cmd
+            assert parent is not None and "autotariffs run" in " ".join(parent.cmdline()), cmd
             return parent, child
     raise LookupError("no kernel process under make")
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import pytest
 
-from autotariffs import paths
+from autotariffs import cli, paths
 from autotariffs.data.sources import census_api, fetch
 from autotariffs.data.sources.http import (
     ApiError,
@@ -137,7 +137,7 @@ def test_main_without_network_exits_2_fast(tmp_path: Path, network_guard, capsys
     """Real session, real urllib3 retries; the test guard plays 'no network'."""
     out = tmp_path / "fetched"
     t0 = time.monotonic()
-    code = fetch.main(["--only", "census", "--start", "2024-01", "--end", "2024-02",
+    code = cli.main(["fetch", "--only", "census", "--start", "2024-01", "--end", "2024-02",
                        "--out", str(out), "--no-progress"])
     elapsed = time.monotonic() - t0
     network_guard.attempts.clear()

@@ -31,8 +31,8 @@ RANKS = {
     "app": 7,  # runner and parameter checks (they run notebooks and read every stage's data)
 }
 CORE = {"autotariffs", "autotariffs.paths", "autotariffs.errors", "autotariffs.atomic",
-        "autotariffs.outputs", "autotariffs.design"}
-APP = {"autotariffs.run", "autotariffs.config"}
+        "autotariffs.outputs", "autotariffs.design", "autotariffs.logs"}
+APP = {"autotariffs.run", "autotariffs.config", "autotariffs.cli", "autotariffs.__main__"}
 
 
 def module_name(path: Path, root: Path = PKG.parent) -> str:

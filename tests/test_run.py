@@ -18,7 +18,8 @@ from nbformat.v4 import (
     new_output,
 )
 
-from autotariffs.run import KERNEL, main, refresh_source, strip_volatile
+from autotariffs.cli import main
+from autotariffs.run import KERNEL, refresh_source, strip_volatile
 
 TQDM = "100%|" + "\u2588" * 10 + "| 50/50 [00:01<00:00, 41.2it/s]\n"
 TQDM_SLOW = "\r  0%|          | 0/3 [00:00<?, ?it/s]\r 33%|###3      | 1/3 [00:02<00:04, 2.01s/it]"
@@ -243,7 +244,7 @@ def test_main_reports_bad_params_file_by_name_with_exit_code_2(tmp_path, capsys)
     params = tmp_path / "06_report.yaml"
     params.write_text("title: 5\n")
     out = tmp_path / "out" / "06_report.ipynb"
-    rc = main([str(tmp_path / "06_report.ipynb"), str(params), str(out)])
+    rc = main(["run", str(tmp_path / "06_report.ipynb"), str(params), str(out)])
     err = capsys.readouterr().err
     assert rc == 2
     assert str(params) in err and "'title'" in err and "str" in err

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from test_fetch_run import YTD, recorded_route
 
+from autotariffs import cli
 from autotariffs.data.sources import census_api, comtrade_api, fetch, fred_api
 from autotariffs.data.sources.http import (
     AuthError,
@@ -99,7 +100,7 @@ def test_cli_without_network_prints_no_key(tmp_path: Path, keys: dict[str, str],
                                            capsys: pytest.CaptureFixture[str],
                                            caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    code = fetch.main(["--only", "fred", "--start", "2024-12", "--end", "2024-12",
+    code = cli.main(["fetch", "--only", "fred", "--start", "2024-12", "--end", "2024-12",
                        "--out", str(tmp_path / "f")])
     network_guard.attempts.clear()
     out = capsys.readouterr()

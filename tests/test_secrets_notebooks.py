@@ -30,7 +30,7 @@ def test_notebooks_and_outputs_never_contain_the_key(tmp_path):
     for nb in ("01_build_data", "02_tariff_schedule"):
         out = tmp_path / "reports" / "notebooks" / f"{nb}.ipynb"
         proc = subprocess.run(
-            [sys.executable, "-m", "autotariffs.run", str(ROOT / "notebooks" / f"{nb}.ipynb"),
+            [sys.executable, "-m", "autotariffs", "run", str(ROOT / "notebooks" / f"{nb}.ipynb"),
              str(ROOT / "notebooks" / "params" / f"{nb}.yaml"), str(out)],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
         )

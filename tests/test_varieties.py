@@ -165,7 +165,7 @@ def run_notebook_on_simulated_census(tmp_path, hs10, notebook: str, params: str)
     stem = notebook + ("_KOR" if notebook == "04_estimates" else "")
     out = tmp_path / "reports" / "notebooks" / f"{stem}.ipynb"
     env = {**os.environ, "AUTOTARIFFS_OUTPUT_ROOT": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "autotariffs.run",
+    proc = subprocess.run([sys.executable, "-m", "autotariffs", "run",
                            str(root / "notebooks" / f"{notebook}.ipynb"), str(pfile), str(out)],
                           cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -300,7 +300,7 @@ def test_known_error_in_a_notebook_is_one_line_and_the_notebook_keeps_the_traceb
     nbformat.write(nb, src)
     (tmp_path / "p.yaml").write_text('title: "t"\n')
     out = tmp_path / "out" / "06_report.ipynb"
-    res = subprocess.run([sys.executable, "-m", "autotariffs.run", str(src), str(tmp_path / "p.yaml"),
+    res = subprocess.run([sys.executable, "-m", "autotariffs", "run", str(src), str(tmp_path / "p.yaml"),
                           str(out)], env=_env(AUTOTARIFFS_OUTPUT_ROOT=str(tmp_path)),
                          capture_output=True, text=True, timeout=TIMEOUT)
     assert res.returncode == 1
@@ -320,7 +320,7 @@ def test_runner_kernel_prints_no_transport_warning(tmp_path):
     nb.metadata["kernelspec"] = {"name": "autotariffs", "display_name": "p", "language": "python"}
     nbformat.write(nb, tmp_path / "06_report.ipynb")
     (tmp_path / "p.yaml").write_text('title: "t"\n')
-    res = subprocess.run([sys.executable, "-m", "autotariffs.run", str(tmp_path / "06_report.ipynb"),
+    res = subprocess.run([sys.executable, "-m", "autotariffs", "run", str(tmp_path / "06_report.ipynb"),
                           str(tmp_path / "p.yaml"), str(tmp_path / "o.ipynb")],
                          env=_env(AUTOTARIFFS_OUTPUT_ROOT=str(tmp_path)),
                          capture_output=True, text=True, timeout=TIMEOUT)
@@ -354,7 +354,7 @@ def test_params_outside_the_data_fail_in_one_line_before_a_kernel(tmp_path, bad,
     params.write_text('origin: "KOR"\n' + bad)
     out = tmp_path / "reports" / "notebooks" / "04_estimates_KOR.ipynb"
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "autotariffs.run", str(ROOT / "notebooks" /
+    res = subprocess.run([sys.executable, "-m", "autotariffs", "run", str(ROOT / "notebooks" /
                           "04_estimates.ipynb"), str(params), str(out)],
                          env=_env(AUTOTARIFFS_OUTPUT_ROOT=str(tmp_path)),
                          capture_output=True, text=True, timeout=TIMEOUT)

@@ -144,8 +144,9 @@ def validate(
     before the parameters cell, so names papermill injected that the spec does not know are caught.
     ``known_origins`` lists the origins present in the data, for an origin check before computing.
     """
-    from autotariffs import paths
+    from autotariffs import logs, paths
 
+    logs.configure()  # the stages' progress lines (logging) show in the notebook, as on the terminal
     paths.announce()  # interactive runs: say that outputs go to scratch/ (first output)
     if notebook not in SPECS:
         raise ParameterError(f"no parameter spec for notebook {notebook!r}; known: {sorted(SPECS)}")
@@ -281,21 +282,3 @@ def check_against_data(notebook: str, params: Mapping[str, Any], flows_file: str
     if problems:
         raise ParameterError("; ".join(problems) + "; fix the params file")
 
-
-def main(argv: list[str] | None = None) -> int:
-    import sys
-
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: python -m autotariffs.config NOTEBOOK PARAMS.yaml", file=sys.stderr)
-        return 2
-    try:
-        check_params_file(args[0], args[1])
-    except ParameterError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

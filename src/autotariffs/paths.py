@@ -7,7 +7,7 @@ Where outputs go (:func:`output_root`):
 
 * ``AUTOTARIFFS_OUTPUT_ROOT`` when set (nbval, scripts/verify.py: a temporary folder);
 * the project root when ``AUTOTARIFFS_BUILD=1``, which only the Make runner
-  (``python -m autotariffs.run``) sets: only a Make build writes ``data/processed`` and ``reports``;
+  (``autotariffs run``) sets: only a Make build writes ``data/processed`` and ``reports``;
 * otherwise ``<root>/scratch`` (git-ignored): a notebook run in JupyterLab, ``jupyter nbconvert
   --execute`` or a script can never overwrite the published build. :func:`announce` says so in
   the notebook's first output and seeds the scratch folder with the build's current inputs.
@@ -15,6 +15,7 @@ Where outputs go (:func:`output_root`):
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -101,15 +102,14 @@ def seed_scratch(out: Path = OUT, root: Path = ROOT) -> list[str]:
 
 
 def announce() -> None:
-    """In an interactive kernel outside ``make``, print once where this run writes (scratch/) and
-    seed scratch/ with the build's inputs. Silent in Make builds, tests and plain scripts."""
+    """In an interactive kernel outside ``make``, say once (logging) where this run writes
+    (scratch/) and seed scratch/ with the build's inputs. Silent in Make builds, tests and plain
+    scripts."""
     global _announced
     if _announced or not is_scratch() or not _in_kernel():
         return
     _announced = True
     seed_scratch()
-    print(
-        f"[scratch] interactive run: outputs go to {OUT} (not data/processed or reports/; "
-        "only `make` writes the published build)",
-        flush=True,
-    )
+    logging.getLogger(__name__).info(
+        "[scratch] interactive run: outputs go to %s (not data/processed or reports/; only `make` "
+        "writes the published build)", OUT)

@@ -1,6 +1,7 @@
 """Run one notebook with papermill the way Make needs it.
 
-``python -m autotariffs.run NOTEBOOK.ipynb PARAMS.yaml OUTPUT.ipynb``
+``autotariffs run NOTEBOOK.ipynb PARAMS.yaml OUTPUT.ipynb`` (the command line is in
+:mod:`autotariffs.cli`; this module is what it calls)
 
 1. validates the params file against :mod:`autotariffs.config` and against the data (origins in the
    chosen source, start/end within its months) *before* starting a kernel;
@@ -15,12 +16,10 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -173,47 +172,6 @@ def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNE
     return time.perf_counter() - t0
 
 
-def one_line(text: str) -> str:
-    return "; ".join(line.strip() for line in str(text).strip().splitlines() if line.strip())
-
-
-def _interrupt(signum: int, frame: Any) -> None:  # pragma: no cover - exercised by fault tests
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m autotariffs.run", description=__doc__.split("\n")[0])
-    ap.add_argument("notebook", type=Path)
-    ap.add_argument("params", type=Path)
-    ap.add_argument("output", type=Path)
-    ap.add_argument("--kernel", default=os.environ.get("AUTOTARIFFS_KERNEL", KERNEL))
-    args = ap.parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
-    label = args.output.stem
-    print(f"[run ] {label}", flush=True)
-    try:
-        secs = execute(args.notebook, args.params, args.output, kernel=args.kernel)
-    except ParameterError as exc:
-        print(f"[fail] {label}: {one_line(exc)}", file=sys.stderr, flush=True)
-        return 2
-    except KeyboardInterrupt:
-        print(f"[stop] {label}: interrupted; no output written", file=sys.stderr, flush=True)
-        return 130
-    except Exception as exc:  # papermill raises PapermillExecutionError with the cell traceback
-        ename = getattr(exc, "ename", None)
-        if ename in KNOWN_ERRORS:
-            where = failed_path(args.output)
-            print(f"[fail] {label}: {ename}: {one_line(exc.evalue)} (traceback: {where})",
-                  file=sys.stderr, flush=True)
-            return 1
-        msg = str(exc).strip().splitlines()
-        tail = "\n".join(msg[-12:])
-        print(f"[fail] {label}: {type(exc).__name__}\n{tail}", file=sys.stderr, flush=True)
-        return 1
-    print(f"[ ok ] {label} ({secs:.1f} s)", flush=True)
-    return 0
-
-
 def refresh_source(executed: Path, source: Path) -> None:
     """Copy an executed notebook's checked outputs back into the source notebook.
 
@@ -260,6 +218,3 @@ def refresh_source(executed: Path, source: Path) -> None:
         tmp.write_text(json.dumps(json.loads(text), indent=1, ensure_ascii=False) + "\n",
                        encoding="utf-8")
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

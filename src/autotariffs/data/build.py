@@ -4,18 +4,16 @@ Order matters for reproducibility: the manifest is checked first, every source i
 validated in memory, and only then are outputs written (each atomically via autotariffs.atomic). A
 failure anywhere therefore leaves ``out_dir`` exactly as it was.
 
-CLI: ``python -m autotariffs.data.build [--raw DIR] [--out DIR] [--no-verify]``.
+Command line: ``autotariffs build-data [--raw DIR] [--out DIR] [--no-verify]``. Progress goes to
+the module's logger (shown by the command and by the notebooks, see :mod:`autotariffs.logs`).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-import time
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from autotariffs import atomic as io
@@ -34,6 +32,7 @@ from autotariffs.errors import AutotariffsError
 
 Reader = Callable[[Path], pd.DataFrame]
 ToFlows = Callable[[pd.DataFrame, str], pd.DataFrame]
+log = logging.getLogger(__name__)
 
 #: raw trade file (relative to raw_dir) -> (reader, to_flows)
 TRADE_FILES: dict[str, tuple[Reader, ToFlows]] = {
@@ -87,15 +86,14 @@ OUTPUTS = ("flows.parquet", "fx_monthly.parquet", "macro_monthly.parquet", "cove
            "reconciliation.csv")  # fmt: skip
 
 
-def read_flows(raw_dir: Path = paths.RAW, log: Callable[[str], None] | None = None) -> pd.DataFrame:
+def read_flows(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     """Read every raw trade file into one validated, sorted flows table."""
     raw_dir = Path(raw_dir)
     parts = []
     for rel, (reader, to_flows) in TRADE_FILES.items():
         path = raw_dir / rel
         f = to_flows(reader(path), path.name)
-        if log:
-            log(f"read {rel}: {len(f)} flows")
+        log.info("read %s: %d flows", rel, len(f))
         parts.append(f)
     flows = validate_flows(sort_flows(pd.concat(parts, ignore_index=True)))
     check_bloc_policy(flows)
@@ -129,7 +127,7 @@ def read_fetched_flows(raw_dir: Path = paths.RAW) -> pd.DataFrame:
 
 def build_all(
     raw_dir: Path = paths.RAW, out_dir: Path = paths.PROCESSED, verify: bool = True,
-    log: Callable[[str], None] | None = None, include_fetched: bool = False,
+    include_fetched: bool = False,
 ) -> dict[str, Path]:
     """Verify, read, validate and write all processed outputs; return {name: path}.
 
@@ -137,24 +135,23 @@ def build_all(
     downstream notebooks can run unchanged on that panel (``source='census'``).
     """
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
-    say = log or (lambda s: None)
     if verify:
         n = len(verify_manifest(raw_dir))
-        say(f"manifest: {n} files verified")
-    flows = read_flows(raw_dir, say)
+        log.info(f"manifest: {n} files verified")
+    flows = read_flows(raw_dir)
     if include_fetched:
         fetched = read_fetched_flows(raw_dir)
-        say(f"fetched census flows: {len(fetched)} rows")
+        log.info(f"fetched census flows: {len(fetched)} rows")
         flows = validate_flows(sort_flows(pd.concat([flows, fetched], ignore_index=True)))
-    say(f"flows: {len(flows)} rows validated (key {', '.join(FLOW_KEY)})")
+    log.info(f"flows: {len(flows)} rows validated (key {', '.join(FLOW_KEY)})")
     fx = fred.monthly_fx(fred.read_fred(raw_dir / f) for f in FX_DAILY_FILES)
-    say(f"fx_monthly: {len(fx)} rows ({', '.join(sorted(fx['currency'].unique()))})")
+    log.info(f"fx_monthly: {len(fx)} rows ({', '.join(sorted(fx['currency'].unique()))})")
     macro = fred.monthly_macro(fred.read_fred(raw_dir / f) for f in MACRO_MONTHLY_FILES)
-    say(f"macro_monthly: {len(macro)} rows, {macro['series_id'].nunique()} series")
+    log.info(f"macro_monthly: {len(macro)} rows, {macro['series_id'].nunique()} series")
     cov = coverage_table(flows)
     rec = reconciliation_table(flows)
     n_fail = int((rec["passes"] == False).sum())  # noqa: E712 (nullable boolean)
-    say(f"reconciliation: {len(rec)} checks, {n_fail} outside tolerance")
+    log.info(f"reconciliation: {len(rec)} checks, {n_fail} outside tolerance")
     # everything validated: now write (each file atomically)
     out = {
         "flows": io.write_parquet(flows, out_dir / "flows.parquet"),
@@ -163,22 +160,6 @@ def build_all(
         "coverage": io.write_csv(cov, out_dir / "coverage.csv"),
         "reconciliation": io.write_csv(rec, out_dir / "reconciliation.csv"),
     }
-    say(f"wrote {len(out)} files to data/processed")
+    log.info(f"wrote {len(out)} files to data/processed")
     return out
 
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m autotariffs.data.build", description=__doc__)
-    ap.add_argument("--raw", type=Path, default=paths.RAW, help="raw data dir (data/raw)")
-    ap.add_argument("--out", type=Path, default=paths.PROCESSED, help="output dir")
-    ap.add_argument("--no-verify", action="store_true", help="skip the SHA256SUMS check")
-    a = ap.parse_args(argv)
-    t0 = time.perf_counter()
-    build_all(a.raw, a.out, verify=not a.no_verify, log=print)
-    print(f"done in {time.perf_counter() - t0:.1f}s")
-    return 0
-
-
-if __name__ == "__main__":
-    np.seterr(all="raise")
-    sys.exit(main())

@@ -99,33 +99,3 @@ def validation_summary(df: pd.DataFrame) -> dict:
     out["tables"] = {t: block(g) for t, g in df.groupby("table", sort=True)}
     return out
 
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m autotariffs.replication.tables OUT.csv``: reproduce the published tables.
-
-    A separate Make step (not inside the report notebook) because it depends only on the shipped
-    benchmark data and the estimators, so Make runs it beside the analysis notebooks (-j2) and
-    skips it when neither changed.
-    """
-    import sys
-    import time
-    from pathlib import Path
-
-    from autotariffs.atomic import write_csv
-
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m autotariffs.replication.tables OUT.csv", file=sys.stderr)
-        return 2
-    t0 = time.perf_counter()
-    print("[run ] validation (Yotov et al. 2016; Santos Silva-Tenreyro 2006)", flush=True)
-    table = validation_table()
-    write_csv(table, Path(args[0]), float_format="%.12g")
-    s = validation_summary(table)
-    print(f"[ ok ] validation: {s['n_matched']}/{s['n_terms']} terms match "
-          f"({time.perf_counter() - t0:.1f} s)", flush=True)
-    return 0 if s["all_matched"] else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

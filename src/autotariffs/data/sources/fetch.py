@@ -1,4 +1,4 @@
-"""``python -m autotariffs.data.sources.fetch``: opt-in live refresh of Census, Comtrade and FRED data.
+"""``autotariffs fetch`` (``make fetch``): opt-in live refresh of Census, Comtrade and FRED data.
 
 The offline build never needs this; it exists so a data editor can re-pull the series the
 shipped snapshot approximates. Why it is shaped like this:
@@ -17,7 +17,6 @@ Keys come only from ``CENSUS_API_KEY``, ``COMTRADE_API_KEY``, ``FRED_API_KEY`` (
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -39,7 +38,6 @@ from autotariffs.data.sources.http import (
     ApiResponse,
     ApiSession,
     FetchError,
-    NoNetworkError,
     redact,
 )
 
@@ -190,38 +188,3 @@ def run_fetch(
         shutil.rmtree(stage, ignore_errors=True)
     return entries
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m autotariffs.data.sources.fetch",
-        description="Opt-in live refresh of Census / UN Comtrade / FRED data into "
-                    "data/raw/fetched (keys from CENSUS_API_KEY, COMTRADE_API_KEY, FRED_API_KEY).")
-    parser.add_argument("--only", choices=SOURCES, action="append",
-                        help="fetch only this source (repeatable)")
-    parser.add_argument("--start", default=census_api.FIRST_MONTH, help="first month YYYY-MM")
-    parser.add_argument("--end", default=None, help="last month YYYY-MM (default: last month)")
-    parser.add_argument("--out", type=Path, default=paths.FETCHED, help="output directory")
-    parser.add_argument("--no-cache", action="store_true", help="ignore the response cache")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        entries = run_fetch(args.out, args.only, args.start, args.end,
-                            progress=not args.no_progress, use_cache=not args.no_cache)
-    except NoNetworkError as exc:
-        print(f"fetch failed (no network): {redact(exc)}", file=sys.stderr)
-        return EXIT_NO_NETWORK
-    except FetchError as exc:
-        print(f"fetch failed: {redact(exc)}", file=sys.stderr)
-        return EXIT_FAILED
-    except ValueError as exc:
-        print(f"fetch: {redact(exc)}", file=sys.stderr)
-        return EXIT_FAILED
-    rows = sum(e["rows"] for e in entries)
-    print(f"fetched {len(entries)} responses ({rows} rows) into {args.out}; "
-          f"manifest {args.out / MANIFEST}")
-    return EXIT_OK
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -6,9 +6,7 @@ from the documented sources, so the build refuses to run rather than warn.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import sys
 from pathlib import Path
 
 from autotariffs import paths
@@ -131,29 +129,3 @@ def rehash(
     write_manifest(mpath, entries)
     return old, new
 
-
-def main(argv: list[str] | None = None) -> int:
-    """``verify`` (exit 1 with one line on a mismatch) or ``rehash FILE --reason ...``."""
-    ap = argparse.ArgumentParser(prog="python -m autotariffs.data.sources.manifest")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("verify", help="check data/raw against SHA256SUMS")
-    rh = sub.add_parser("rehash", help="record a deliberate change of one raw file")
-    rh.add_argument("file")
-    rh.add_argument("--reason", default="")
-    rh.add_argument("--date", default=None, help="YYYY-MM-DD (default: today, UTC)")
-    args = ap.parse_args(argv)
-    try:
-        if args.cmd == "verify":
-            n = len(verify_manifest())
-            print(f"[raw ] data/raw matches SHA256SUMS ({n} files)")
-        else:
-            old, new = rehash(args.file, args.reason, date=args.date)
-            print(f"[raw ] {args.file}: {old or 'unlisted'} -> {new}; entry added to PROVENANCE.md")
-    except ChecksumError as exc:
-        print(f"[fail] ChecksumError: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
