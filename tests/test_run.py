@@ -259,3 +259,15 @@ def test_strip_volatile_merges_stream_chunks():
     a = strip_volatile(nb(["read a\n", "read b\nread c\n"])).cells[0].outputs
     b = strip_volatile(nb(["read a\nread b\n", "read c\n"])).cells[0].outputs
     assert a == b
+
+
+def test_executed_notebooks_do_not_depend_on_the_project_folder():
+    """No absolute path of the project or its venv in the build's executed notebooks (tqdm.auto's
+    'IProgress not found' warning carried .venv/lib/...: a build in another folder differed)."""
+    from autotariffs import paths
+
+    executed = sorted(paths.EXECUTED.glob("*.ipynb"))
+    assert executed, f"no executed notebooks in {paths.EXECUTED}: run make first"
+    for nb in executed:
+        text = nb.read_text(encoding="utf-8")
+        assert str(paths.ROOT) not in text and "/.venv/" not in text, nb.name

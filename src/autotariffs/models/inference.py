@@ -49,7 +49,9 @@ class InferenceError(AutotariffsError, ValueError):
 def _progress(iterable, total: int, desc: str, show: bool):
     if not show:
         return iterable
-    from tqdm.auto import tqdm
+    # the text bar: tqdm.auto would try ipywidgets (not a dependency) and, in a kernel, warn
+    # with the venv's absolute path, which made executed notebooks depend on the project folder
+    from tqdm import tqdm
 
     return tqdm(iterable, total=total, desc=desc, leave=False)
 
