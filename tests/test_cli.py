@@ -64,7 +64,8 @@ def test_a_params_typo_is_one_line_naming_the_file_and_the_fix(tmp_path):
     assert res.returncode == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1, res.stderr
-    assert str(bad) in lines[0] and "orgin" in lines[0] and "origin" in lines[0].replace("orgin", "")
+    assert str(bad) in lines[0] and "did you mean 'origin'?" in lines[0]
+    assert lines[0].endswith("fix the params file"), lines[0]
     assert "Traceback" not in res.stdout + res.stderr
 
 

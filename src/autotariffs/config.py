@@ -7,6 +7,7 @@ for what each notebook accepts; the YAML files in ``notebooks/params/`` are chec
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -160,7 +161,9 @@ def validate(
         }
         unknown = sorted(new - set(spec))
         for name in unknown:
-            problems.append(f"unknown parameter {name!r} (allowed: {', '.join(sorted(spec))})")
+            near = difflib.get_close_matches(name, list(spec), n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            problems.append(f"unknown parameter {name!r} ({hint}allowed: {', '.join(sorted(spec))})")
     params: dict[str, Any] = {}
     for name, p in spec.items():
         if name not in namespace:
@@ -170,7 +173,8 @@ def validate(
         if not _type_ok(value, p.type):
             tname = p.type.__name__ if isinstance(p.type, type) else str(p.type)
             problems.append(
-                f"parameter {name!r} must be {tname}, got {type(value).__name__} {value!r}"
+                f"parameter {name!r} must be {tname}, got {type(value).__name__} {value!r} "
+                f"(default: {p.default!r})"
             )
             continue
         if p.choices is not None and value not in p.choices:
@@ -236,7 +240,7 @@ def check_params_file(notebook: str, path: str | Path) -> dict[str, Any]:
     try:
         return validate(notebook, ns, before=set())
     except ParameterError as exc:
-        raise ParameterError(f"{path}: {exc}") from exc
+        raise ParameterError(f"{path}: {exc}; fix the params file") from exc
 
 
 def data_coverage(source: str, flows_file: str | Path, product: str = "8703") -> tuple[set[str], str, str]:
