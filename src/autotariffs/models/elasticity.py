@@ -72,6 +72,22 @@ class Estimate(dict):
         return self.fit.tidy(alpha)
 
 
+
+def crv1_summary(b: float, se: float, g: int) -> dict:
+    """Coefficient, CRV1 standard error, t, 95% interval and p-value on t(G - 1) (G clusters):
+    the keys every pooled regression reports (their validity with one treated origin is judged
+    by the caller, see ``invalid_by_design``)."""
+    q = stats.t.ppf(0.975, g - 1)
+    return {
+        "coef": b,
+        "se_crv1": se,
+        "t_crv1": b / se,
+        "ci95_low": b - q * se,
+        "ci95_high": b + q * se,
+        "p_crv1": float(2 * stats.t.sf(abs(b / se), g - 1)),
+        "crv1_df": g - 1,
+    }
+
 def fe_frame(df: pd.DataFrame, fe: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
     """Fixed-effect columns as categorical (string) columns, for absorption by feols/fepois.
 
@@ -287,17 +303,7 @@ def estimate(
     )
     res, prob = fit_fe(df, y, x, fe, covariates)
     g = prob.n_clusters
-    b, se = float(res.params[x]), float(res.bse[x])
-    q = stats.t.ppf(0.975, g - 1)
-    out = {
-        "coef": b,
-        "se_crv1": se,
-        "t_crv1": b / se,
-        "ci95_low": b - q * se,
-        "ci95_high": b + q * se,
-        "p_crv1": float(2 * stats.t.sf(abs(b / se), g - 1)),
-        "crv1_df": g - 1,
-    }
+    out = crv1_summary(float(res.params[x]), float(res.bse[x]), g)
     spec = (
         f"OLS {y} ~ {x}"
         + (" + " + " + ".join(covariates) if covariates else "")
@@ -431,16 +437,8 @@ def ppml_levels(
     res = fit(data[x].to_numpy(float))
     if x in res.collinear:
         raise EstimationError(f"{x} is collinear with the fixed effects {list(fe)}")
-    b, se = float(res.params[x]), float(res.bse[x])
-    q = stats.t.ppf(0.975, g - 1)
     out = {
-        "coef": b,
-        "se_crv1": se,
-        "t_crv1": b / se,
-        "ci95_low": b - q * se,
-        "ci95_high": b + q * se,
-        "p_crv1": float(2 * stats.t.sf(abs(b / se), g - 1)),
-        "crv1_df": g - 1,
+        **crv1_summary(float(res.params[x]), float(res.bse[x]), g),
         "p_wild": float("nan"),
         "n_boot": 0,
         "p_ri": float("nan"),
