@@ -12,7 +12,14 @@ import pandas as pd
 
 from autotariffs import design
 from autotariffs.figures import ORIGIN_STYLE, add_source_note, mark_events, set_style
-from autotariffs.models.deals import DEAL_EVENTS, REF_MONTH, destination_wide, event_study
+from autotariffs.models.deals import (
+    DEAL_EVENTS,
+    END,
+    REF_MONTH,
+    START,
+    destination_wide,
+    event_study,
+)
 from autotariffs.outputs import Text
 
 DEALS_SOURCE = (
@@ -87,6 +94,6 @@ def deal_cut_text(cut: dict) -> Text:
         f"cut's inference is conformal (p = {cut['p_conformal']:.3f}, smallest attainable "
         f"{cut['min_p_conformal']:.3f}) and in-time placebos. Korea-reported FOB values; about "
         "one month of shipping separates a Korean export from a US import.",
-        "Source: Korea Customs Service, exports of HS 8703 by destination (FOB, USD), 2025-01 to "
-        "2026-06.",
+        f"Source: Korea Customs Service, exports of HS 8703 by destination (FOB, USD), {START} to "
+        f"{END}.",
     )
