@@ -67,13 +67,9 @@ flows.groupby("source").size().rename("rows").to_frame()
 recon
 
 # %%
-outputs.register_table(coverage, "coverage", "Coverage of the shipped snapshot",
-    "Each source × partner: first and last month and number of rows, as read from data/raw.",
-    notebook="01_build_data", params=P)
-outputs.register_table(recon, "reconciliation", "Reconciliation across sources",
-    "Cross-source checks: Comtrade vs Census 2024 HS 8703 (3% tolerance), Comtrade annual vs monthly, "
-    "US imports vs Japan-reported exports (mirror), Census ch. 87 vs DataWeb.",
-    notebook="01_build_data", params=P);
+outputs.publish_table(coverage, "coverage", build.COVERAGE_TEXT, notebook="01_build_data", params=P)
+outputs.publish_table(recon, "reconciliation", reconcile.RECONCILIATION_TEXT,
+                      notebook="01_build_data", params=P);
 
 # %% [markdown]
 # ## Headline numbers (checked by nbval)

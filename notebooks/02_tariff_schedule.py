@@ -39,7 +39,7 @@ pd.set_option("display.width", 120)
 
 from autotariffs.tariffs import schedule as tariffs
 from autotariffs.figures import tariffs as tfig
-from autotariffs.figures import save
+from autotariffs.figures import publish
 from autotariffs.data.sources.manifest import verify_manifest
 
 _before = set(globals()) | {"_before"}  # names papermill may not override
@@ -77,12 +77,8 @@ monthly[monthly["product"].eq("8703") & monthly["month"].between("2025-03-01", "
 
 # %%
 fig = tfig.fig_tariff_timeline(monthly, start=P["timeline_start"], end=P["timeline_end"])
-save(fig, "tariff_timeline")
-fig_meta = outputs.register_figure("tariff_timeline", "Statutory US tariff on passenger cars by origin",
-    "All-in ad valorem rate on HS 8703 by origin, monthly day-weighted average; MEX/CAN at 25% × the "
-    f"assumed non-US content share ({P['usmca_nonus_share']:.2f}); vertical lines mark policy events.",
-    notebook="02_tariff_schedule", params=P,
-    source_note="Source: us_auto_tariff_events.csv (HTS, Federal Register; see SOURCES.md).")
+publish(fig, "tariff_timeline", tfig.timeline_text(P["usmca_nonus_share"]),
+        notebook="02_tariff_schedule", params=P);
 
 
 # %% [markdown]

@@ -43,7 +43,7 @@ from autotariffs.data.sources.budgetlab import read_collected_note
 from autotariffs.data.sources.dataweb import usmca_claim_shares
 from autotariffs.figures import descriptives as dfig
 from autotariffs.figures import tariffs as tfig
-from autotariffs.figures import save
+from autotariffs.figures import publish
 from autotariffs.atomic import write_parquet
 
 _before = set(globals()) | {"_before"}  # names papermill may not override
@@ -66,21 +66,8 @@ panel[["origin", "month", "value_usd", "quantity", "uv", "rate_pct" if "rate_pct
 # ## Imports by origin
 
 # %%
-SRC = (f"Source: UN Comtrade monthly HS 8703 (US reporter; Census data), "
-       f"{panel['month'].min():%Y-%m} to {panel['month'].max():%Y-%m}.")
-for fig_id, fn, title, caption in [
-    ("imports_by_origin", dfig.fig_imports_by_origin, "US imports of passenger cars by origin",
-     "Monthly US imports of HS 8703 by origin: value (USD bn) and vehicles (thousands)."),
-    ("unit_values", dfig.fig_unit_values, "Ex-tariff unit values by origin",
-     "Customs-value-based unit value (USD thousand per vehicle), before duty, by origin."),
-    ("mirror_japan", dfig.fig_mirror_japan, "US-reported imports from Japan vs Japan-reported exports",
-     "Monthly value of HS 8703 trade Japan→US as reported by each side (mirror statistics)."),
-]:
-    fig = fn(panel)
-    save(fig, fig_id)
-    fig_meta = outputs.register_figure(fig_id, title, caption, notebook="03_descriptives", params=P,
-                           source_note=SRC if fig_id != "mirror_japan" else
-                           "Source: UN Comtrade monthly HS 8703; US imports and Japan-reported exports.")
+# imports_by_origin, unit_values, mirror_japan
+dfig.save_descriptives(panel, "03_descriptives", params=P, prefix="");
 
 # %% [markdown]
 # ## Effective against statutory rates (duties collected / customs value)
@@ -89,18 +76,11 @@ for fig_id, fn, title, caption in [
 flows = pd.read_parquet(paths.PROCESSED / "flows.parquet")
 monthly = pd.read_parquet(paths.PROCESSED / "tariffs_monthly.parquet")  # written by 02
 eff = tariffs.effective_rates(flows)
-fig = tfig.fig_effective_vs_statutory(eff, monthly)
-save(fig, "effective_vs_statutory")
-fig_meta = outputs.register_figure("effective_vs_statutory", "Effective against statutory tariff rates",
-    "Calculated duties / customs value on HS chapter 87 imports (cars, trucks and parts) by origin "
-    "against the statutory car rate; Korea's KORUS step of 2016-01-01 is visible.",
-    notebook="03_descriptives", params=P,
-    source_note="Source: Census international trade API (HS2, 2013-2021); USITC DataWeb (2024, Jan-Aug 2025).")
+publish(tfig.fig_effective_vs_statutory(eff, monthly), "effective_vs_statutory",
+        tfig.EFFECTIVE_VS_STATUTORY_TEXT, notebook="03_descriptives", params=P)
 cmp = tariffs.compare_effective_statutory(eff, monthly)
-outputs.register_table(cmp, "effective_vs_statutory", "Effective and statutory rates",
-    "Effective rate = calculated duties / value on chapter 87 (all vehicles and parts) by origin and period, "
-    "beside the statutory HS 8703 rate; chapter 87 mixes products, so levels are not directly comparable.",
-    notebook="03_descriptives", params=P)
+outputs.publish_table(cmp, "effective_vs_statutory", tariffs.EFFECTIVE_VS_STATUTORY_TEXT,
+                      notebook="03_descriptives", params=P)
 cmp.head(12)
 
 # %% [markdown]
@@ -115,32 +95,16 @@ cmp.head(12)
 # %%
 note = read_collected_note(paths.RAW / "tariffs" / "budgetlab_collected_duty_rates_8703_note_2026-06-12.md")
 svc = collected.statutory_vs_collected(flows, monthly, note)
-outputs.register_table(svc, "statutory_vs_collected", "Statutory against collected duty rates",
-    "One row per origin, period and source: statutory HS 8703 rate from the events table against the "
-    "collected rate (duties / value) the source gives, with the explanation of every known "
-    "disagreement (Korea's retroactive November 2025 cut collected at 25% and refunded later; "
-    "Japan's offset credits; chapter-87 product mix).", notebook="03_descriptives", params=P)
-fig = tfig.fig_statutory_vs_collected(svc, monthly)
-save(fig, "statutory_vs_collected")
-fig_meta = outputs.register_figure("statutory_vs_collected", "Statutory against collected duty rates",
-    "Statutory HS 8703 rate (dashed step) against every collected rate in the raw data, by origin; the "
-    "all-origin NAICS light-vehicle rate in the last panel.", notebook="03_descriptives", params=P,
-    source_note="Source: Budget Lab note (2026-06-12); USITC DataWeb; Census international trade API; tariff events table.")
+outputs.publish_table(svc, "statutory_vs_collected", collected.STATUTORY_VS_COLLECTED_TEXT,
+                      notebook="03_descriptives", params=P)
+publish(tfig.fig_statutory_vs_collected(svc, monthly), "statutory_vs_collected",
+        tfig.STATUTORY_VS_COLLECTED_TEXT, notebook="03_descriptives", params=P)
 expo = exposure.exposure_grid(usmca_claim_shares(flows), tariffs.load_events())
-fig = tfig.fig_control_exposure(expo)
-save(fig, "control_exposure")
-fig_meta = outputs.register_figure("control_exposure", "Observed exposure of Canada and Mexico",
-    "Duty owed on Canadian and Mexican cars from the observed USMCA claim shares (claimed: 25% on non-US "
-    "content; not claimed: 25% plus MFN on full value) at several non-US content shares, beside the "
-    "assumed schedule in which every car is claimed.", notebook="03_descriptives", params=P,
-    source_note="Source: USITC DataWeb HS10 8703 imports for consumption by programme; tariff events table.")
+publish(tfig.fig_control_exposure(expo), "control_exposure", tfig.CONTROL_EXPOSURE_TEXT,
+        notebook="03_descriptives", params=P)
 ctrl = exposure.control_series_extended(flows)
-fig = dfig.fig_control_series_extended(ctrl)
-save(fig, "control_series_extended")
-fig_meta = outputs.register_figure("control_series_extended", "Comparison origins' imports past the deals",
-    "US imports of HS 8703 from Canada and Mexico: Comtrade monthly to its last month, then DataWeb "
-    "customs value scaled by the ratio of the two sources over their overlap.", notebook="03_descriptives",
-    params=P, source_note="Source: UN Comtrade monthly HS 8703; USITC DataWeb HS10 8703.")
+publish(dfig.fig_control_series_extended(ctrl), "control_series_extended",
+        dfig.CONTROL_SERIES_EXTENDED_TEXT, notebook="03_descriptives", params=P)
 exposure_block = exposure.exposure_summary(expo)
 svc[svc["origin"].isin(["KOR", "JPN"]) & (svc["period"] >= "2025-08-01")]
 
@@ -159,12 +123,8 @@ desc = {"kor_units_2025_03": kor_mar, "kor_units_2025_04": kor_apr,
         "units_change_2025_04_pct": {o: 100 * (at(o, "2025-04-01", "quantity") / at(o, "2025-03-01", "quantity") - 1)
                                      for o in sorted(panel.origin.unique())},
         "n_rows": int(len(panel)), "origins": sorted(panel.origin.unique().tolist())}
-collected_kor_jpn = {
-    f"{r.origin}_{r.period:%Y_%m}": {"statutory_rate_pct": r.statutory_rate_pct,
-                                     "collected_rate_pct": r.collected_rate_pct, "source": r.source}
-    for r in svc[svc["origin"].isin(["KOR", "JPN"]) & (svc["source"] == "budgetlab_note")].itertuples()}
 outputs.write_results("03_descriptives", {"descriptives": desc, "exposure": exposure_block,
-                                         "collected": collected_kor_jpn}, params=P)
+                                         "collected": collected.collected_by_origin(svc)}, params=P)
 print(f"Korea HS 8703 vehicles: {kor_mar/1e3:.1f}k (2025-03) -> {kor_apr/1e3:.1f}k (2025-04), "
       f"{desc['kor_units_change_pct']:.1f}%")
 print("panel rows:", len(panel), "origins:", ", ".join(desc["origins"]))

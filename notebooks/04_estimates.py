@@ -55,15 +55,15 @@ set_style()
 pd.set_option("display.width", 120)
 
 from autotariffs.panel import build as apanel
-from autotariffs.models import crv1_check, invalid_table, origin_results, results_table, summarize_origin
+from autotariffs.models import (POOLED_TEXT, crv1_check, invalid_table, invalid_text, origin_results,
+                                results_table, summarize_origin)
 from autotariffs.models import deals
 from autotariffs.models import reduced_form as rfm
 from autotariffs.data.sources.dataweb import usmca_claim_shares
 from autotariffs.figures import deals as dfig
-from autotariffs.models.varieties import variety_estimates, variety_table
-from autotariffs.figures import estimates as efig
+from autotariffs.models.varieties import variety_estimates, variety_table, variety_text
 from autotariffs.figures import reduced_form as rffig
-from autotariffs.figures import save
+from autotariffs.figures import publish
 
 _before = set(globals()) | {"_before"}  # names papermill may not override
 
@@ -119,22 +119,15 @@ if varieties is not None:
 
 # %%
 tab = rfm.headline_table(rf)
-outputs.register_table(tab, f"estimates_{P['origin']}", f"Reduced form for {P['origin']}",
-    rfm.headline_caption(rf), notebook="04_estimates", params=P)
+outputs.publish_table(tab, f"estimates_{P['origin']}", rfm.headline_text(rf),
+                      notebook="04_estimates", params=P)
 tab.round(3)
 
 # %%
-fig = rffig.fig_gap_by_month(rf, P["origin"], "ln_q")
-save(fig, f"event_study_{P['origin']}")
-fig_meta = outputs.register_figure(f"event_study_{P['origin']}",
-    f"Monthly gap: {P['origin']} vs {', '.join(P['controls'])}", rfm.gap_caption(rf, "ln_q"),
-    notebook="04_estimates", params=P, source_note=rffig.SOURCE_NOTE)
-fig = efig.fig_in_time_placebos(rfm.placebo_result(rf, "ln_q"),
-    title=f"{P['origin']}: in-time placebos, log vehicles", xlabel="placebo estimate (log points)")
-save(fig, f"placebos_{P['origin']}")
-fig_meta = outputs.register_figure(f"placebos_{P['origin']}",
-    f"In-time placebos: {P['origin']}, log vehicles", rfm.placebo_caption(rf, "ln_q"),
-    notebook="04_estimates", params=P, source_note=rffig.SOURCE_NOTE)
+publish(rffig.fig_gap_by_month(rf, P["origin"], "ln_q"), f"event_study_{P['origin']}",
+        rffig.gap_text(rf, "ln_q"), notebook="04_estimates", params=P)
+publish(rffig.fig_placebos(rf, "ln_q"), f"placebos_{P['origin']}", rffig.placebo_text(rf, "ln_q"),
+        notebook="04_estimates", params=P);
 
 # %% [markdown]
 # ## What depends on assumptions: ratios over the comparison origins' exposure
@@ -144,11 +137,8 @@ fig_meta = outputs.register_figure(f"placebos_{P['origin']}",
 # −1 = exporters absorb it.
 
 # %%
-fig = rffig.fig_sensitivity(sens, P["origin"])
-save(fig, f"sensitivity_{P['origin']}")
-fig_meta = outputs.register_figure(f"sensitivity_{P['origin']}",
-    f"Elasticity and pass-through against exposure: {P['origin']}", rfm.sensitivity_caption(sens),
-    notebook="04_estimates", params=P, source_note=rffig.SOURCE_NOTE)
+publish(rffig.fig_sensitivity(sens, P["origin"]), f"sensitivity_{P['origin']}",
+        rffig.sensitivity_text(sens, P["origin"]), notebook="04_estimates", params=P)
 pd.DataFrame(sens["curve"]).round(3)
 
 # %% [markdown]
@@ -156,24 +146,14 @@ pd.DataFrame(sens["curve"]).round(3)
 
 # %%
 pooled_tab = results_table(summary)
-outputs.register_table(pooled_tab, f"pooled_{P['origin']}", "Pooled regressions over all origins",
-    "Coefficient on ln(1+τ) over every origin (G clusters); wild cluster bootstrap (Webb weights, "
-    "all draws enumerated when 6^G is small) and randomization inference over the distinct "
-    "assignments of the origins' tariff paths (origins with identical paths are one assignment), "
-    "with the smallest attainable p-value.", notebook="04_estimates", params=P)
-inv = invalid_table(summary, res["invalid_by_design"]["reason"])
-outputs.register_table(inv, f"invalid_{P['origin']}",
-    f"Appendix: cluster-robust intervals for {P['origin']} that are invalid by design",
-    "Shown for transparency only. " + res["invalid_by_design"]["reason"],
-    notebook="04_estimates", params=P)
+outputs.publish_table(pooled_tab, f"pooled_{P['origin']}", POOLED_TEXT, notebook="04_estimates", params=P)
+why = res["invalid_by_design"]["reason"]
+outputs.publish_table(invalid_table(summary, why), f"invalid_{P['origin']}",
+                      invalid_text(P["origin"], why), notebook="04_estimates", params=P)
 if varieties is not None:  # source: census only
     vt = variety_table(varieties)
-    outputs.register_table(vt, f"varieties_{P['origin']}", f"HS10 estimates for {P['origin']} vs {', '.join(P['controls'])}",
-        "Coefficient on ln(1+τ) with absorbed variety (HS10 × origin) and HS10 × month fixed effects: PPML of value and "
-        "vehicles in levels (zeros kept), OLS of ln vehicles, and pass-through to ln ex-tariff unit value with ln FX. "
-        "Clustered by origin (G ≤ 3: few-cluster inference, t(G−1)) and by variety (ignores correlation across HS10 "
-        "lines of one origin-month, so optimistic).",
-        notebook="04_estimates", params=P)
+    outputs.publish_table(vt, f"varieties_{P['origin']}", variety_text(P["origin"], P["controls"]),
+                          notebook="04_estimates", params=P)
     display(vt.round(3))
 pooled_tab.round(3)
 
@@ -187,19 +167,12 @@ pooled_tab.round(3)
 # of its deal, which cannot identify anything.
 
 # %%
-has_kcs = bool((flows["source"] == deals.SOURCE).any())
-if P["origin"] == "KOR" and has_kcs:
-    res["deal_cut"] = deals.deal_results(flows)
-    es_dest = deals.event_study(deals.destination_wide(flows))
-    fig = dfig.fig_deal_event_study(es_dest, res["deal_cut"])
-    save(fig, "deal_cut_KOR")
-    fig_meta = outputs.register_figure("deal_cut_KOR", "Korea's exports to the US around both tariff changes",
-        deals.event_study_caption(res["deal_cut"]), notebook="04_estimates", params=P,
-        source_note="Source: Korea Customs Service, exports of HS 8703 by destination (FOB, USD), 2025-01 to 2026-06.")
-    display(pd.DataFrame({k: v for k, v in res["deal_cut"].items() if not isinstance(v, (dict, list))}, index=["KOR"]).T)
-elif P["origin"] == "JPN" and (flows["source"] == "comtrade_jpn_exp").any():
-    res["deal_coverage"] = deals.japan_deal_coverage(flows)
-    print(res["deal_coverage"]["note"])
+after = deals.after_deals(flows, P["origin"])  # {"deal_cut": ...} (KOR), {"deal_coverage": ...} (JPN)
+res.update(after)
+if "deal_cut" in after:
+    publish(dfig.fig_deal_cut(flows, after["deal_cut"]), "deal_cut_KOR",
+            dfig.deal_cut_text(after["deal_cut"]), notebook="04_estimates", params=P)
+deals.after_deals_table(after)
 
 # %% [markdown]
 # ## Headline numbers (checked by nbval)

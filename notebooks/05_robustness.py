@@ -35,7 +35,7 @@ from autotariffs.panel import build as apanel
 from autotariffs.tariffs import schedule as tariffs
 from autotariffs.models import robustness
 from autotariffs.figures import robustness as robfig
-from autotariffs.figures import save
+from autotariffs.figures import publish
 
 _before = set(globals()) | {"_before"}  # names papermill may not override
 
@@ -73,24 +73,13 @@ share_panels = {
 rob = robustness.run_all(panel, origins=P["origins"], start=P["start"], end=P["end"],
                          placebo_date=P["placebo_date"], share_panels=share_panels,
                          n_boot=P["n_boot"], seed=P["seed"])
-outputs.register_table(rob["table"], "robustness", "Robustness of the elasticity and pass-through",
-    "Each row is one regression of the origin against the comparison origins on ln(1+τ) (12-month "
-    "differences unless the row says otherwise) with one change from the base specification named in the "
-    "row. These are the regression-based ratios, not the reduced-form headline; their CRV1 and wild-bootstrap "
-    "p-values rest on one treated origin (G = 3 or 2 clusters) and are NOT valid inference (see the appendix "
-    "tables): compare point estimates across rows only.", notebook="05_robustness", params=P)
+outputs.publish_table(rob["table"], "robustness", robustness.ROBUSTNESS_TEXT,
+                      notebook="05_robustness", params=P)
 rob["table"]
 
 # %%
-fig = robfig.fig_robustness(rob["table"])
-save(fig, "robustness")
-fig_meta = outputs.register_figure("robustness", "Regression-based ratios across specifications",
-    "Coefficient on ln(1+τ) across specifications, by origin and outcome: each row is the regression named in the "
-    "table's 'specification' column with the one change named on the axis. Intervals are CRV1 with one treated "
-    "origin and are not valid inference (shown only to compare specifications); hollow markers have no interval "
-    "(the table's 'interval' column says why). The headline is the reduced form, not these ratios.",
-    notebook="05_robustness", params=P,
-    source_note="Source: UN Comtrade monthly HS 8703; tariff events table; FRED exchange rates.")
+publish(robfig.fig_robustness(rob["table"]), "robustness", robfig.ROBUSTNESS_TEXT,
+        notebook="05_robustness", params=P);
 
 # %% [markdown]
 # ## Headline numbers (checked by nbval)

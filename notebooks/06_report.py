@@ -47,9 +47,7 @@ P
 
 # %%
 val = pd.read_csv(paths.PROCESSED / "validation.csv")  # written by `autotariffs replicate` (make validation)
-outputs.register_table(val, "validation", "Validation: published tables reproduced with our estimators",
-    "Our coefficient and standard error beside the published reference value for each reproduced term.",
-    notebook="06_report", params=P)
+outputs.publish_table(val, "validation", validation.VALIDATION_TEXT, notebook="06_report", params=P)
 val.groupby(["table", "column"])["match"].all().to_frame()
 
 # %% [markdown]
@@ -68,11 +66,7 @@ for f in sorted(paths.RESULTS.glob("04_estimates_*.json")):
 desc = json.loads((paths.RESULTS / "03_descriptives.json").read_text())
 est.update({k: desc[k] for k in ("exposure", "collected") if k in desc})
 lit = literature.literature_table(literature.ours_from_results(est))
-outputs.register_table(lit, "literature", "Our estimates beside the literature",
-    "Each row's numbers are in the convention named in its 'convention' column. Ours: reduced form "
-    "divided by the tariff gap at a USMCA non-US content share of 0.5 (pass-through = 1 + γ). "
-    "Checked: V = verified against the source, S = secondary source only, U = recalled, unverified.",
-    notebook="06_report", params=P)
+outputs.publish_table(lit, "literature", literature.LITERATURE_TEXT, notebook="06_report", params=P)
 lit
 
 # %% [markdown]

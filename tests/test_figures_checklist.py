@@ -68,12 +68,13 @@ def _string_patterns(source: str) -> list[re.Pattern[str]]:
 
 
 def notebook_saves(nb: dict, fig_id: str) -> bool:
-    """True if a code cell with a ``save(`` call names ``fig_id`` (literally or via f-string)."""
+    """True if a code cell with a ``save(`` or ``publish(`` call names ``fig_id`` (literally or via
+    f-string)."""
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
         src = "".join(cell.get("source", []))
-        if "save(" not in src and "save_descriptives(" not in src:
+        if not any(call in src for call in ("save(", "publish(", "save_descriptives(")):
             continue
         if "save_descriptives(" in src:
             from autotariffs.figures.descriptives import DESCRIPTIVE_FIGURES
@@ -102,6 +103,7 @@ def test_matcher_literal_fstring_and_negative():
     assert notebook_saves(nb, "event_study_KOR_12")
     assert not notebook_saves(nb, "event_study")  # f-string fields must be non-empty
     assert not notebook_saves(nb, "unit_values")
+    assert notebook_saves(_nb('publish(fig, f"placebos_{o}", text, notebook="04")'), "placebos_KOR")
     # a string in a cell without any save call does not count
     assert not notebook_saves(_nb("x = 'unit_values'"), "unit_values")
     # descriptives helper: ids derived from its prefix

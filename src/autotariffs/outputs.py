@@ -7,7 +7,11 @@ reads what was written here. Layout of the files: see :mod:`autotariffs.report.h
 * numbers: :func:`write_results` -> ``reports/results/<notebook>[_<params>].json`` with ``_meta``;
 * tables: :func:`register_table` -> ``reports/tables/<table_id>.csv`` and its ``.json`` sidecar;
 * figures: ``autotariffs.figures.save(fig, fig_id)`` then :func:`register_figure` ->
-  ``reports/figures/<fig_id>.json``.
+  ``reports/figures/<fig_id>.json`` (both at once: ``autotariffs.figures.publish``).
+
+Titles, captions and source notes are :class:`Text` objects kept beside the function that draws
+the figure or builds the table (issue 16), so a notebook cell names the output and its text and
+types no prose: ``publish_table(df, "pooled_KOR", POOLED_TEXT, notebook=..., params=P)``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +35,15 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 class ReportError(AutotariffsError, ValueError):
     """An input of the report (result, table or figure file) is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """Title, caption and (figures only) source note of one registered figure or table."""
+
+    title: str
+    caption: str
+    source_note: str = ""
 
 
 def _check_id(kind: str, value: str) -> None:
@@ -133,3 +147,17 @@ def register_table(
     }
     aio.write_json(meta, out_dir / f"{table_id}.json")
     return csv
+
+
+def publish_table(
+    df: pd.DataFrame,
+    table_id: str,
+    text: Text,
+    notebook: str,
+    params: Mapping[str, Any] | None = None,
+    tables_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """:func:`register_table` with the table's :class:`Text` (a table sidecar has no source note)."""
+    if text.source_note:
+        raise ReportError(f"table {table_id}: a table has no source note; put it in the caption")
+    return register_table(df, table_id, text.title, text.caption, notebook, params, tables_dir)

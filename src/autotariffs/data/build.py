@@ -29,6 +29,7 @@ from autotariffs.data.schemas import (
 from autotariffs.data.sources import census, comtrade, dataweb, fred, kcs, usatrade
 from autotariffs.data.sources.manifest import verify_manifest
 from autotariffs.errors import AutotariffsError
+from autotariffs.outputs import Text
 
 Reader = Callable[[Path], pd.DataFrame]
 ToFlows = Callable[[pd.DataFrame, str], pd.DataFrame]
@@ -98,6 +99,12 @@ def read_flows(raw_dir: Path = paths.RAW) -> pd.DataFrame:
     flows = validate_flows(sort_flows(pd.concat(parts, ignore_index=True)))
     check_bloc_policy(flows)
     return flows
+
+
+COVERAGE_TEXT = Text(
+    "Coverage of the shipped snapshot",
+    "Each source × partner: first and last month and number of rows, as read from data/raw.",
+)
 
 
 def coverage_table(flows: pd.DataFrame) -> pd.DataFrame:

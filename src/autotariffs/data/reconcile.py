@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from autotariffs.data.countries import EU27
+from autotariffs.outputs import Text
 
 COLUMNS = ["check", "partner", "period", "a_label", "a_value", "b_label", "b_value", "pct_diff",
            "tolerance_pct", "passes", "note"]  # fmt: skip
@@ -253,6 +254,13 @@ def mirror_korea_kcs(flows: pd.DataFrame) -> list[dict]:
                          "US imports from Korea (Comtrade, CIF-type)", u[both].sum(), np.nan,
                          "informational: FOB vs CIF and ~1 month shipping"))
     return rows
+
+
+RECONCILIATION_TEXT = Text(
+    "Reconciliation across sources",
+    "Cross-source checks: Comtrade vs Census 2024 HS 8703 (3% tolerance), Comtrade annual vs "
+    "monthly, US imports vs Japan-reported exports (mirror), Census ch. 87 vs DataWeb.",
+)
 
 
 def reconciliation_table(flows: pd.DataFrame) -> pd.DataFrame:

@@ -3,16 +3,23 @@
 Every figure: seaborn ``ticks`` style, the colour-blind-safe Okabe-Ito palette, distinct line
 styles/markers so nothing depends on colour alone, axis labels with units, a source note under the
 plot, and PNG (300 dpi) plus PDF written without timestamps so reruns are byte-identical.
+
+Each figure module keeps the title, caption and source note of its figures beside the drawing
+function (:class:`autotariffs.outputs.Text` constants, or ``*_text`` functions where the text
+follows the data or the parameters); :func:`publish` saves a figure and registers it with them.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 from autotariffs import design
+from autotariffs.outputs import Text, register_figure
 
 matplotlib.use("Agg")
 
@@ -205,4 +212,23 @@ def save(
         with atomic_path(target) as tmp:
             fig.savefig(tmp, format=ext, metadata=meta)
         out[ext] = target
+    return out
+
+
+def publish(
+    fig: plt.Figure,
+    fig_id: str,
+    text: Text,
+    notebook: str,
+    params: Mapping[str, Any] | None = None,
+    outdir: str | os.PathLike[str] | None = None,
+) -> dict[str, Path]:
+    """:func:`save` ``fig`` and register it for the report with its :class:`Text`.
+
+    The sidecar ``<fig_id>.json`` carries the text's title, caption and source note (the note
+    drawn under the plot is the figure function's own, more detailed one).
+    """
+    out = save(fig, fig_id, outdir)
+    register_figure(fig_id, text.title, text.caption, notebook, params, text.source_note,
+                    figures_dir=outdir)
     return out

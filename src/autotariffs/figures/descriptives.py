@@ -5,7 +5,8 @@ for JPN, the Japan-reported export flow ``mirror_v``/``mirror_q`` -- the names
 ``mirror_value_usd``/``mirror_quantity`` are accepted too) and returns a matplotlib Figure in the
 house style: Okabe-Ito colours plus a distinct line style and marker per origin (readable in
 greyscale), axis labels with units, policy dates marked, source note underneath.
-:func:`save_descriptives` saves all three and registers them for the report.
+:func:`save_descriptives` saves all three and registers them for the report with their texts
+(``*_text``: title, caption and a source note naming the panel's months).
 
 Unit values are recomputed as value / quantity from the (possibly HS10-aggregated) flows so the
 figure never depends on how an upstream ``uv`` column was scaled; a ``uv`` column that disagrees
@@ -15,7 +16,7 @@ with value / quantity is reported as an error rather than silently plotted.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,10 @@ from autotariffs.figures import (
     ORIGIN_STYLE,
     add_source_note,
     mark_events,
-    save,
+    publish,
     set_style,
 )
+from autotariffs.outputs import Text
 
 SOURCE_US = (
     "Source: UN Comtrade monthly, reporter USA, imports of HS 8703 (HS code inferred and "
@@ -262,37 +264,37 @@ def fig_mirror_japan(panel: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-DESCRIPTIVE_FIGURES: dict[str, dict[str, Any]] = {
-    "imports_by_origin": {
-        "fn": fig_imports_by_origin,
-        "title": "US imports of passenger cars (HS 8703) by origin, monthly",
-        "caption": (
-            "Monthly US import value (USD bn, top) and number of vehicles (thousands, bottom) by "
-            f"origin. Dotted vertical lines mark the Section 232 auto tariff ({design.TARIFF.date}) "
-            "and later "
-            "deals inside the sample."
-        ),
-        "source_note": SOURCE_US,
-    },
-    "unit_values": {
-        "fn": fig_unit_values,
-        "title": "Ex-tariff unit values by origin",
-        "caption": (
-            "Customs value per vehicle (USD thousand), before US duties. Composition (model mix) "
-            "moves unit values as much as prices do; they are not quality-adjusted prices."
-        ),
-        "source_note": SOURCE_US,
-    },
-    "mirror_japan": {
-        "fn": fig_mirror_japan,
-        "title": "Mirror flows: US imports from Japan vs Japanese exports to the US",
-        "caption": (
-            "US-reported imports from Japan and Japan-reported exports to the US (USD bn), and "
-            "their ratio. Gaps reflect CIF/FOB valuation and shipping time, which the estimates "
-            "should not mistake for tariff effects."
-        ),
-        "source_note": SOURCE_MIRROR,
-    },
+def comtrade_source(panel: pd.DataFrame) -> str:
+    """Registered source note of the US-reported panel figures: the panel's first and last month."""
+    lo, hi = pd.Timestamp(panel["month"].min()), pd.Timestamp(panel["month"].max())
+    return f"Source: UN Comtrade monthly HS 8703 (US reporter; Census data), {lo:%Y-%m} to {hi:%Y-%m}."
+
+
+def imports_by_origin_text(panel: pd.DataFrame) -> Text:
+    return Text("US imports of passenger cars by origin",
+                "Monthly US imports of HS 8703 by origin: value (USD bn) and vehicles (thousands).",
+                comtrade_source(panel))
+
+
+def unit_values_text(panel: pd.DataFrame) -> Text:
+    return Text("Ex-tariff unit values by origin",
+                "Customs-value-based unit value (USD thousand per vehicle), before duty, by origin.",
+                comtrade_source(panel))
+
+
+def mirror_japan_text(panel: pd.DataFrame) -> Text:
+    return Text("US-reported imports from Japan vs Japan-reported exports",
+                "Monthly value of HS 8703 trade Japan→US as reported by each side (mirror "
+                "statistics).",
+                "Source: UN Comtrade monthly HS 8703; US imports and Japan-reported exports.")
+
+
+#: name -> (figure function, text function), both of the panel, in the order 03 publishes them
+DESCRIPTIVE_FIGURES: dict[str, tuple[Callable[[pd.DataFrame], plt.Figure],
+                                     Callable[[pd.DataFrame], Text]]] = {
+    "imports_by_origin": (fig_imports_by_origin, imports_by_origin_text),
+    "unit_values": (fig_unit_values, unit_values_text),
+    "mirror_japan": (fig_mirror_japan, mirror_japan_text),
 }
 
 
@@ -304,27 +306,23 @@ def save_descriptives(
     prefix: str = "desc_",
 ) -> dict[str, dict[str, Path]]:
     """Draw, save (PNG+PDF) and register the three descriptive figures; ids ``<prefix><name>``."""
-    from autotariffs.outputs import register_figure
-
     out: dict[str, dict[str, Path]] = {}
-    for name in sorted(DESCRIPTIVE_FIGURES):
-        spec = DESCRIPTIVE_FIGURES[name]
-        fig_id = f"{prefix}{name}"
-        fig = spec["fn"](panel)
+    for name, (draw, text) in DESCRIPTIVE_FIGURES.items():
+        fig = draw(panel)
         try:
-            out[fig_id] = save(fig, fig_id, figures_dir)
+            out[prefix + name] = publish(fig, prefix + name, text(panel), notebook, params,
+                                         figures_dir)
         finally:
             plt.close(fig)
-        register_figure(
-            fig_id,
-            spec["title"],
-            spec["caption"],
-            notebook,
-            params,
-            spec["source_note"],
-            figures_dir=figures_dir,
-        )
     return out
+
+
+CONTROL_SERIES_EXTENDED_TEXT = Text(
+    "Comparison origins' imports past the deals",
+    "US imports of HS 8703 from Canada and Mexico: Comtrade monthly to its last month, then "
+    "DataWeb customs value scaled by the ratio of the two sources over their overlap.",
+    "Source: UN Comtrade monthly HS 8703; USITC DataWeb HS10 8703.",
+)
 
 
 def fig_control_series_extended(ctrl: pd.DataFrame) -> plt.Figure:

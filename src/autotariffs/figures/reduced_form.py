@@ -19,6 +19,9 @@ import pandas as pd
 
 from autotariffs import design
 from autotariffs.figures import ORIGIN_LABEL, ORIGIN_STYLE, mark_events, set_style
+from autotariffs.figures.estimates import fig_in_time_placebos
+from autotariffs.models.reduced_form import placebo_result
+from autotariffs.outputs import Text
 
 SOURCE_NOTE = ("Source: UN Comtrade monthly US imports of HS 8703 (Census data); tariff events "
                "table; autotariffs reduced form.")
@@ -66,6 +69,43 @@ def fig_gap_by_month(rf: Mapping, origin: str, outcome: str = "ln_q") -> plt.Fig
     return fig
 
 
+def gap_text(rf: Mapping, outcome: str = "ln_q") -> Text:
+    """Title, caption and source note of :func:`fig_gap_by_month`."""
+    d, e = rf["design"], rf[outcome]
+    return Text(
+        f"Monthly gap: {d['origin']} vs {', '.join(d['controls'])}",
+        f"{e['label'].capitalize()} of {d['origin']} minus the mean of "
+        f"{', '.join(d['controls'])}, with the month-of-year pattern of the baseline "
+        f"({d['pre_start']} to {d['pre_end']}) removed. The band holds 95% of baseline "
+        "months: a single month outside it is unusual at the 5% level (the one-month "
+        "conformal test with the difference-in-differences counterfactual). The black line "
+        f"is the post-tariff mean ({d['post_start']} to {d['post_end']}).",
+        SOURCE_NOTE,
+    )
+
+
+def fig_placebos(rf: Mapping, outcome: str = "ln_q") -> plt.Figure:
+    """The in-time placebos of one outcome of the reduced form, actual estimate marked."""
+    return fig_in_time_placebos(placebo_result(rf, outcome),
+                                title=f"{rf['design']['origin']}: in-time placebos, "
+                                      f"{rf[outcome]['label']}",
+                                xlabel="placebo estimate (log points)")
+
+
+def placebo_text(rf: Mapping, outcome: str = "ln_q") -> Text:
+    """Title, caption and source note of :func:`fig_placebos`."""
+    d, e = rf["design"], rf[outcome]
+    return Text(
+        f"In-time placebos: {d['origin']}, {e['label']}",
+        f"The reduced-form estimate for {e['label']} recomputed with a fake event at each of "
+        f"{e['n_placebos']} admissible months of the baseline (same post length and donut, "
+        f"at least {d['min_pre']} baseline months before each); the actual estimate is "
+        f"marked. p = (1 + number of placebos at least as large in absolute value) / "
+        f"(1 + {e['n_placebos']}).",
+        SOURCE_NOTE,
+    )
+
+
 def fig_sensitivity(sens: Mapping, origin: str) -> plt.Figure:
     """Elasticity of vehicles and gamma against the comparison origins' content share."""
     set_style()
@@ -92,3 +132,16 @@ def fig_sensitivity(sens: Mapping, origin: str) -> plt.Figure:
                  "exposure", fontsize=9)
     fig.subplots_adjust(wspace=0.3)
     return fig
+
+
+def sensitivity_text(sens: Mapping, origin: str) -> Text:
+    """Title, caption and source note of :func:`fig_sensitivity`."""
+    return Text(
+        f"Elasticity and pass-through against exposure: {origin}",
+        "Reduced form divided by the tariff gap (the origin's change in ln(1+tariff) minus "
+        "the comparison origins'), against the non-US content share that sets the Mexican "
+        "and Canadian duty; band: the conformal interval of the reduced form divided by the "
+        f"same gap. Left out where the gap is below {sens['min_gap']:.2f} log points (no ratio "
+        "is identified). gamma: 0 = buyers pay the whole duty, -1 = exporters absorb it.",
+        SOURCE_NOTE,
+    )

@@ -8,6 +8,17 @@ import numpy as np
 import pandas as pd
 
 from autotariffs.figures import OKABE_ITO, add_source_note, set_style
+from autotariffs.outputs import Text
+
+ROBUSTNESS_TEXT = Text(
+    "Regression-based ratios across specifications",
+    "Coefficient on ln(1+τ) across specifications, by origin and outcome: each row is the "
+    "regression named in the table's 'specification' column with the one change named on the "
+    "axis. Intervals are CRV1 with one treated origin and are not valid inference (shown only to "
+    "compare specifications); hollow markers have no interval (the table's 'interval' column says "
+    "why). The headline is the reduced form, not these ratios.",
+    "Source: UN Comtrade monthly HS 8703; tariff events table; FRED exchange rates.",
+)
 
 
 def fig_robustness(table: pd.DataFrame) -> plt.Figure:

@@ -21,6 +21,7 @@ from autotariffs.figures import (
     mark_events,
     set_style,
 )
+from autotariffs.outputs import Text
 
 TIMELINE_EVENTS = design.event_labels("timeline")
 TARIFF_SOURCE = (
@@ -28,6 +29,19 @@ TARIFF_SOURCE = (
     "Proc. 10908, EO 14309/14345, FR notices; see SOURCES.md). All-in ad valorem rate on a "
     "representative HS 8703 line, day-weighted monthly mean."
 )
+
+
+
+
+def timeline_text(usmca_nonus_share: float) -> Text:
+    """Title, caption and source note of :func:`fig_tariff_timeline` (the assumed USMCA share)."""
+    return Text(
+        "Statutory US tariff on passenger cars by origin",
+        "All-in ad valorem rate on HS 8703 by origin, monthly day-weighted average; MEX/CAN at "
+        f"25% × the assumed non-US content share ({usmca_nonus_share:.2f}); vertical lines mark "
+        "policy events.",
+        "Source: us_auto_tariff_events.csv (HTS, Federal Register; see SOURCES.md).",
+    )
 
 
 def _step(ax: plt.Axes, s: pd.Series, origin: str, label: str, **kw) -> None:
@@ -82,6 +96,14 @@ def fig_tariff_timeline(
                      f"{uk_in_quota_share:g}")  # fmt: skip
     add_source_note(fig, TARIFF_SOURCE + (" " + "; ".join(notes) + "." if notes else ""))
     return fig
+
+
+EFFECTIVE_VS_STATUTORY_TEXT = Text(
+    "Effective against statutory tariff rates",
+    "Calculated duties / customs value on HS chapter 87 imports (cars, trucks and parts) by origin "
+    "against the statutory car rate; Korea's KORUS step of 2016-01-01 is visible.",
+    "Source: Census international trade API (HS2, 2013-2021); USITC DataWeb (2024, Jan-Aug 2025).",
+)
 
 
 def fig_effective_vs_statutory(
@@ -146,6 +168,15 @@ COLLECTED_SOURCE = (
     "note of 2026-06-12 (tariff-etr-eval); DataWeb ch. 87 calculated duties / CIF value (2024, "
     "Jan-Aug 2025); Census NAICS light vehicles (336110 / 336111+336112), all origins. Korea's "
     "November 2025 cut is retroactive: collected at 25%, refunded later. Japan 2026: offset credits."
+)
+
+
+STATUTORY_VS_COLLECTED_TEXT = Text(
+    "Statutory against collected duty rates",
+    "Statutory HS 8703 rate (dashed step) against every collected rate in the raw data, by origin; "
+    "the all-origin NAICS light-vehicle rate in the last panel.",
+    "Source: Budget Lab note (2026-06-12); USITC DataWeb; Census international trade API; tariff "
+    "events table.",
 )
 
 
@@ -214,6 +245,15 @@ def fig_statutory_vs_collected(
     axes[-1, 0].set_xlabel("Month")
     add_source_note(fig, COLLECTED_SOURCE)
     return fig
+
+
+CONTROL_EXPOSURE_TEXT = Text(
+    "Observed exposure of Canada and Mexico",
+    "Duty owed on Canadian and Mexican cars from the observed USMCA claim shares (claimed: 25% on "
+    "non-US content; not claimed: 25% plus MFN on full value) at several non-US content shares, "
+    "beside the assumed schedule in which every car is claimed.",
+    "Source: USITC DataWeb HS10 8703 imports for consumption by programme; tariff events table.",
+)
 
 
 def fig_control_exposure(exposure: pd.DataFrame, start: str = "2025-01",

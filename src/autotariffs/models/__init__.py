@@ -31,6 +31,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from autotariffs.models.inference import DEFAULT_SEED
+from autotariffs.outputs import Text
 
 
 def summarize_origin(
@@ -182,6 +183,15 @@ def results_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+POOLED_TEXT = Text(
+    "Pooled regressions over all origins",
+    "Coefficient on ln(1+τ) over every origin (G clusters); wild cluster bootstrap (Webb weights, "
+    "all draws enumerated when 6^G is small) and randomization inference over the distinct "
+    "assignments of the origins' tariff paths (origins with identical paths are one assignment), "
+    "with the smallest attainable p-value.",
+)
+
+
 def invalid_table(summary: dict, reason: str) -> pd.DataFrame:
     """Appendix: the origin-vs-controls CRV1 / wild intervals, each row saying why invalid."""
     rows = []
@@ -195,4 +205,11 @@ def invalid_table(summary: dict, reason: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-__all__ = ["crv1_check", "invalid_table", "origin_results", "results_table", "summarize_origin"]
+def invalid_text(origin: str, reason: str) -> Text:
+    """Title and caption of :func:`invalid_table` (``reason``: why CRV1 is invalid here)."""
+    return Text(f"Appendix: cluster-robust intervals for {origin} that are invalid by design",
+                "Shown for transparency only. " + reason)
+
+
+__all__ = ["POOLED_TEXT", "crv1_check", "invalid_table", "invalid_text", "origin_results",
+           "results_table", "summarize_origin"]

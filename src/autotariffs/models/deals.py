@@ -57,6 +57,7 @@ import pandas as pd
 
 from autotariffs import design
 from autotariffs.models.fe import feols
+from autotariffs.panel.build import MIRROR_SOURCE
 
 SOURCE = "kcs_kor_exp_m"
 TREATED = "USA"
@@ -293,7 +294,7 @@ def implied_elasticities(
 
 
 def japan_deal_coverage(flows: pd.DataFrame, deal: str = design.deal_date("JPN"),
-                        source: str = "comtrade_jpn_exp") -> dict:
+                        source: str = MIRROR_SOURCE) -> dict:
     """How much of Japan's deal regime its mirror (Japan-reported exports to the US) covers."""
     f = flows[(flows["source"] == source) & (flows["partner"] == "USA")]
     last = f["month"].max()
@@ -320,13 +321,23 @@ def deal_results(flows: pd.DataFrame, ot: ModuleType | None = None, **kw) -> dic
     return to_jsonable({**cut, "step": step, "elasticity": el})
 
 
-def event_study_caption(cut: dict) -> str:
-    """Caption of the Korea destination event-study figure, from the deal-cut results."""
-    return (f"Log exports of HS 8703 from Korea to the US minus the mean of {', '.join(cut['controls'])}"
-            f" by month (destination and month fixed effects; reference {REF_MONTH}), with the "
-            f"0 -> 25% step ({design.TARIFF.date}) and the 25 -> 15% cut ({design.deal_date('KOR')})"
-            " marked. Point estimates "
-            "only: with one treated destination the regression standard errors are not valid; the "
-            f"cut's inference is conformal (p = {cut['p_conformal']:.3f}, smallest attainable "
-            f"{cut['min_p_conformal']:.3f}) and in-time placebos. Korea-reported FOB values; about "
-            "one month of shipping separates a Korean export from a US import.")
+def after_deals(flows: pd.DataFrame, origin: str) -> dict:
+    """What the data show after the origin's deal, as blocks of its results.json entry.
+
+    Korea, when Korea's customs exports by destination are in the flows: ``{"deal_cut":
+    deal_results(flows)}``; Japan, when its mirror (Japan-reported exports) is:
+    ``{"deal_coverage": japan_deal_coverage(flows)}``; otherwise ``{}`` (no origin's data reach
+    past its deal).
+    """
+    sources = set(flows["source"])
+    if origin == "KOR" and SOURCE in sources:
+        return {"deal_cut": deal_results(flows)}
+    if origin == "JPN" and MIRROR_SOURCE in sources:
+        return {"deal_coverage": japan_deal_coverage(flows)}
+    return {}
+
+
+def after_deals_table(after: dict) -> pd.DataFrame:
+    """The scalar entries of each block of :func:`after_deals`, one column per block (to show)."""
+    return pd.DataFrame({name: {k: v for k, v in block.items() if not isinstance(v, dict | list)}
+                         for name, block in after.items()})

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from autotariffs.models import one_treated as ot
+from autotariffs.outputs import Text
 
 OUTCOMES: dict[str, str] = {
     "ln_q": "log vehicles",
@@ -281,42 +282,19 @@ def _design_text(d: Mapping) -> str:
             f"{d['pre_end']}{donut}")
 
 
-def headline_caption(rf: Mapping) -> str:
+def headline_text(rf: Mapping) -> Text:
+    """Title and caption of :func:`headline_table`."""
     d = rf["design"]
-    return (f"Change of {d['origin']} relative to the mean of {', '.join(d['controls'])}, "
-            f"{_design_text(d)}; the gap's month-of-year pattern is estimated on the baseline and "
-            "removed. Interval and first p-value: conformal inference (Chernozhukov, Wüthrich & "
-            "Zhu 2021) with the difference-in-differences counterfactual, moving-block "
-            "permutations in time; second p-value: the same with a seasonal time-series "
-            "counterfactual of the origin's own gap; third: rank among in-time placebos. "
-            "Quantity-based outcomes skip 2022 (Comtrade-estimated quantities).")
-
-
-def gap_caption(rf: Mapping, outcome: str) -> str:
-    d, e = rf["design"], rf[outcome]
-    return (f"{e['label'].capitalize()} of {d['origin']} minus the mean of "
-            f"{', '.join(d['controls'])}, with the month-of-year pattern of the baseline "
-            f"({d['pre_start']} to {d['pre_end']}) removed. The band holds 95% of baseline "
-            "months: a single month outside it is unusual at the 5% level (the one-month "
-            "conformal test with the difference-in-differences counterfactual). The black line "
-            f"is the post-tariff mean ({d['post_start']} to {d['post_end']}).")
-
-
-def placebo_caption(rf: Mapping, outcome: str) -> str:
-    d, e = rf["design"], rf[outcome]
-    return (f"The reduced-form estimate for {e['label']} recomputed with a fake event at each of "
-            f"{e['n_placebos']} admissible months of the baseline (same post length and donut, "
-            f"at least {d['min_pre']} baseline months before each); the actual estimate is "
-            f"marked. p = (1 + number of placebos at least as large in absolute value) / "
-            f"(1 + {e['n_placebos']}).")
-
-
-def sensitivity_caption(sens: Mapping) -> str:
-    return ("Reduced form divided by the tariff gap (the origin's change in ln(1+tariff) minus "
-            "the comparison origins'), against the non-US content share that sets the Mexican "
-            "and Canadian duty; band: the conformal interval of the reduced form divided by the "
-            f"same gap. Left out where the gap is below {sens['min_gap']:.2f} log points (no ratio "
-            "is identified). gamma: 0 = buyers pay the whole duty, -1 = exporters absorb it.")
+    return Text(
+        f"Reduced form for {d['origin']}",
+        f"Change of {d['origin']} relative to the mean of {', '.join(d['controls'])}, "
+        f"{_design_text(d)}; the gap's month-of-year pattern is estimated on the baseline and "
+        "removed. Interval and first p-value: conformal inference (Chernozhukov, Wüthrich & "
+        "Zhu 2021) with the difference-in-differences counterfactual, moving-block "
+        "permutations in time; second p-value: the same with a seasonal time-series "
+        "counterfactual of the origin's own gap; third: rank among in-time placebos. "
+        "Quantity-based outcomes skip 2022 (Comtrade-estimated quantities).",
+    )
 
 
 def baseline_starts(baseline_start: str, event_month: str) -> tuple[str, ...]:

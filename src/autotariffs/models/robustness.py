@@ -19,8 +19,18 @@ from autotariffs import design
 from autotariffs.models import elasticity as el
 from autotariffs.models import passthrough as pt
 from autotariffs.models.fe import dropped_text
+from autotariffs.outputs import Text
 
 EVENT = design.TARIFF.month
+#: title and caption of the table of :func:`run_all`
+ROBUSTNESS_TEXT = Text(
+    "Robustness of the elasticity and pass-through",
+    "Each row is one regression of the origin against the comparison origins on ln(1+τ) (12-month "
+    "differences unless the row says otherwise) with one change from the base specification named "
+    "in the row. These are the regression-based ratios, not the reduced-form headline; their CRV1 "
+    "and wild-bootstrap p-values rest on one treated origin (G = 3 or 2 clusters) and are NOT valid "
+    "inference (see the appendix tables): compare point estimates across rows only.",
+)
 COLUMNS = [
     "check",
     "variant",

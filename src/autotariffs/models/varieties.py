@@ -27,6 +27,7 @@ import pandas as pd
 from autotariffs.models.elasticity import EstimationError, select_sample
 from autotariffs.models.fe import dropped_text, feols
 from autotariffs.models.ppml import fepois
+from autotariffs.outputs import Text
 
 __all__ = ["SPECS", "variety_estimates", "variety_table"]
 
@@ -116,3 +117,15 @@ def variety_table(result: dict) -> pd.DataFrame:
                          "ci95_low": r["ci95_low"], "ci95_high": r["ci95_high"],
                          "n_obs": r["n_obs"], "dropped": dropped_text(r["n_dropped"])})
     return pd.DataFrame(rows)
+
+
+def variety_text(origin: str, controls: Sequence[str]) -> Text:
+    """Title and caption of :func:`variety_table`."""
+    return Text(
+        f"HS10 estimates for {origin} vs {', '.join(controls)}",
+        "Coefficient on ln(1+τ) with absorbed variety (HS10 × origin) and HS10 × month fixed "
+        "effects: PPML of value and vehicles in levels (zeros kept), OLS of ln vehicles, and "
+        "pass-through to ln ex-tariff unit value with ln FX. Clustered by origin (G ≤ 3: "
+        "few-cluster inference, t(G−1)) and by variety (ignores correlation across HS10 lines of "
+        "one origin-month, so optimistic).",
+    )

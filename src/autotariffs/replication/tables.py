@@ -13,7 +13,15 @@ import math
 import numpy as np
 import pandas as pd
 
+from autotariffs.outputs import Text
 from autotariffs.replication.columns import OUTPUT_COLUMNS
+
+#: title and caption of :func:`validation_table` in the report
+VALIDATION_TEXT = Text(
+    "Validation: published tables reproduced with our estimators",
+    "Our coefficient and standard error beside the published reference value for each "
+    "reproduced term.",
+)
 
 
 def _yotov() -> pd.DataFrame | None:

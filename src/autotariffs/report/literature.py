@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from autotariffs.outputs import Text
+
 COLUMNS = [
     "study", "episode", "object", "convention", "published", "published_range",
     "ours_KOR", "ours_JPN", "comparable_how", "checked", "source",
@@ -39,6 +41,14 @@ CONVENTIONS = {
     "elasticity": "elasticity: d ln(flow) / d ln(1+tariff)",
     "passthrough": "pass-through to duty-inclusive price: 1 = buyers pay all, 0 = exporters absorb all",
 }
+#: title and caption of :func:`literature_table` in the report
+LITERATURE_TEXT = Text(
+    "Our estimates beside the literature",
+    "Each row's numbers are in the convention named in its 'convention' column. Ours: reduced form "
+    "divided by the tariff gap at a USMCA non-US content share of 0.5 (pass-through = 1 + γ). "
+    "Checked: V = verified against the source, S = secondary source only, U = recalled, "
+    "unverified.",
+)
 CHECK_MARKS = frozenset({"V", "S", "U"})
 OURS_KEYS = frozenset({"elasticity", "gamma"})
 ORIGINS = ("KOR", "JPN")

@@ -25,10 +25,13 @@ their levels are not a car rate. The NAICS rows have no statutory counterpart (a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from autotariffs import design
+from autotariffs.outputs import Text
 from autotariffs.tariffs.schedule import compare_effective_statutory, effective_rates
 
 COLUMNS = ["origin", "period", "freq", "n_months", "source", "scope", "statutory_rate_pct",
@@ -120,6 +123,15 @@ def _naics_rows(flows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+STATUTORY_VS_COLLECTED_TEXT = Text(
+    "Statutory against collected duty rates",
+    "One row per origin, period and source: statutory HS 8703 rate from the events table against "
+    "the collected rate (duties / value) the source gives, with the explanation of every known "
+    "disagreement (Korea's retroactive November 2025 cut collected at 25% and refunded later; "
+    "Japan's offset credits; chapter-87 product mix).",
+)
+
+
 def statutory_vs_collected(
     flows: pd.DataFrame,
     monthly: pd.DataFrame,
@@ -144,3 +156,15 @@ def statutory_vs_collected(
     out["n_months"] = out["n_months"].astype(np.int64)
     out = out[COLUMNS].sort_values(["source", "origin", "scope", "period"], kind="mergesort")
     return out.reset_index(drop=True)
+
+
+def collected_by_origin(table: pd.DataFrame, origins: Sequence[str] = design.TREATED,
+                        source: str = "budgetlab_note") -> dict[str, dict]:
+    """The collected rates of ``origins`` from one source of :func:`statutory_vs_collected` beside
+    the statutory rate, keyed ``<ORIGIN>_<YYYY>_<MM>`` (the ``collected`` block of results.json,
+    which the report's narrative reads)."""
+    rows = table[table["origin"].isin(list(origins)) & (table["source"] == source)]
+    return {f"{r.origin}_{r.period:%Y_%m}": {"statutory_rate_pct": r.statutory_rate_pct,
+                                             "collected_rate_pct": r.collected_rate_pct,
+                                             "source": r.source}
+            for r in rows.itertuples()}

@@ -30,6 +30,7 @@ import pandera.pandas as pa
 from autotariffs import design, paths
 from autotariffs.atomic import write_parquet
 from autotariffs.errors import DataContractError
+from autotariffs.outputs import Text
 
 
 class TariffTableError(DataContractError, ValueError):
@@ -533,6 +534,14 @@ def effective_rates(
             "dutiable_value_usd", "value_basis", "effective_rate_pct", "rate_on_dutiable_pct",
             "source"]
     return agg[cols].sort_values(["source", "partner", "period"]).reset_index(drop=True)
+
+
+EFFECTIVE_VS_STATUTORY_TEXT = Text(
+    "Effective and statutory rates",
+    "Effective rate = calculated duties / value on chapter 87 (all vehicles and parts) by origin "
+    "and period, beside the statutory HS 8703 rate; chapter 87 mixes products, so levels are not "
+    "directly comparable.",
+)
 
 
 def compare_effective_statutory(
