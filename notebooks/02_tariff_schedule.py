@@ -76,7 +76,9 @@ monthly[monthly["product"].eq("8703") & monthly["month"].between("2025-03-01", "
 # ## Timeline of statutory rates on cars (HS 8703)
 
 # %%
-fig = tfig.fig_tariff_timeline(monthly, start=P["timeline_start"], end=P["timeline_end"])
+fig = tfig.fig_tariff_timeline(monthly, start=P["timeline_start"], end=P["timeline_end"],
+                               usmca_nonus_share=P["usmca_nonus_share"],
+                               uk_in_quota_share=P["uk_in_quota_share"])
 publish(fig, "tariff_timeline", tfig.timeline_text(P["usmca_nonus_share"]),
         notebook="02_tariff_schedule", params=P);
 

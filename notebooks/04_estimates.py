@@ -55,7 +55,7 @@ set_style()
 pd.set_option("display.width", 120)
 
 from autotariffs.panel import build as apanel
-from autotariffs.models import (POOLED_TEXT, crv1_check, invalid_table, invalid_text, origin_results,
+from autotariffs.models import (POOLED_TEXT, invalid_table, invalid_text, origin_results,
                                 results_table, summarize_origin)
 from autotariffs.models import deals
 from autotariffs.models import reduced_form as rfm

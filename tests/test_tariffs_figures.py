@@ -14,6 +14,9 @@ from autotariffs.figures.tariffs import fig_effective_vs_statutory, fig_tariff_t
 from autotariffs.tariffs import schedule as T
 
 
+SHARES = {"usmca_nonus_share": 0.5, "uk_in_quota_share": 1.0}
+
+
 @pytest.fixture(scope="module")
 def monthly() -> pd.DataFrame:
     ev = T.load_events()
@@ -30,7 +33,7 @@ def _event_lines(ax) -> set[str]:
 
 
 def test_timeline_draws_each_origin_with_its_style(monthly):
-    fig = fig_tariff_timeline(monthly)
+    fig = fig_tariff_timeline(monthly, **SHARES)
     ax = fig.axes[0]
     labels = {ln.get_label(): ln for ln in ax.get_lines() if not ln.get_label().startswith("_")}
     for o in ("KOR", "JPN", "DEU", "GBR", "MEX", "CAN", "ROW"):
@@ -51,7 +54,7 @@ def test_timeline_draws_each_origin_with_its_style(monthly):
 
 def test_timeline_rejects_empty_window(monthly):
     with pytest.raises(ValueError, match="no rows"):
-        fig_tariff_timeline(monthly, start="2030-01", end="2030-06")
+        fig_tariff_timeline(monthly, start="2030-01", end="2030-06", **SHARES)
 
 
 def test_effective_vs_statutory_shows_korus_step(monthly, tmp_path):
@@ -102,7 +105,7 @@ def _overlaps(boxes):
 
 
 def test_timeline_event_labels_do_not_overlap(monthly, tmp_path):
-    fig = fig_tariff_timeline(monthly)
+    fig = fig_tariff_timeline(monthly, **SHARES)
     save(fig, "tl", outdir=tmp_path)  # the saved layout is the one that must be clean
     boxes = _label_boxes(fig)
     assert {t for t, _ in boxes} >= {"S232 autos 25%", "UK deal", "Japan deal"}
@@ -125,3 +128,17 @@ def test_crowded_event_labels_do_not_overlap():
     assert len(boxes) == 4
     assert _overlaps(boxes) == []
     plt.close(fig)
+
+
+def test_timeline_note_states_the_shares_the_schedule_used(monthly):
+    """The source note follows the parameters (02 passes its own; nothing defaults to 0.5/1.0)."""
+    fig = fig_tariff_timeline(monthly, usmca_nonus_share=0.3, uk_in_quota_share=0.8)
+    note = " ".join(t.get_text() for t in fig.texts)
+    assert "assumed share 0.3" in note and "in-quota share 0.8" in note, note
+    assert "share 0.5" not in note and "share 1" not in note, note
+    plt.close(fig)
+    bare = fig_tariff_timeline(monthly, usmca_nonus_share=None, uk_in_quota_share=None)
+    assert "share" not in " ".join(t.get_text() for t in bare.texts)
+    plt.close(bare)
+    with pytest.raises(TypeError):
+        fig_tariff_timeline(monthly)  # the shares must be stated

@@ -58,13 +58,15 @@ def fig_tariff_timeline(
     start: str = "2024-01",
     end: str = "2026-06",
     product: str = "8703",
-    usmca_nonus_share: float | None = 0.5,
-    uk_in_quota_share: float | None = 1.0,
+    *,
+    usmca_nonus_share: float | None,
+    uk_in_quota_share: float | None,
 ) -> plt.Figure:
     """Step lines of the monthly all-in statutory rate on cars (HS 8703) by origin.
 
-    ``usmca_nonus_share`` / ``uk_in_quota_share`` are only written into the source note: pass
-    the values used to build ``monthly`` (None = not stated) so the figure says what it shows.
+    ``usmca_nonus_share`` / ``uk_in_quota_share`` are only written into the source note: give
+    the values used to build ``monthly`` (None = not stated) so the figure says what it shows. No
+    defaults: a default here once drew 0.5 and 1.0 whatever the schedule had used.
     """
     set_style()
     m = monthly[(monthly["product"] == product)

@@ -41,11 +41,14 @@ CONVENTIONS = {
     "elasticity": "elasticity: d ln(flow) / d ln(1+tariff)",
     "passthrough": "pass-through to duty-inclusive price: 1 = buyers pay all, 0 = exporters absorb all",
 }
+#: the MEX/CAN non-US content share at which our ratios enter the literature table
+OURS_CONTENT_SHARE = 0.5
 #: title and caption of :func:`literature_table` in the report
 LITERATURE_TEXT = Text(
     "Our estimates beside the literature",
     "Each row's numbers are in the convention named in its 'convention' column. Ours: reduced form "
-    "divided by the tariff gap at a USMCA non-US content share of 0.5 (pass-through = 1 + γ). "
+    f"divided by the tariff gap at a USMCA non-US content share of {OURS_CONTENT_SHARE} "
+    "(pass-through = 1 + γ). "
     "Checked: V = verified against the source, S = secondary source only, U = recalled, "
     "unverified.",
 )
@@ -269,7 +272,8 @@ def literature_table(ours: dict | None = None) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=COLUMNS)
 
 
-def ours_from_results(results: dict, content_share: float = 0.5) -> dict[str, dict[str, float]]:
+def ours_from_results(results: dict, content_share: float = OURS_CONTENT_SHARE
+                      ) -> dict[str, dict[str, float]]:
     """Our numbers for :func:`literature_table` from results.json, in OUR convention.
 
     The elasticity and gamma are the reduced form divided by the tariff gap at the given USMCA
