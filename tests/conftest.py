@@ -132,19 +132,3 @@ def _no_network() -> object:
         GUARD.attempts.clear()
         pytest.fail(f"test tried to use the network (blocked): {blocked}", pytrace=False)
 
-
-def run_notebook(out_root, notebook: str, stem: str, params) -> None:
-    """Run ``notebooks/<notebook>.ipynb`` with the params file ``params`` through the project's
-    runner into the output root ``out_root`` (a temporary folder: the build is not touched);
-    fail the test with the runner's last lines if it fails. Shared by the notebook-level tests."""
-    import subprocess
-    import sys
-
-    from autotariffs import paths
-
-    out = out_root / "reports" / "notebooks" / f"{stem}.ipynb"
-    env = {**os.environ, "AUTOTARIFFS_OUTPUT_ROOT": str(out_root)}
-    proc = subprocess.run([sys.executable, "-m", "autotariffs.run",
-                           str(paths.NOTEBOOKS / f"{notebook}.ipynb"), str(params), str(out)],
-                          cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]

@@ -27,8 +27,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+from support import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "pipeline"
+FIXTURE = FIXTURES / "pipeline"
 STAGE1 = ("03_descriptives.ipynb", "desc.csv")
 STAGE2 = ("06_report.ipynb", "report.json")
 ALL = STAGE1 + STAGE2
@@ -103,8 +104,8 @@ def _no_stray_jobs():
 
 def _digest(path: Path) -> str:
     """SHA-256 of a file. For an executed notebook, papermill's random id on the injected-parameters
-    cell is pinned first (run.strip_volatile does not do it yet; test_run.py has the strict xfail
-    that tracks it); everything else is compared byte for byte."""
+    cell is pinned first (run.strip_volatile does not do it yet; tests/app/test_run.py has the
+    strict xfail that tracks it); everything else is compared byte for byte."""
     data = path.read_bytes()
     if path.suffix == ".ipynb":
         nb = json.loads(data)

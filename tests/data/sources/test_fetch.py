@@ -7,13 +7,14 @@ import json
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
+from support import RECORDED as REC
+from support.recorded import YTD, recorded_route
 
 from autotariffs import paths
-from autotariffs.data.sources import census_api, fetch
+from autotariffs.data.sources import fetch
 from autotariffs.data.sources.http import (
     ApiError,
     FetchError,
@@ -22,27 +23,7 @@ from autotariffs.data.sources.http import (
     replay_session,
 )
 
-REC = Path(__file__).resolve().parent / "recorded"
-YTD = census_api.ID_FIELDS + ("CON_VAL_YR", "CAL_DUT_YR")
 N_JOBS = 3 + 4 + 8  # census headings, comtrade (3 headings + mirror), FRED series
-
-
-def recorded_route(url: str) -> Recorded:
-    """Map a request URL to its recording (window 2024-12)."""
-    parts = urlsplit(url)
-    q = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    if parts.hostname == "api.census.gov":
-        heading = q["I_COMMODITY"].rstrip("*")
-        return Recorded.from_file(REC / f"census_hs10_{heading}_2024-12_ytd.json")
-    if parts.hostname == "comtradeapi.un.org":
-        if q["reporterCode"] == "392":
-            return Recorded.from_file(REC / "comtrade_jpn_exports_8703_202412.json")
-        if q["cmdCode"] == "8703":
-            return Recorded.from_file(REC / "comtrade_usa_imports_8703_202412.json")
-        return Recorded.from_file(REC / "comtrade_empty.json")  # no shipped 8704/8708 values
-    if parts.hostname == "api.stlouisfed.org":
-        return Recorded.from_file(REC / f"fred_{q['series_id']}_2024-12.json")
-    raise AssertionError(f"no recording for {url}")
 
 
 def snapshot(*roots: Path) -> dict[str, tuple[int, int]]:

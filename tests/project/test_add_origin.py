@@ -1,8 +1,8 @@
 """Adding an origin is one params file (issue 16): 04 runs for it and the report shows it.
 
 The Makefile side (one 04 run per ``notebooks/params/04_estimates_*.yaml``) is checked in
-tests/test_design.py. Here a copy of the built outputs goes to a temporary output root, 04 runs
-for DEU from a params file that differs from KOR's only in ``origin``, then 06 builds the report
+tests/core/test_design.py. Here a copy of the built outputs goes to a temporary output root, 04
+runs for DEU from a params file that differs from KOR's only in ``origin``, then 06 builds the report
 there: DEU has results, figures, headline rows and narrative. The real build is not touched.
 Needs the built outputs (``make`` runs before ``make test`` in CI).
 """
@@ -14,7 +14,7 @@ import re
 import shutil
 
 import pytest
-from conftest import run_notebook
+from support.notebooks import run_notebook
 
 from autotariffs import paths
 

@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from autotariffs.data.sources.manifest import sha256_file
 
-ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks" / "02_tariff_schedule.ipynb"
 
 pytestmark = pytest.mark.slow

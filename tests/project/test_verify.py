@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import FIXTURES, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = Path(__file__).parent / "fixtures" / "verify_project"
+FIXTURE = FIXTURES / "verify_project"
 
 
 def _load_verify():
@@ -175,7 +175,7 @@ def test_quick_mode_runs_stages_into_temp_output_roots(tmp_path, monkeypatch, ca
     """--quick executes notebooks in place with AUTOTARIFFS_OUTPUT_ROOT per run; the project's own
     data/processed and reports/ must stay untouched."""
     proj = tmp_path / "proj"
-    shutil.copytree(Path(__file__).parent / "fixtures" / "quick_project", proj)
+    shutil.copytree(FIXTURES / "quick_project", proj)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.setenv("AUTOTARIFFS_OUTPUT_ROOT", str(tmp_path / "must-not-be-used"))
@@ -186,7 +186,7 @@ def test_quick_mode_runs_stages_into_temp_output_roots(tmp_path, monkeypatch, ca
     assert not (tmp_path / "must-not-be-used").exists()
     differ = [line for line in text.splitlines() if line.startswith("[differ]")]
     # the data output must match; the executed notebook may differ only by papermill's random
-    # injected-cell id until run.strip_volatile pins it (tracked by a strict xfail in test_run.py)
+    # injected-cell id until run.strip_volatile pins it (tracked by a strict xfail in tests/app/test_run.py)
     assert differ in ([], ["[differ] reports/notebooks/06_report.ipynb"]), text
     if differ:
         assert rc == 1 and "only papermill's random id" in text, text

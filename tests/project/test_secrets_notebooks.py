@@ -11,13 +11,11 @@ import os
 import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from autotariffs.data.sources.http import scan_for_secret
-
-ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.slow
 

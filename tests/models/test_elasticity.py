@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import math
 
-import dummy_reference as ref
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from support import dummy_reference as ref
+from support import simulate
 
 from autotariffs.models import elasticity as el
 from autotariffs.models import inference as inf
 from autotariffs.models import passthrough as pt
-from autotariffs.models import simulate
 
 BETA_Q, GAMMA = -2.0, -0.5
 

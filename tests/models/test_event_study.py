@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from support import simulate
 
 from autotariffs.models import event_study as es
-from autotariffs.models import simulate
 
 PATH = {0: -0.10, 1: -0.25, 2: -0.30, 3: -0.20}  # true effects on ln q, k = 0..3 (2025-04..07)
 

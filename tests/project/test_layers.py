@@ -15,8 +15,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
-PKG = Path(__file__).resolve().parents[1] / "src" / "autotariffs"
+PKG = ROOT / "src" / "autotariffs"
 
 # stage -> rank; core is the package's top-level leaf modules
 RANKS = {

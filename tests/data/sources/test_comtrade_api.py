@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import RECORDED as REC
 
 from autotariffs import paths
 from autotariffs.data.sources import comtrade_api
@@ -19,7 +19,6 @@ from autotariffs.data.sources.http import (
     replay_session,
 )
 
-REC = Path(__file__).resolve().parent / "recorded"
 USA_M = paths.RAW / "trade" / "us_imp_8703_comtrade_monthly_5partners_2020-01_2025-07.csv"
 PERIODS_2024 = tuple(f"2024{m:02d}" for m in range(1, 13))
 

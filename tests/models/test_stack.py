@@ -1,7 +1,7 @@
 """One estimator stack (issue 13): feols/fepois with absorbed FE vs the dummy-variable path.
 
 Every expected value comes from the independent explicit-dummy statsmodels computation in
-``tests/dummy_reference.py`` (the code the package used before issue 13) or from formulas, never
+``tests/support/dummy_reference.py`` (the code the package used before issue 13) or from formulas, never
 from the new code. All panels are SIMULATED. Tolerance 1e-8 throughout (issue 13: "delete the
 parallel statsmodels path once the results agree to 1e-8").
 """
@@ -11,17 +11,17 @@ from __future__ import annotations
 import json
 import warnings
 
-import dummy_reference as ref
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from support import dummy_reference as ref
+from support import simulate
 
 from autotariffs.models import elasticity as el
 from autotariffs.models import event_study as es
 from autotariffs.models import inference as inf
 from autotariffs.models import passthrough as pt
-from autotariffs.models import simulate
 from autotariffs.models.fe import SSC, fe_design_rank
 
 TOL = 1e-8

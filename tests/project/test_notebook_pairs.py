@@ -13,8 +13,9 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
+from support import ROOT
 
-NB_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NB_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from support import RECORDED as REC
+from support.recorded import YTD
 
 from autotariffs import paths
 from autotariffs.data.sources import census_api
@@ -18,10 +18,8 @@ from autotariffs.data.sources.http import (
     replay_session,
 )
 
-REC = Path(__file__).resolve().parent / "recorded"
 HS10_2024 = paths.RAW / "trade" / "us_imp_hs10_ch87_by_country_2024_annual_census.csv.gz"
 HS2_M = paths.RAW / "trade" / "us_imp_hs2_ch87_by_country_monthly_2013-01_2021-07_census.csv.gz"
-YTD = census_api.ID_FIELDS + ("CON_VAL_YR", "CAL_DUT_YR")
 MO = census_api.ID_FIELDS + ("CON_VAL_MO", "CAL_DUT_MO")
 
 

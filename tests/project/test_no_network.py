@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from support import TESTS
 
 from autotariffs.data.sources.http import ApiSession, NoNetworkError
-
-TESTS = Path(__file__).resolve().parent
 
 
 def _blocked(guard, fn, *args):  # noqa: ANN001, ANN002

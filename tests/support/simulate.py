@@ -1,6 +1,6 @@
-"""SIMULATED origin x month panels with known parameters (tests and benchmarks only).
+"""SIMULATED origin x month panels with known parameters (test support; not part of the package).
 
-Nothing here is data. Every frame carries ``data_source = "SIMULATED"`` so a simulated panel can
+Moved out of ``autotariffs.models`` (issue 16): only the tests use it. Nothing here is data. Every frame carries ``data_source = "SIMULATED"`` so a simulated panel can
 never be mistaken for the Comtrade snapshot in a report.
 
 The data-generating process mirrors the estimating equations:

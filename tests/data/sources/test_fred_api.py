@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import statistics
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support import RECORDED as REC
 
 from autotariffs import paths
 from autotariffs.data.sources import fred_api
@@ -18,8 +18,6 @@ from autotariffs.data.sources.http import (
     Recorded,
     replay_session,
 )
-
-REC = Path(__file__).resolve().parent / "recorded"
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ import traceback
 from pathlib import Path
 
 import pytest
-from test_fetch_run import YTD, recorded_route
+from support.recorded import YTD, recorded_route
 
 from autotariffs.data.sources import census_api, comtrade_api, fetch, fred_api
 from autotariffs.data.sources.http import (

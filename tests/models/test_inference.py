@@ -1,6 +1,6 @@
 """Few-cluster inference: CRV1 vs independent implementations, WCR bootstrap, RI.
 
-All data here are SIMULATED (autotariffs.models.simulate), never the trade snapshot.
+All data here are SIMULATED (tests/support/simulate.py), never the trade snapshot.
 """
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ import itertools
 import math
 import warnings
 
-import dummy_reference as ref
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
 from scipy import stats
+from support import dummy_reference as ref
+from support import simulate
 
 from autotariffs.models import elasticity as el
 from autotariffs.models import inference as inf
-from autotariffs.models import simulate
 
 
 @pytest.fixture(scope="module")

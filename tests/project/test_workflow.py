@@ -24,8 +24,8 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 300
 PROJECT_FILES = ("Makefile", "pyproject.toml", "requirements.lock")
 PROJECT_DIRS = ("src", "notebooks", "data/raw", "data/external")

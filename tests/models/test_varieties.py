@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyfixest as pf
 import pytest
+from support.notebooks import run_notebook
 
 from autotariffs.models.elasticity import EstimationError
 from autotariffs.models.varieties import variety_estimates
@@ -149,26 +150,16 @@ def run_notebook_on_simulated_census(tmp_path, hs10, notebook: str, params: str)
     """Write the SIMULATED census inputs into a temp output root, run ``notebook`` with the
     params text, return its results JSON."""
     import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
 
     from autotariffs.atomic import write_parquet
 
-    root = Path(__file__).resolve().parents[1]
     (tmp_path / "data" / "processed").mkdir(parents=True, exist_ok=True)
     for name, frame in processed_inputs(hs10).items():
         write_parquet(frame, tmp_path / "data" / "processed" / f"{name}.parquet")
     pfile = tmp_path / f"{notebook}_census.yaml"
     pfile.write_text(params, encoding="utf-8")
     stem = notebook + ("_KOR" if notebook == "04_estimates" else "")
-    out = tmp_path / "reports" / "notebooks" / f"{stem}.ipynb"
-    env = {**os.environ, "AUTOTARIFFS_OUTPUT_ROOT": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "autotariffs.run",
-                           str(root / "notebooks" / f"{notebook}.ipynb"), str(pfile), str(out)],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_notebook(tmp_path, notebook, stem, pfile)
     return json.loads((tmp_path / "reports" / "results" / f"{stem}.json").read_text())
 
 

@@ -12,9 +12,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from support import simulate
 
 from autotariffs import paths
-from autotariffs.models import origin_results, simulate, summarize_origin
+from autotariffs.models import origin_results, summarize_origin
 from autotariffs.models import passthrough as pt
 
 ORIGINS = ["CAN", "DEU", "JPN", "KOR", "MEX"]
@@ -72,7 +73,7 @@ def test_summarize_origin_structure_and_speed():
     assert set(r) == {"origin", "controls", "pooled", "origin_vs_controls", "event_study",
                       "mirror", "crv1_validity"}  # fmt: skip
     # the simulated origins have distinct random tariff paths, so CRV1 is not invalid by design
-    # here (the one-treated-origin case is tested in test_inference.py)
+    # here (the one-treated-origin case is tested in test_inference.py and test_one_treated.py)
     assert r["crv1_validity"]["valid"] is True and r["crv1_validity"]["n_treated_like"] >= 2
     assert "implied_sigma" not in json.dumps(origin_results(r))
     assert r["pooled"]["elasticity_q_levels"]["n_clusters"] == 5

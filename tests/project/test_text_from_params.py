@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_notebook
+from support.notebooks import run_notebook
 
 from autotariffs import paths
 
