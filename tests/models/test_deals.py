@@ -2,7 +2,7 @@
 
 Real data: the KCS destination panel (values checked against the raw CSV). Simulated data: a
 destination panel with one treated destination and four others, a first shock then an
-opposite-signed one (``simulate_panels``, hand-made DGP). Inference is the package's
+opposite-signed one (``destination_panels`` in tests/support/one_treated.py). Inference is the package's
 :mod:`autotariffs.models.one_treated`; expected values are computed by hand here.
 """
 
@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from support.one_treated import SHOCK1, SHOCK2, destination_panels
 
 from autotariffs import paths
 from autotariffs.data.build import read_flows
@@ -106,29 +107,8 @@ def test_deal_results_wiring(flows, tmp_path):
 
 # --------------------------------------------------------------------------------------------
 # simulation (done-when): one treated destination, four others, a first shock then an
-# opposite-signed one
+# opposite-signed one (the DGP: support.one_treated.destination_panels)
 # --------------------------------------------------------------------------------------------
-
-T_SIM, SHOCK1, SHOCK2 = 42, 1, 21  # month indices; window starts after the first shock's month
-BETA1 = -0.30
-
-
-def simulate_panels(n_draws: int, beta2: float, sigma: float = 0.10, seed: int = 14):
-    """All draws at once: y[d, t, u] = a_u + l_t + 0.1 sin(2 pi t / 12) x h_u + US effects + e.
-
-    Destination levels a_u, common month effects l_t (random walk), destination-specific
-    seasonal amplitude h_u (controlled by the month FE only on average) is kept at 0 so the DGP
-    satisfies parallel trends; e iid N(0, sigma^2). US: beta1 from SHOCK1, beta1 + beta2 from
-    SHOCK2. Returns an array (n_draws, T_SIM, 5) and the month index.
-    """
-    rng = np.random.default_rng(seed)
-    a = rng.normal(20, 1, size=(n_draws, 1, 5))
-    lam = np.cumsum(rng.normal(0, 0.05, size=(n_draws, T_SIM, 1)), axis=1)
-    y = a + lam + rng.normal(0, sigma, size=(n_draws, T_SIM, 5))
-    t = np.arange(T_SIM)
-    y[:, :, 0] += BETA1 * (t >= SHOCK1) + beta2 * (t >= SHOCK2)
-    months = pd.date_range("2023-01-01", periods=T_SIM, freq="MS")
-    return y, months
 
 
 def _run(ot, y, months, ci=False):
@@ -147,11 +127,11 @@ def _check_bias_and_size(ot, n_bias: int = 500, n_size: int = 1000):
     """Bias over 500 draws; size over 1000 (the binomial sd of a 5% rejection rate is 0.7 pp
     at 1000 draws against 1.0 pp at 500, so a correct test stays inside 3-7%). The window has
     40 months, so conformal p-values are multiples of 1/40 and p <= 0.05 is exactly the top 2."""
-    y, months = simulate_panels(n_bias, beta2=0.15)
+    y, months = destination_panels(n_bias, beta2=0.15)
     coefs, _ = _run(ot, y, months)
     bias = coefs.mean() - 0.15
     assert abs(bias) < 0.02, bias
-    y0, _ = simulate_panels(n_size, beta2=0.0, seed=41)
+    y0, _ = destination_panels(n_size, beta2=0.0, seed=41)
     _, p0 = _run(ot, y0, months)
     size = float(np.mean(p0 <= 0.05))
     assert 0.03 <= size <= 0.07, size

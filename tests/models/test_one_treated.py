@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from scipy import stats
+from support.one_treated import RHO, SIGMA, T0, T1, draws, twfe_crv1
 
-from autotariffs.models import inference as inf
 from autotariffs.models import one_treated as ot
 from autotariffs.models.inference import InferenceError
 
@@ -151,36 +151,13 @@ def test_too_few_pre_months_raise_clear_errors():
 # ------------------------------------------------------------------------------------------
 # (ii)-(iii) size and power: the referee's done-when, vectorised
 # ------------------------------------------------------------------------------------------
-T0, T1, RHO, SIGMA, N_DRAWS = 48, 4, 0.5, 0.1, 2000
-
-
-def _draws(n, seed, effect):
-    """n SIMULATED 3-unit panels (treated first), 48 pre + 4 post months, AR(1) rho = 0.5."""
-    rng = np.random.default_rng(seed)
-    t = T0 + T1
-    sh = rng.normal(0, SIGMA, (n, 3, t))
-    e = np.empty_like(sh)
-    e[..., 0] = sh[..., 0] / math.sqrt(1 - RHO**2)
-    for k in range(1, t):
-        e[..., k] = RHO * e[..., k - 1] + sh[..., k]
-    y = rng.normal(0, 1, (n, 3, 1)) + np.cumsum(rng.normal(0, 0.05, (n, 1, t)), axis=2) + e
-    y[:, 0, T0:] += effect
-    return y
+N_DRAWS = 2000  # the design (T0, T1, RHO, SIGMA, the DGP) is support.one_treated's
 
 
 def _crv1_reject(y):
     """TWFE (unit + month FE) CRV1 t-test of treated x post, t(G-1) critical value."""
-    n, g, t = y.shape
-    grp = np.repeat(np.arange(g), t)
-    tt = np.tile(np.arange(t), g)
-    z = np.column_stack([(grp[:, None] == np.arange(g)), (tt[:, None] == np.arange(1, t))])
-    x = ((grp == 0) & (tt >= T0)).astype(float)
-    q = inf.basis(z.astype(float))
-    xt = x - q @ (q.T @ x)
-    yy = y.reshape(n, g * t).T
-    yt = yy - q @ (q.T @ yy)
-    b, se = inf.crv1(yt, xt[:, None], grp, q.shape[1] + 1)
-    return np.abs(b / se) > stats.t.ppf(0.975, g - 1), b
+    b, se = twfe_crv1(y, T0)
+    return np.abs(b / se) > stats.t.ppf(0.975, y.shape[1] - 1), b
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +165,7 @@ def mc():
     post = np.r_[np.zeros(T0, bool), np.ones(T1, bool)]
     out = {}
     for eff in (0.0, -0.3):
-        y = _draws(N_DRAWS, 20250403 if eff == 0 else 20250326, eff)
+        y = draws(N_DRAWS, 20250403 if eff == 0 else 20250326, eff)
         gaps = y[:, 0] - y[:, 1:].mean(axis=1)
         p_conf, _ = ot._conformal_did_p(gaps, post)
         p_plc, actual, n_plc = ot._placebo_p_vec(gaps, T0, T1, donut=0, min_pre=12)
