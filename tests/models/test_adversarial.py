@@ -27,6 +27,7 @@ import scipy.linalg
 import statsmodels.api as sm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.designs import uneven_panel
 
 from autotariffs.models.fe import feols, ssc
 from autotariffs.models.ppml import fepois
@@ -155,30 +156,11 @@ def test_property_random_adversarial_designs(kind, n, seed):
     _check_against_dummies(kind, n, seed)
 
 
-def issue12_design(n: int = 60_000, seed: int = 0) -> pd.DataFrame:
-    """SIMULATED issue-12 panel: a = 3,000 even groups, b = 600 Zipf-sized groups (many
-    singletons, a few huge, 5% with outcome zero throughout), 50 clusters, one regressor."""
-    rng = np.random.default_rng(seed)
-    n_a, n_b = 3000, 600
-    sizes = np.minimum(rng.zipf(1.6, n_b), n).astype(np.int64)
-    if sizes.sum() > n:
-        sizes = np.floor(sizes * (n - n_b) / sizes.sum()).astype(np.int64) + 1
-    sizes[np.argmax(sizes)] += n - sizes.sum()
-    b = rng.permutation(np.repeat(np.arange(n_b), sizes))
-    a = rng.permutation(np.repeat(np.arange(n_a), int(np.ceil(n / n_a)))[:n])
-    g = rng.integers(0, 50, n)
-    fa, fb = rng.normal(0, 1, n_a), rng.normal(0, 1, n_b)
-    fb[rng.uniform(size=n_b) < 0.05] = -30.0
-    x = rng.normal(size=n) + 0.3 * fa[a]
-    c = rng.poisson(np.exp(fa[a] + fb[b] + 0.5 * x - 1.0)).astype(float)
-    return pd.DataFrame({"c": c, "x": x, "a": a, "b": b, "g": g})
-
-
 def test_issue12_uneven_panel_matches_pyfixest():
     """The issue's case: the old IRLS returned 0.4726 (pyfixest 0.4943) with a 3.5x SE."""
     import pyfixest as pf
 
-    d = issue12_design()
+    d = uneven_panel(60_000, n_a=3000, n_b=600)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = pf.fepois("c ~ x | a + b", data=d, vcov={"CRV1": "g"})
@@ -272,7 +254,7 @@ def test_convergence_cannot_spin_or_lie():
     what to change."""
     import pyfixest as pf
 
-    d = issue12_design(n=20_000, seed=1)
+    d = uneven_panel(20_000, seed=1, n_a=3000, n_b=600)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = pf.fepois("c ~ x | a + b", data=d, vcov={"CRV1": "g"})

@@ -1,7 +1,8 @@
 """HDFE OLS (autotariffs.models.fe.feols) against independent implementations.
 
-All data here are SIMULATED (seeded numpy draws): a small unbalanced product x origin x month
-panel with two crossed fixed effects, so the dummy-variable regression is feasible.
+All data here are SIMULATED (seeded numpy draws, tests/support/designs.py): a small unbalanced
+product x origin x month panel with two crossed fixed effects, so the dummy-variable regression
+is feasible.
 References: statsmodels OLS/WLS with explicit C() dummies (coefficients, HC1/iid SEs: exact
 degrees of freedom by construction) and pyfixest feols (clustered SEs, fixest conventions).
 """
@@ -14,26 +15,15 @@ import pyfixest as pf
 import pytest
 import statsmodels.formula.api as smf
 from pyfixest.demeaners import MapDemeaner
+from support import designs
 
 from autotariffs.models.fe import SSC, feols, ssc
 
 
 @pytest.fixture(scope="module")
 def sim() -> pd.DataFrame:
-    """SIMULATED panel: 60 product-origin units x 24 months, 15% of rows deleted at random."""
-    rng = np.random.default_rng(20250403)
-    n_unit, n_t = 60, 24
-    unit = np.repeat(np.arange(n_unit), n_t)
-    month = np.tile(np.arange(n_t), n_unit)
-    a = rng.normal(0, 1, n_unit)[unit]
-    g = rng.normal(0, 0.5, n_t)[month]
-    x1 = 0.5 * a + rng.normal(size=unit.size)  # correlated with the unit effect
-    x2 = rng.normal(size=unit.size) + 0.3 * g
-    y = 1.5 * x1 - 0.7 * x2 + a + g + rng.normal(size=unit.size) * (1 + 0.5 * np.abs(x1))
-    df = pd.DataFrame({"y": y, "x1": x1, "x2": x2, "unit": unit, "month": month,
-                       "origin": unit % 7, "w": rng.uniform(0.5, 2.0, unit.size)})
-    keep = rng.uniform(size=len(df)) > 0.15
-    return df.loc[keep].reset_index(drop=True)
+    """SIMULATED linear panel with two crossed FE (support.designs.linear_two_fe)."""
+    return designs.linear_two_fe()
 
 
 def test_coefficients_equal_dummy_variable_ols(sim):

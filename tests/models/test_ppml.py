@@ -1,6 +1,7 @@
 """HDFE PPML (autotariffs.models.ppml.fepois) against independent implementations.
 
-All data are SIMULATED (seeded): a small import panel with Poisson-like counts and zeros.
+All data are SIMULATED (seeded, tests/support/designs.py): a small import panel with Poisson-like
+counts and zeros.
 References: statsmodels GLM(Poisson) with explicit C() dummies (feasible at this size) for
 coefficients and the model-based covariance, and pyfixest fepois for clustered SEs.
 """
@@ -14,6 +15,7 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from pyfixest.demeaners import MapDemeaner
+from support import designs
 
 from autotariffs.models.fe import ssc
 from autotariffs.models.ppml import drop_all_zero_fe_groups, fepois, simple_separation
@@ -21,19 +23,8 @@ from autotariffs.models.ppml import drop_all_zero_fe_groups, fepois, simple_sepa
 
 @pytest.fixture(scope="module")
 def sim() -> pd.DataFrame:
-    """SIMULATED: 40 product-origin units x 18 months, y ~ Poisson(exp(a + g + 0.8 x1 - 0.5 x2))."""
-    rng = np.random.default_rng(8703)
-    n_unit, n_t = 40, 18
-    unit = np.repeat(np.arange(n_unit), n_t)
-    month = np.tile(np.arange(n_t), n_unit)
-    a = rng.normal(1.0, 1.0, n_unit)[unit]
-    g = rng.normal(0, 0.3, n_t)[month]
-    x1 = rng.normal(size=unit.size) + 0.3 * a
-    x2 = rng.binomial(1, 0.4, unit.size).astype(float)
-    expo = rng.uniform(0.5, 3.0, unit.size)
-    y = rng.poisson(np.exp(a + g + 0.8 * x1 - 0.5 * x2) * expo).astype(float)
-    return pd.DataFrame({"y": y, "x1": x1, "x2": x2, "unit": unit, "month": month,
-                         "origin": unit % 6, "log_expo": np.log(expo)})
+    """SIMULATED Poisson panel with zeros and an exposure (support.designs.poisson_two_fe)."""
+    return designs.poisson_two_fe()
 
 
 def test_coefficients_equal_dummy_variable_glm(sim):
