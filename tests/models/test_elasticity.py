@@ -75,9 +75,7 @@ def test_bias_and_coverage_many_clusters(form, y, x, fe, cov, truth):
 
 
 def test_default_uses_all_origins_and_restriction_works():
-    p = simulate.simulate_panel(seed=5)
-    p["origin"] = p["origin"].map(dict(zip(sorted(p["origin"].unique()),
-                                           ["CAN", "DEU", "JPN", "KOR", "MEX"], strict=False)))  # fmt: skip
+    p = simulate.with_origins(simulate.simulate_panel(seed=5), ["CAN", "DEU", "JPN", "KOR", "MEX"])
     r = el.import_demand(p, "q", progress=False, ri=False, wild=False)
     assert r["clusters"] == ["CAN", "DEU", "JPN", "KOR", "MEX"] and r["n_clusters"] == 5
     r2 = el.import_demand(p, "q", origin="KOR", controls=["MEX", "CAN"], progress=False)

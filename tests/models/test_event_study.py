@@ -17,8 +17,8 @@ PATH = {0: -0.10, 1: -0.25, 2: -0.30, 3: -0.20}  # true effects on ln q, k = 0..
 def _panel(seed=0, sigma=0.01, origins=("CAN", "KOR", "MEX"), pre_trend=0.0):
     g = len(origins)
     zero = np.zeros((g, 67))
-    p = simulate.simulate_panel(n_origins=g, seed=seed, sigma_e=sigma, paths=zero)
-    p["origin"] = p["origin"].map(dict(zip(sorted(p["origin"].unique()), origins, strict=False)))
+    p = simulate.with_origins(simulate.simulate_panel(n_origins=g, seed=seed, sigma_e=sigma,
+                                                      paths=zero), origins)
     k = (p["month"].dt.year - 2025) * 12 + p["month"].dt.month - 4
     kor = p["origin"] == "KOR"
     for kk, b in PATH.items():

@@ -170,6 +170,22 @@ def _paths_with_ties(months, steps):
     return paths
 
 
+def _refit_abs_t(p, wide, z, perms) -> np.ndarray:
+    """|t| of statsmodels OLS refits (CRV1 by origin) with the origins' tariff paths (rows of
+    ``wide``) reassigned by each permutation in ``perms``; the brute-force RI reference."""
+    g_codes = p["origin"].map({o: i for i, o in enumerate(wide.index)}).to_numpy()
+    t_codes = p["month"].map({m: i for i, m in enumerate(wide.columns)}).to_numpy()
+    tstats = []
+    for perm in perms:
+        xp = wide.to_numpy()[np.asarray(perm)[g_codes], t_codes]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = sm.OLS(p["ln_q"].to_numpy(), np.column_stack([xp, z.to_numpy()])).fit(
+                cov_type="cluster", cov_kwds={"groups": g_codes})
+            tstats.append(abs(f.params[0] / f.bse[0]))
+    return np.array(tstats)
+
+
 def test_ri_counts_identical_paths_once_three_origins():
     """KOR against MEX = CAN: 3 distinct assignments (not 3! = 6), smallest p = 1/3.
 
@@ -187,17 +203,7 @@ def test_ri_counts_identical_paths_once_three_origins():
     assert r["n_perm"] == expected == 3, r["ri_note"]
     assert r["min_p"] == pytest.approx(1 / 3)
     assert "3 distinct assignments" in r["ri_note"] and "6 permutations" in r["ri_note"]
-    g_codes = p["origin"].map({o: i for i, o in enumerate(wide.index)}).to_numpy()
-    t_codes = p["month"].map({m: i for i, m in enumerate(wide.columns)}).to_numpy()
-    tstats = []
-    for perm in itertools.permutations(range(3)):
-        xp = wide.to_numpy()[np.asarray(perm)[g_codes], t_codes]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            f = sm.OLS(p["ln_q"].to_numpy(), np.column_stack([xp, z.to_numpy()])).fit(
-                cov_type="cluster", cov_kwds={"groups": g_codes})
-            tstats.append(abs(f.params[0] / f.bse[0]))
-    tstats = np.array(tstats)
+    tstats = _refit_abs_t(p, wide, z, itertools.permutations(range(3)))
     assert r["p_ri"] == pytest.approx(np.mean(tstats >= tstats[0] * (1 - 1e-8)), abs=1e-12)
 
 
@@ -220,18 +226,7 @@ def test_ri_matches_brute_force_refits():
     wide = p.pivot(index="origin", columns="month", values="ln1p_tau")
     r = inf.randomization_inference(p["ln_q"], wide.to_numpy(), z.to_numpy(), p["origin"],
                                     p["month"], progress=False)  # fmt: skip
-    origins = list(wide.index)
-    g_codes = p["origin"].map({o: i for i, o in enumerate(origins)}).to_numpy()
-    t_codes = p["month"].map({m: i for i, m in enumerate(wide.columns)}).to_numpy()
-    tstats = []
-    for perm in inf._permutations(4, 5040, 0, 0)[0]:
-        xp = wide.to_numpy()[np.asarray(perm)[g_codes], t_codes]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            f = sm.OLS(p["ln_q"].to_numpy(), np.column_stack([xp, z.to_numpy()])).fit(
-                cov_type="cluster", cov_kwds={"groups": g_codes})
-            tstats.append(abs(f.params[0] / f.bse[0]))
-    tstats = np.array(tstats)
+    tstats = _refit_abs_t(p, wide, z, inf._permutations(4, 5040, 0, 0)[0])
     assert r["ri_stat_obs"] == pytest.approx(tstats[0], rel=1e-8)
     assert r["p_ri"] == pytest.approx(np.mean(tstats >= tstats[0] - 1e-10), abs=1e-12)
 

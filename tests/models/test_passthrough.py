@@ -22,9 +22,7 @@ ORIGINS = ["CAN", "DEU", "JPN", "KOR", "MEX"]
 
 
 def _sim(seed=3):
-    p = simulate.simulate_panel(seed=seed)
-    p["origin"] = p["origin"].map(dict(zip(sorted(p["origin"].unique()), ORIGINS, strict=True)))
-    return p
+    return simulate.with_origins(simulate.simulate_panel(seed=seed), ORIGINS)
 
 
 def _with_mirror(p, slope=-1.0, fx_slope=0.4, noise=0.005, seed=0):

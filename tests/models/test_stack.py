@@ -36,8 +36,7 @@ def _panel(seed: int, flag_2022: bool = False) -> pd.DataFrame:
     months = pd.date_range("2020-01", periods=67, freq="MS")
     paths = simulate.tariff_paths(5, months, np.random.default_rng(seed + 1000))
     paths[0], paths[1] = paths[4], paths[2]  # O00 -> CAN = MEX (O04), O01 -> DEU = JPN (O02)
-    p = simulate.simulate_panel(seed=seed, paths=paths)
-    p["origin"] = p["origin"].map(dict(zip(sorted(p["origin"].unique()), NAMES, strict=True)))
+    p = simulate.with_origins(simulate.simulate_panel(seed=seed, paths=paths), NAMES)
     if flag_2022:  # unbalanced: one origin's 2022 quantities flagged as estimated
         p.loc[(p["origin"] == "DEU") & (p["month"].dt.year == 2022), "qty_estimated_2022"] = True
     return p

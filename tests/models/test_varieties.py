@@ -1,9 +1,9 @@
 """HS10 x origin x month estimators (autotariffs.models.varieties) and the origin x month
 aggregation (autotariffs.panel.build.origin_month).
 
-All data here are SIMULATED (seeded numpy draws) with known parameters: a tariff elasticity of
-import value BETA and a pass-through GAMMA to ex-tariff unit values, with variety (HS10 x origin)
-and HS10 x month effects. References: the true parameters, and pyfixest (an independent
+All data here are SIMULATED (seeded numpy draws, ``hs10_panel`` in tests/support/simulate.py) with
+known parameters: a tariff elasticity of import value BETA and a pass-through GAMMA to ex-tariff
+unit values, with variety (HS10 x origin) and HS10 x month effects. References: the true parameters, and pyfixest (an independent
 implementation) for the coefficients at the same fixed effects.
 """
 
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyfixest as pf
 import pytest
+from support import simulate
 from support.notebooks import run_notebook
 
 from autotariffs.models.elasticity import EstimationError
@@ -21,53 +22,11 @@ from autotariffs.panel import build as apanel
 
 BETA, GAMMA = -3.0, -0.5
 ORIGINS = ["CAN", "DEU", "JPN", "KOR", "MEX"]
-POST_TAU = {"CAN": 0.125, "DEU": 0.275, "JPN": 0.275, "KOR": 0.25, "MEX": 0.125}
-
-
-def simulate_hs10() -> pd.DataFrame:
-    """SIMULATED HS10 panel: 40 HS10 lines x 5 origins x 2022-04..2025-07, tariffs from 2025-04."""
-    rng = np.random.default_rng(20250403)
-    months = pd.date_range("2022-04-01", "2025-07-01", freq="MS")
-    hs = [f"8703{i:06d}" for i in range(40)]
-    idx = pd.MultiIndex.from_product([ORIGINS, hs, months], names=["origin", "hs_code", "month"])
-    df = idx.to_frame(index=False)
-    post = (df["month"] >= pd.Timestamp("2025-04-01")).to_numpy()
-    jpn_mfn = np.where(df["origin"] == "JPN", 0.025, 0.0)
-    df["tau"] = np.where(post, df["origin"].map(POST_TAU), jpn_mfn)
-    df["ln1p_tau"] = np.log1p(df["tau"])
-    fx = pd.DataFrame({o: rng.normal(0, 0.05, len(months)).cumsum() for o in ORIGINS},
-                      index=months)
-    df["ln_fx"] = fx.stack().reindex(pd.MultiIndex.from_arrays([df["month"], df["origin"]])
-                                     ).to_numpy()
-    variety = df["hs_code"] + df["origin"]
-    hs_month = df["hs_code"] + df["month"].astype(str)
-    a = pd.Series(rng.normal(17, 1, variety.nunique()), index=variety.unique())[variety].to_numpy()
-    d = pd.Series(rng.normal(0, 0.3, hs_month.nunique()), index=hs_month.unique())[hs_month].to_numpy()
-    mean_v = np.exp(a + d + BETA * df["ln1p_tau"].to_numpy())
-    df["value_usd"] = mean_v * rng.gamma(4.0, 0.25, len(df))  # E = mean_v, heteroskedastic
-    df.loc[rng.uniform(size=len(df)) < 0.05, "value_usd"] = 0.0  # zero flows
-    u = pd.Series(rng.normal(10, 0.3, variety.nunique()), index=variety.unique())[variety].to_numpy()
-    ln_uv = u + GAMMA * df["ln1p_tau"] + 0.3 * df["ln_fx"] + rng.normal(0, 0.05, len(df))
-    df["quantity"] = np.where(df["value_usd"] > 0, df["value_usd"] / np.exp(ln_uv), 0.0)
-    with np.errstate(divide="ignore"):
-        df["ln_v"] = np.where(df["value_usd"] > 0, np.log(df["value_usd"]), np.nan)
-        df["ln_q"] = np.where(df["quantity"] > 0, np.log(df["quantity"]), np.nan)
-    df["uv"] = np.where(df["quantity"] > 0, df["value_usd"] / df["quantity"], np.nan)
-    df["ln_uv"] = np.log(df["uv"])
-    df["ln_uv_dutyinc"] = df["ln_uv"] + df["ln1p_tau"]
-    df["lcu_per_usd"] = np.exp(df["ln_fx"])
-    df["moy"] = df["month"].dt.month.astype("int64")
-    df["year"] = df["month"].dt.year.astype("int64")
-    df["post"] = post
-    df["k"] = ((df["month"].dt.year - 2025) * 12 + df["month"].dt.month - 4).astype("int64")
-    df["qty_estimated_2022"] = False
-    df["data_source"] = "census"  # SIMULATED stand-in for the fetched Census HS10 panel
-    return df
 
 
 @pytest.fixture(scope="module")
 def hs10() -> pd.DataFrame:
-    return simulate_hs10()
+    return simulate.hs10_panel(beta=BETA, gamma=GAMMA)
 
 
 @pytest.fixture(scope="module")
