@@ -8,7 +8,6 @@ The bad files are built programmatically from the real ones (simulated corruptio
 from __future__ import annotations
 
 import gzip
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,13 +29,6 @@ DW_A = T + "us_imp_8703_dataweb_annual_japan_mexico_2015_2024.csv"
 UT = T + "us_imp_8708_usatradeonline_monthly_5series_2015-01_2025-08.csv"
 KRW = "macro/fred_DEXKOUS_daily.csv"
 KRW_LATER = "macro/fred_DEXKOUS_daily_to_2026-05-22.csv"
-
-
-@pytest.fixture()
-def raw(tmp_path: Path) -> Path:
-    dst = tmp_path / "raw"
-    shutil.copytree(paths.RAW, dst, ignore=shutil.ignore_patterns("fetched"))
-    return dst
 
 
 @pytest.fixture()

@@ -9,14 +9,13 @@ error names the file, the column, the file line and the offending value.
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from autotariffs import paths
-from autotariffs.data.build import build_all, read_flows
+from autotariffs.data.build import build_all
 from autotariffs.data.reconcile import reconciliation_table
 from autotariffs.data.schemas import total
 from autotariffs.data.sources import dataweb, kcs
@@ -25,18 +24,6 @@ from autotariffs.errors import DataContractError
 KCS = "trade/kor_exp_8703_by_destination_kcs_monthly_2025-01_2026-06.csv"
 CLAIMS = ("trade/us_imp_hs10_8703_can_mex_usmca_claims_dataweb_2024_annual_2025-01_2026-02_"
           "monthly.csv")
-
-
-@pytest.fixture(scope="module")
-def flows() -> pd.DataFrame:
-    return read_flows(paths.RAW)
-
-
-@pytest.fixture()
-def raw(tmp_path: Path) -> Path:
-    dst = tmp_path / "raw"
-    shutil.copytree(paths.RAW, dst, ignore=shutil.ignore_patterns("fetched"))
-    return dst
 
 
 def _rows(path: Path) -> list[list[str]]:

@@ -13,7 +13,7 @@ import pytest
 
 from autotariffs import paths
 from autotariffs.data import countries
-from autotariffs.data.build import FX_DAILY_FILES, read_flows
+from autotariffs.data.build import FX_DAILY_FILES
 from autotariffs.data.reconcile import reconciliation_table
 from autotariffs.data.schemas import (
     FLOW_KEY,
@@ -26,11 +26,6 @@ from autotariffs.errors import DataContractError
 
 RAW = paths.RAW
 TRADE = RAW / "trade"
-
-
-@pytest.fixture(scope="module")
-def flows() -> pd.DataFrame:
-    return read_flows(RAW)
 
 
 @pytest.fixture(scope="module")

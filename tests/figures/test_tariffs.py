@@ -11,13 +11,6 @@ import pytest
 
 from autotariffs.figures import ORIGIN_LABEL, ORIGIN_STYLE, save
 from autotariffs.figures.tariffs import fig_effective_vs_statutory, fig_tariff_timeline
-from autotariffs.tariffs import schedule as T
-
-
-@pytest.fixture(scope="module")
-def monthly() -> pd.DataFrame:
-    ev = T.load_events()
-    return T.monthly_schedule(T.daily_schedule(ev, start="2013-01-01", end="2026-06-30"))
 
 
 def _event_lines(ax) -> set[str]:
@@ -29,8 +22,8 @@ def _event_lines(ax) -> set[str]:
     return xs
 
 
-def test_timeline_draws_each_origin_with_its_style(monthly):
-    fig = fig_tariff_timeline(monthly)
+def test_timeline_draws_each_origin_with_its_style(tariff_schedule):
+    fig = fig_tariff_timeline(tariff_schedule)
     ax = fig.axes[0]
     labels = {ln.get_label(): ln for ln in ax.get_lines() if not ln.get_label().startswith("_")}
     for o in ("KOR", "JPN", "DEU", "GBR", "MEX", "CAN", "ROW"):
@@ -49,12 +42,12 @@ def test_timeline_draws_each_origin_with_its_style(monthly):
     plt.close(fig)
 
 
-def test_timeline_rejects_empty_window(monthly):
+def test_timeline_rejects_empty_window(tariff_schedule):
     with pytest.raises(ValueError, match="no rows"):
-        fig_tariff_timeline(monthly, start="2030-01", end="2030-06")
+        fig_tariff_timeline(tariff_schedule, start="2030-01", end="2030-06")
 
 
-def test_effective_vs_statutory_shows_korus_step(monthly, tmp_path):
+def test_effective_vs_statutory_shows_korus_step(tariff_schedule, tmp_path):
     # simulated effective rates (not real data): a 2% to 0.1% step at 2016-01 for Korea
     months = pd.date_range("2014-01-01", "2017-12-01", freq="MS")
     eff = pd.DataFrame({
@@ -67,7 +60,7 @@ def test_effective_vs_statutory_shows_korus_step(monthly, tmp_path):
         "period": [pd.Timestamp("2025-01-01")], "freq": ["P"], "n_months": [8],
         "partner": ["KOR"], "effective_rate_pct": [11.3], "source": ["dataweb_hs2_2024_2025"],
     })], ignore_index=True)  # fmt: skip
-    fig = fig_effective_vs_statutory(eff, monthly)
+    fig = fig_effective_vs_statutory(eff, tariff_schedule)
     ax_kor, ax_jpn = fig.axes[:2]
     assert ax_kor.get_title(loc="left") == "Korea"
     assert "2016-01-01" in _event_lines(ax_kor) and "2016-01-01" not in _event_lines(ax_jpn)
@@ -101,8 +94,8 @@ def _overlaps(boxes):
     ]
 
 
-def test_timeline_event_labels_do_not_overlap(monthly, tmp_path):
-    fig = fig_tariff_timeline(monthly)
+def test_timeline_event_labels_do_not_overlap(tariff_schedule, tmp_path):
+    fig = fig_tariff_timeline(tariff_schedule)
     save(fig, "tl", outdir=tmp_path)  # the saved layout is the one that must be clean
     boxes = _label_boxes(fig)
     assert {t for t, _ in boxes} >= {"S232 autos 25%", "UK deal", "Japan deal"}

@@ -17,7 +17,6 @@ import pytest
 from support.one_treated import SHOCK1, SHOCK2, destination_panels
 
 from autotariffs import paths
-from autotariffs.data.build import read_flows
 from autotariffs.figures import save
 from autotariffs.figures.deals import fig_deal_event_study
 from autotariffs.models import deals
@@ -26,16 +25,11 @@ KCS = paths.RAW / "trade" / "kor_exp_8703_by_destination_kcs_monthly_2025-01_202
 
 
 @pytest.fixture(scope="module")
-def flows() -> pd.DataFrame:
-    return read_flows()
-
-
-@pytest.fixture(scope="module")
 def wide(flows) -> pd.DataFrame:
     return deals.destination_wide(flows)
 
 
-def test_destination_wide_matches_raw(wide):
+def test_destination_wide_matches_raw(wide, flows):
     with open(KCS, newline="", encoding="utf-8") as f:
         raw = {(r["ym"], r["destination"]): float(r["export_value_usd"]) for r in csv.DictReader(f)}
     assert list(wide.columns) == ["USA", "CAN", "DEU", "AUS", "SAU"]
@@ -43,7 +37,7 @@ def test_destination_wide_matches_raw(wide):
     assert wide.loc["2025-04-01", "USA"] == pytest.approx(np.log(raw[("202504", "US")]))
     assert wide.loc["2026-06-01", "SAU"] == pytest.approx(np.log(raw[("202606", "SA")]))
     with pytest.raises(ValueError, match="WLD"):
-        deals.destination_wide(read_flows(), destinations=("USA", "WLD"))
+        deals.destination_wide(flows, destinations=("USA", "WLD"))
 
 
 def test_event_study_equals_gap_relative_to_reference(wide):

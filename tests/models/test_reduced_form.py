@@ -91,13 +91,12 @@ def test_observed_claims_raise_the_controls_exposure(rf):
     assert s["observed_claims"][0]["tariff_gap"] == pytest.approx(np.log(1.25) - ctrl)
 
 
-def test_full_exposure_rates_scale_to_the_schedule_at_any_share():
+def test_full_exposure_rates_scale_to_the_schedule_at_any_share(events):
     """The controls' duty is linear in the content share (tariffs.daily_schedule at 0.3)."""
     from autotariffs.tariffs import schedule as tariffs
 
     full = rfm.full_exposure_rates(["MEX", "CAN"])
-    m = tariffs.monthly_schedule(tariffs.daily_schedule(tariffs.load_events(),
-                                                        usmca_nonus_share=0.3))
+    m = tariffs.monthly_schedule(tariffs.daily_schedule(events, usmca_nonus_share=0.3))
     m = m[m["product"].astype(str) == "8703"].pivot(index="month", columns="origin",
                                                      values="rate_pct") / 100
     win = slice("2025-01-01", "2026-02-01")

@@ -27,9 +27,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from support import FIXTURES
+from support.project import clean_env, copy_fixture, run_make
 
-FIXTURE = FIXTURES / "pipeline"
 STAGE1 = ("03_descriptives.ipynb", "desc.csv")
 STAGE2 = ("06_report.ipynb", "report.json")
 ALL = STAGE1 + STAGE2
@@ -39,27 +38,17 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make n
 
 
 def _copy(tmp_path: Path, name: str) -> Path:
-    proj = tmp_path / name
-    shutil.copytree(FIXTURE, proj)
+    proj = copy_fixture("pipeline", tmp_path / name)
     (proj / "out").mkdir()
     return proj
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FIXTURE_", "AUTOTARIFFS_"))}
-    env.update(extra)
-    return env
+    return clean_env(("FIXTURE_", "AUTOTARIFFS_"), **extra)
 
 
 def _make(proj: Path, *targets: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["make", f"PY={sys.executable}", *targets],
-        cwd=proj,
-        env=_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
+    return run_make(proj, *targets, env=_env(**env), timeout=TIMEOUT)
 
 
 def _default_signals() -> None:

@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from support import FIXTURES, ROOT
-
-FIXTURE = FIXTURES / "verify_project"
+from support import ROOT
+from support.project import clean_env, copy_fixture
 
 
 def _load_verify():
@@ -115,8 +114,7 @@ needs_tools = pytest.mark.skipif(shutil.which("make") is None or shutil.which("g
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    proj = tmp_path / "proj"
-    shutil.copytree(FIXTURE, proj)
+    proj = copy_fixture("verify_project", tmp_path / "proj")
     subprocess.run(["git", "init", "-q"], cwd=proj, check=True)
     subprocess.run(["git", "add", "-A"], cwd=proj, check=True)
     (proj / "data" / "raw" / "fetched").mkdir()
@@ -174,8 +172,7 @@ def test_failed_build_exits_2_with_log_tail(project, tmp_path, monkeypatch, caps
 def test_quick_mode_runs_stages_into_temp_output_roots(tmp_path, monkeypatch, capsys):
     """--quick executes notebooks in place with AUTOTARIFFS_OUTPUT_ROOT per run; the project's own
     data/processed and reports/ must stay untouched."""
-    proj = tmp_path / "proj"
-    shutil.copytree(FIXTURES / "quick_project", proj)
+    proj = copy_fixture("quick_project", tmp_path / "proj")
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.setenv("AUTOTARIFFS_OUTPUT_ROOT", str(tmp_path / "must-not-be-used"))
@@ -267,8 +264,7 @@ def test_sigterm_to_verify_stops_the_build_and_removes_the_copies(project, tmp_p
 
     work = tmp_path / "work"
     work.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOTARIFFS_")}
-    env["FIXTURE_SLEEP"] = "60"
+    env = clean_env(("AUTOTARIFFS_",), FIXTURE_SLEEP="60")
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "verify.py"), "--project", str(project),
          "--venv", sys.prefix, "--workdir", str(work)],

@@ -25,6 +25,7 @@ import nbformat
 import pandas as pd
 import pytest
 from support import ROOT
+from support.project import clean_env, run_make
 
 TIMEOUT = 300
 PROJECT_FILES = ("Makefile", "pyproject.toml", "requirements.lock")
@@ -56,20 +57,14 @@ def _fake_venv(proj: Path, built_for: Path) -> None:
 
 
 def _env(src: Path | None = None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AUTOTARIFFS_", "MAKE", "MFLAGS"))}
-    if src is not None:
-        env["PYTHONPATH"] = str(src)
-    env.update(extra)
-    return env
+    """No variable of the outer build (AUTOTARIFFS_*, make's); PYTHONPATH = ``src`` if given."""
+    pythonpath = {} if src is None else {"PYTHONPATH": str(src)}
+    return clean_env(("AUTOTARIFFS_", "MAKE", "MFLAGS"), **{**pythonpath, **extra})
 
 
 def _make(proj: Path, *args: str, src: Path | None = None, cwd: Path | None = None,
           **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["make", f"PY={sys.executable}", *args], cwd=cwd or proj, env=_env(src, **extra),
-        capture_output=True, text=True, timeout=TIMEOUT,
-    )
+    return run_make(proj, *args, env=_env(src, **extra), timeout=TIMEOUT, cwd=cwd)
 
 
 def _snapshot(folder: Path) -> dict[str, str]:

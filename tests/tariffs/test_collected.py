@@ -13,26 +13,18 @@ import pandas as pd
 import pytest
 
 from autotariffs import paths
-from autotariffs.data.build import read_flows
 from autotariffs.data.sources.budgetlab import read_collected_note
 from autotariffs.errors import SourceFormatError
 from autotariffs.figures import save
 from autotariffs.figures.tariffs import fig_statutory_vs_collected
-from autotariffs.tariffs import schedule as T
 from autotariffs.tariffs.collected import COLUMNS, statutory_vs_collected
 
 NOTE = paths.RAW / "tariffs" / "budgetlab_collected_duty_rates_8703_note_2026-06-12.md"
 
 
 @pytest.fixture(scope="module")
-def monthly() -> pd.DataFrame:
-    return T.monthly_schedule(T.daily_schedule(T.load_events(), start="2013-01-01",
-                                               end="2026-06-30"))
-
-
-@pytest.fixture(scope="module")
-def table(monthly) -> pd.DataFrame:
-    return statutory_vs_collected(read_flows(), monthly, read_collected_note(NOTE))
+def table(flows, tariff_schedule) -> pd.DataFrame:
+    return statutory_vs_collected(flows, tariff_schedule, read_collected_note(NOTE))
 
 
 def test_note_rates_read():
@@ -96,8 +88,8 @@ def test_table_has_every_source(table):
     assert (table.loc[far, "explanation"] != "").all()
 
 
-def test_figure(table, monthly, tmp_path):
-    fig = fig_statutory_vs_collected(table, monthly)
+def test_figure(table, tariff_schedule, tmp_path):
+    fig = fig_statutory_vs_collected(table, tariff_schedule)
     assert len(fig.axes) == 3
     kor = fig.axes[0]
     labels = [ln.get_label() for ln in kor.get_lines()]
@@ -105,6 +97,6 @@ def test_figure(table, monthly, tmp_path):
     assert "Collected, HS 8703 (Census via Budget Lab note)" in labels
     assert fig._autotariffs_source_note.startswith("Source:")
     a = save(fig, "svc", tmp_path / "a")
-    b = save(fig_statutory_vs_collected(table, monthly), "svc", tmp_path / "b")
+    b = save(fig_statutory_vs_collected(table, tariff_schedule), "svc", tmp_path / "b")
     assert a["png"].read_bytes() == b["png"].read_bytes()
     plt.close("all")

@@ -14,10 +14,8 @@ import pandas as pd
 import pytest
 
 from autotariffs import paths
-from autotariffs.data.build import read_flows
 from autotariffs.data.sources.dataweb import usmca_claim_shares
 from autotariffs.figures.tariffs import fig_control_exposure
-from autotariffs.tariffs import schedule as T
 from autotariffs.tariffs.exposure import control_exposure, exposure_grid, exposure_summary
 
 CLAIMS = paths.RAW / "trade" / ("us_imp_hs10_8703_can_mex_usmca_claims_dataweb_2024_annual_"
@@ -57,14 +55,13 @@ def test_content_procedure_later_means_full_value():
         control_exposure(cl, 1.5)
 
 
-def test_real_claims_beside_assumed_schedule():
-    flows = read_flows()
+def test_real_claims_beside_assumed_schedule(flows, events):
     cl = usmca_claim_shares(flows)
     # Mexico May 2025 share recomputed from the raw file
     with open(CLAIMS, newline="", encoding="utf-8") as f:
         rs = [r for r in csv.DictReader(f) if r["period"] == "2025-05" and r["cty_code"] == "2010"]
     s = sum(float(r["usmca_value"]) for r in rs) / sum(float(r["total_value"]) for r in rs)
-    g = exposure_grid(cl, T.load_events())
+    g = exposure_grid(cl, events)
     x = g[(g["content_share"] == 0.5) & (g["origin"] == "MEX")].set_index("month")
     assert x.loc["2025-05-01", "claim_share"] == pytest.approx(s)
     assert x.loc["2025-05-01", "observed_rate_pct"] == pytest.approx(s * 12.5 + (1 - s) * 27.5)
@@ -83,10 +80,10 @@ def test_real_claims_beside_assumed_schedule():
     plt.close("all")
 
 
-def test_control_series_extended_to_2026_02():
+def test_control_series_extended_to_2026_02(flows):
     from autotariffs.tariffs.exposure import control_series_extended
 
-    s = control_series_extended(read_flows())
+    s = control_series_extended(flows)
     for o in ("CAN", "MEX"):
         x = s[s["origin"] == o].set_index("month")
         assert x.index.min() == pd.Timestamp("2020-01-01")

@@ -23,11 +23,6 @@ EVENTS_CSV = paths.RAW / "tariffs" / "us_auto_tariff_events.csv"
 
 
 @pytest.fixture(scope="module")
-def events() -> pd.DataFrame:
-    return T.load_events()
-
-
-@pytest.fixture(scope="module")
 def monthly(events) -> pd.DataFrame:
     return T.monthly_schedule(T.daily_schedule(events))
 
@@ -401,7 +396,7 @@ def _annual(eff: pd.DataFrame, partner: str) -> pd.Series:
     return 100 * g["duties_usd"] / g["value_usd"]
 
 
-def test_korus_2016_step_visible_in_duties_collected():
+def test_korus_2016_step_visible_in_duties_collected(events):
     """KORUS removed the 2.5% car duty on 2016-01-01. Cars are most of Korea's ch.87 imports,
     so duties/value must fall by well over 1 pp (2.5 x a car share > 0.4), while Japan (no
     change in statutory rates) moves by less than 0.2 pp."""
@@ -418,7 +413,7 @@ def test_korus_2016_step_visible_in_duties_collected():
     assert kor[2016] < 0.5 and kor[2015] > 1.0
     assert abs(jpn[2016] - jpn[2015]) < 0.2
     # and the statutory schedule says the same thing for cars
-    m = T.monthly_schedule(T.daily_schedule(T.load_events(), origins=("KOR",),
+    m = T.monthly_schedule(T.daily_schedule(events, origins=("KOR",),
                                             products=("8703",)))  # fmt: skip
     c = T.compare_effective_statutory(eff[eff["partner"] == "KOR"], m)
     by_year = c.groupby(c["period"].dt.year)["statutory_rate_pct"].mean()

@@ -13,7 +13,6 @@ from autotariffs.data.sources.http import (
     ApiError,
     ApiFormatError,
     AuthError,
-    PacedRetry,
     Recorded,
     replay_session,
 )
@@ -21,13 +20,7 @@ from autotariffs.data.sources.http import (
 HS10_2024 = paths.RAW / "trade" / "us_imp_hs10_ch87_by_country_2024_annual_census.csv.gz"
 HS2_M = paths.RAW / "trade" / "us_imp_hs2_ch87_by_country_monthly_2013-01_2021-07_census.csv.gz"
 MO = census_api.ID_FIELDS + ("CON_VAL_MO", "CAL_DUT_MO")
-
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    calls: list[float] = []
-    monkeypatch.setattr(PacedRetry, "sleeper", staticmethod(calls.append))
-    return calls
+pytestmark = pytest.mark.usefixtures("sleeps")  # no test here waits for real (conftest)
 
 
 def _run(script: list[Recorded], req: census_api.CensusRequest):  # noqa: ANN202
@@ -114,11 +107,11 @@ def test_default_fields_parse_full_recording_simulated_values() -> None:
     assert set(frame["CTY_CODE"]) == {"5800", "5880"} and (frame["UNIT_QY1"] == "NO").all()
 
 
-def test_204_and_empty_body_mean_no_rows_not_an_error(_no_sleep: list[float]) -> None:
+def test_204_and_empty_body_mean_no_rows_not_an_error(sleeps: list[float]) -> None:
     req = census_api.CensusRequest("8703", 2005, "2005-01", "2005-01")
     _, frame, adapter = _run([Recorded(204, b"")], req)
     assert frame.empty and list(frame.columns) == [*census_api.FIELDS, "time"]
-    assert len(adapter.sent_urls) == 1 and _no_sleep == []
+    assert len(adapter.sent_urls) == 1 and sleeps == []
 
 
 def test_malformed_json_is_a_format_error_naming_the_request() -> None:
@@ -140,11 +133,11 @@ def test_ragged_row_is_reported() -> None:
         census_api.parse_json(body, "u", fields=("CTY_CODE",))
 
 
-def test_400_fails_fast_with_the_server_text(_no_sleep: list[float]) -> None:
+def test_400_fails_fast_with_the_server_text(sleeps: list[float]) -> None:
     req = census_api.CensusRequest("8703", 2024, "2024-12", "2024-12")
     with pytest.raises(ApiError, match="unknown variable 'XYZ'") as err:
         _run([_rec("census_400_unknown_variable.txt", 400, "text/plain")], req)
-    assert err.value.status == 400 and _no_sleep == []
+    assert err.value.status == 400 and sleeps == []
 
 
 def test_invalid_key_page_is_an_auth_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,7 +148,7 @@ def test_invalid_key_page_is_an_auth_error(monkeypatch: pytest.MonkeyPatch) -> N
     assert "FAKEKEY" not in str(err.value) and "key=REDACTED" not in str(err.value)
 
 
-def test_generic_server_error_body_is_retried_then_succeeds(_no_sleep: list[float]) -> None:
+def test_generic_server_error_body_is_retried_then_succeeds(sleeps: list[float]) -> None:
     req = census_api.CensusRequest("8703", 2024, "2024-12", "2024-12", fields=YTD)
     script = [_rec("census_generic_error.txt", 500, "text/plain")] * 5 + [
         _rec("census_generic_error.txt", 200, "text/plain"),
@@ -163,7 +156,7 @@ def test_generic_server_error_body_is_retried_then_succeeds(_no_sleep: list[floa
     _, frame, adapter = _run(script, req)
     assert len(frame) == 466
     assert len(adapter.sent_urls) == 7  # 5 urllib3 attempts on 500, then 2 body-level tries
-    assert _no_sleep == [2.0, 4.0]  # body-level backoff (replay sessions use zero urllib3 backoff)
+    assert sleeps == [2.0, 4.0]  # body-level backoff (replay sessions use zero urllib3 backoff)
 
 
 def test_generic_error_exhausted_advises_splitting() -> None:

@@ -14,20 +14,13 @@ from autotariffs.data.sources.http import (
     ApiError,
     ApiFormatError,
     AuthError,
-    PacedRetry,
     Recorded,
     replay_session,
 )
 
 USA_M = paths.RAW / "trade" / "us_imp_8703_comtrade_monthly_5partners_2020-01_2025-07.csv"
 PERIODS_2024 = tuple(f"2024{m:02d}" for m in range(1, 13))
-
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    calls: list[float] = []
-    monkeypatch.setattr(PacedRetry, "sleeper", staticmethod(calls.append))
-    return calls
+pytestmark = pytest.mark.usefixtures("sleeps")  # no test here waits for real (conftest)
 
 
 def _rec(name: str, status: int = 200, headers: dict | None = None) -> Recorded:
@@ -90,12 +83,12 @@ def test_empty_result_is_zero_rows() -> None:
     assert frame.empty and list(frame.columns) == list(comtrade_api.KEEP)
 
 
-def test_429_then_success_honours_retry_after(_no_sleep: list[float]) -> None:
+def test_429_then_success_honours_retry_after(sleeps: list[float]) -> None:
     req = comtrade_api.ComtradeRequest("jpn_exports", "8703", 2024, ("202412",), keyed=False)
     script = [_rec("comtrade_429_rate_limit.json", 429, {"Retry-After": "2"}),
               _rec("comtrade_jpn_exports_8703_202412.json")]
     _, frame, adapter = _fetch(script, req)
-    assert len(frame) == 1 and len(adapter.sent_urls) == 2 and _no_sleep == [2.0]
+    assert len(frame) == 1 and len(adapter.sent_urls) == 2 and sleeps == [2.0]
 
 
 def test_429_exhausted_is_a_clear_error() -> None:

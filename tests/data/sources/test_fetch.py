@@ -18,12 +18,12 @@ from autotariffs.data.sources import fetch
 from autotariffs.data.sources.http import (
     ApiError,
     FetchError,
-    PacedRetry,
     Recorded,
     replay_session,
 )
 
 N_JOBS = 3 + 4 + 8  # census headings, comtrade (3 headings + mirror), FRED series
+pytestmark = pytest.mark.usefixtures("sleeps")  # no test here waits for real (conftest)
 
 
 def snapshot(*roots: Path) -> dict[str, tuple[int, int]]:
@@ -38,11 +38,6 @@ def snapshot(*roots: Path) -> dict[str, tuple[int, int]]:
 
 def _stages() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("autotariffs-fetch-*")}
-
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(PacedRetry, "sleeper", staticmethod(lambda s: None))
 
 
 @pytest.fixture

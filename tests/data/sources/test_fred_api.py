@@ -14,17 +14,11 @@ from autotariffs.data.sources import fred_api
 from autotariffs.data.sources.http import (
     ApiFormatError,
     AuthError,
-    PacedRetry,
     Recorded,
     replay_session,
 )
 
-
-@pytest.fixture(autouse=True)
-def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    calls: list[float] = []
-    monkeypatch.setattr(PacedRetry, "sleeper", staticmethod(calls.append))
-    return calls
+pytestmark = pytest.mark.usefixtures("sleeps")  # no test here waits for real (conftest)
 
 
 def _raw_dec2024(name: str) -> list[tuple[str, str]]:

@@ -13,7 +13,6 @@ from autotariffs.data.sources.http import (
     REDACTED,
     FetchError,
     NoNetworkError,
-    PacedRetry,
     Recorded,
     TimedOut,
     Unreachable,
@@ -24,13 +23,6 @@ from autotariffs.data.sources.http import (
 
 URL = "https://api.census.gov/data/timeseries/intltrade/imports/hs"
 OK = Recorded(200, b'[["A","time"],\n["1","2024-12"]]', {"Content-Type": "application/json"})
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    calls: list[float] = []
-    monkeypatch.setattr(PacedRetry, "sleeper", staticmethod(calls.append))
-    return calls
 
 
 def test_429_with_retry_after_is_honoured_then_succeeds(sleeps: list[float]) -> None:
