@@ -230,7 +230,7 @@ notebooks-refresh: all ## Re-execute notebooks and store their checked outputs i
 	done
 
 # notebooks/*.ipynb are the source (edit them in `make lab`: with jupytext installed, JupyterLab
-# saves the paired percent script notebooks/*.py too); tests/test_notebook_pairs.py checks the pairs
+# saves the paired percent script notebooks/*.py too); tests/project/test_notebook_pairs.py checks the pairs
 notebooks-sync: $(ENV) ## After editing notebooks/*.py (or *.ipynb) outside JupyterLab: update the other side of each pair
 	$(PY) -m jupytext --sync $(NB)/*.ipynb
 

@@ -9,7 +9,8 @@ Both implementations use the same demeaning tolerance (1e-10). Coefficients must
 Datasets: Yotov et al. (2016) Table 3 col. (4) (pair + exporter-year + importer-year effects;
 PPML on trade, OLS on log positive trade), SIMULATED HS10 x origin x month panels
 (5 origins x 48 months, 2 high-dimensional FE: HS10 x origin and HS10 x month), and SIMULATED
-*uneven* panels ``uneven_<n>`` (issue 12: one FE with n/20 even groups, one with n/100 groups of
+*uneven* panels ``uneven_<n>`` (issue 12, ``uneven_panel`` in tests/support/designs.py, the panel
+tests/models/test_adversarial.py checks: one FE with n/20 even groups, one with n/100 groups of
 Zipf-distributed size -- many singletons, a few huge groups, 5% with outcome zero throughout --
 and 50 clusters), because speed claims made on balanced designs need not hold on users' data.
 Both implementations use their default sample rules (singletons dropped; pyfixest's "fe"
@@ -29,9 +30,14 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+# the uneven panel is the tests' issue-12 design (tests/support/designs.py): one DGP for both
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.designs import uneven_panel  # noqa: E402
 
 TOL = 1e-10
 N_ORIGIN, N_MONTH = 5, 48
@@ -59,26 +65,6 @@ def simulate(n: int, seed: int = 0) -> pd.DataFrame:
                          "x2": x2, "unit": unit, "hs_month": hs_month, "origin": origin})
 
 
-def simulate_uneven(n: int, seed: int = 0) -> pd.DataFrame:
-    """SIMULATED issue-12 panel: FE ``a`` with n/20 even groups, FE ``b`` with n/100 Zipf-sized
-    groups (many singletons, a few huge, 5% zero throughout), 50 clusters, one regressor."""
-    rng = np.random.default_rng(seed)
-    n_a, n_b = max(2, n // 20), max(2, n // 100)
-    sizes = np.minimum(rng.zipf(1.6, n_b), n).astype(np.int64)
-    if sizes.sum() > n:
-        sizes = np.floor(sizes * (n - n_b) / sizes.sum()).astype(np.int64) + 1
-    sizes[np.argmax(sizes)] += n - sizes.sum()
-    b = rng.permutation(np.repeat(np.arange(n_b), sizes))
-    a = rng.permutation(np.repeat(np.arange(n_a), int(np.ceil(n / n_a)))[:n])
-    fa, fb = rng.normal(0, 1, n_a), rng.normal(0, 1, n_b)
-    fb[rng.uniform(size=n_b) < 0.05] = -30.0
-    x = rng.normal(size=n) + 0.3 * fa[a]
-    eta = fa[a] + fb[b] + 0.5 * x - 1.0
-    y = rng.poisson(np.exp(eta)).astype(float)
-    return pd.DataFrame({"y": y, "ln_y": np.maximum(eta, -5) + rng.normal(0, 0.5, n), "x": x,
-                         "a": a, "b": b, "g": rng.integers(0, 50, n)})
-
-
 def _data(name: str) -> tuple[pd.DataFrame, dict]:
     if name == "yotov_t3c4":
         from autotariffs.replication.yotov import load_yotov
@@ -87,8 +73,8 @@ def _data(name: str) -> tuple[pd.DataFrame, dict]:
         return d, {"x": ["rta"], "fe": ["exp_year", "imp_year", "pair_id"],
                    "cluster": "pair_id", "y_ols": "ln_trade", "y_pois": "trade"}
     if name.startswith("uneven_"):
-        return simulate_uneven(int(name.split("_")[1])), {
-            "x": ["x"], "fe": ["a", "b"], "cluster": "g", "y_ols": "ln_y", "y_pois": "y"}
+        return uneven_panel(int(name.split("_")[1])), {
+            "x": ["x"], "fe": ["a", "b"], "cluster": "g", "y_ols": "ln_y", "y_pois": "c"}
     return simulate(int(name)), {"x": ["tariff", "x2"], "fe": ["unit", "hs_month"],
                                  "cluster": "unit", "y_ols": "ln_y", "y_pois": "y"}
 

@@ -13,9 +13,10 @@ rejects; with a true effect of -0.3 log points, report power. Tests compared:
 A 5% test rejects when p <= 0.05. Attainable sizes are discrete: conformal with T = 52 months can
 reject at most floor(0.05 * 52)/52 = 2/52; the placebo test floor(0.05 (n+1))/(n+1).
 
-DGP per draw: y_gt = a_g + m_t + e_gt, a_g ~ N(0, 1), m_t a Gaussian random walk (sd 0.05) common
-to all units, e_gt AR(1) with rho = 0.5, innovations N(0, sigma = 0.1), stationary start; the
-treated unit (first) gets +effect in the 4 post months.
+DGP per draw (``draws`` in tests/support/one_treated.py, the same as the test's): y_gt = a_g +
+m_t + e_gt, a_g ~ N(0, 1), m_t a Gaussian random walk (sd 0.05) common to all units, e_gt AR(1)
+with rho = 0.5, innovations N(0, sigma = 0.1), stationary start; the treated unit (first) gets
++effect in the 4 post months.
 
 Usage: ``.venv/bin/python scripts/bench_one_treated.py [--draws 5000] [--draws-sarimax 500]
 [--draws-sarimax-seasonal 200] [--seed 20250403]`` -> prints a table and writes
@@ -27,44 +28,26 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from scipy import stats
 
-from autotariffs.models import inference as inf
 from autotariffs.models import one_treated as ot
 
-T0, T1, RHO, SIGMA, ALPHA = 48, 4, 0.5, 0.1, 0.05
+# the simulation is the tests' (tests/support/one_treated.py), so both run the same DGP
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.one_treated import RHO, SIGMA, T0, T1, draws, twfe_crv1  # noqa: E402
+
+ALPHA = 0.05
 OUT = Path(__file__).resolve().parents[1] / "reports" / "benchmarks" / "one_treated.json"
 
 
-def draws(n: int, seed: int, effect: float) -> np.ndarray:
-    """n SIMULATED panels, shape (n, 3 units, T0 + T1 months); unit 0 is treated."""
-    rng = np.random.default_rng(seed)
-    t = T0 + T1
-    sh = rng.normal(0, SIGMA, (n, 3, t))
-    e = np.empty_like(sh)
-    e[..., 0] = sh[..., 0] / math.sqrt(1 - RHO**2)
-    for k in range(1, t):
-        e[..., k] = RHO * e[..., k - 1] + sh[..., k]
-    y = rng.normal(0, 1, (n, 3, 1)) + np.cumsum(rng.normal(0, 0.05, (n, 1, t)), axis=2) + e
-    y[:, 0, T0:] += effect
-    return y
-
-
 def crv1_pvalues(y: np.ndarray) -> np.ndarray:
-    n, g, t = y.shape
-    grp = np.repeat(np.arange(g), t)
-    tt = np.tile(np.arange(t), g)
-    z = np.column_stack([(grp[:, None] == np.arange(g)), (tt[:, None] == np.arange(1, t))])
-    x = ((grp == 0) & (tt >= T0)).astype(float)
-    q = inf.basis(z.astype(float))
-    xt = x - q @ (q.T @ x)
-    yy = y.reshape(n, g * t).T
-    b, se = inf.crv1(yy - q @ (q.T @ yy), xt[:, None], grp, q.shape[1] + 1)
-    return 2 * stats.t.sf(np.abs(b / se), g - 1)
+    b, se = twfe_crv1(y, T0)
+    return 2 * stats.t.sf(np.abs(b / se), y.shape[1] - 1)
 
 
 def rate(p: np.ndarray) -> dict:

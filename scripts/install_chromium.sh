@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install headless Chromium from the Debian archive for tests/test_browser.py.
+# Install headless Chromium from the Debian archive for tests/report/test_browser.py.
 # Idempotent: does nothing when a chromium binary is already on PATH.
 # Needs root (or passwordless sudo) and apt-get; exits non-zero with a clear message otherwise.
 set -euo pipefail

@@ -1,7 +1,7 @@
 """Write environment.yml (for conda users) pinning exactly the versions in requirements.lock.
 
 Packages go in the pip section so that names and versions are identical to the lock; conda only
-provides Python itself. tests/test_environment.py checks that the two files agree.
+provides Python itself. tests/project/test_environment.py checks that the two files agree.
 """
 
 from __future__ import annotations

@@ -12,8 +12,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Tests check the outputs of the last `make` (data/processed, reports/), which is where a build run
 # reads and writes; without this, autotariffs.paths would point an outside-make process at the
@@ -133,21 +138,43 @@ def _no_network() -> object:
         pytest.fail(f"test tried to use the network (blocked): {blocked}", pytrace=False)
 
 
-def run_notebook(out_root, notebook: str, stem: str, params) -> None:
-    """Run ``notebooks/<notebook>.ipynb`` with the params file ``params`` through the project's
-    runner into the output root ``out_root`` (a temporary folder: the build is not touched);
-    fail the test with the runner's last lines if it fails. Shared by the notebook-level tests."""
-    import subprocess
-    import sys
 
-    from autotariffs import paths
+# ---- data several stages' tests read (session-scoped: read once; a test must not change them) ----
+# (imports inside the fixtures: the network guard above is copied alone by tests/project/
+# test_no_network.py into an inner pytest session)
 
-    out = out_root / "reports" / "notebooks" / f"{stem}.ipynb"
-    env = {**os.environ, "AUTOTARIFFS_OUTPUT_ROOT": str(out_root)}
-    proc = subprocess.run([sys.executable, "-m", "autotariffs", "run",
-                           str(paths.NOTEBOOKS / f"{notebook}.ipynb"), str(params), str(out)],
-                          cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+
+def _read_only(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    """Hand ``frame`` to every test that asks for it; fail at the end of the session if a test
+    changed it in place (a test that edits shared data must copy it first)."""
+    before = frame.copy(deep=True)
+    yield frame
+    assert frame.equals(before), "a test changed a session-shared frame in place (copy it first)"
+
+
+@pytest.fixture(scope="session")
+def events() -> Iterator[pd.DataFrame]:
+    """The tariff event table (data/raw/tariffs), as ``tariffs.schedule.load_events`` reads it."""
+    from autotariffs.tariffs import schedule
+
+    yield from _read_only(schedule.load_events())
+
+
+@pytest.fixture(scope="session")
+def tariff_schedule(events: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    """The monthly statutory schedule 2013-01 to 2026-06, every origin and product."""
+    from autotariffs.tariffs import schedule
+
+    yield from _read_only(schedule.monthly_schedule(schedule.daily_schedule(
+        events, start="2013-01-01", end="2026-06-30")))
+
+
+@pytest.fixture(scope="session")
+def flows() -> Iterator[pd.DataFrame]:
+    """The canonical flows of every shipped raw trade file (``data.build.read_flows``)."""
+    from autotariffs.data.build import read_flows
+
+    yield from _read_only(read_flows())
 
 
 # ---- notebooks/ is the researchers' source: no test, and nothing a test runs, may write it --------

@@ -39,7 +39,7 @@ from autotariffs.config import ParameterError, check_against_data, check_params_
 
 KERNEL = "autotariffs"
 # errors raised on purpose by the package or its notebooks: one line on the terminal is enough
-# (by name: the runner sees only papermill's ename; tests/test_error_classes.py checks that every
+# (by name: the runner sees only papermill's ename; tests/core/test_error_classes.py checks that every
 # AutotariffsError subclass of the package is listed)
 KNOWN_ERRORS = frozenset({
     "AutotariffsError", "ChecksumError", "SourceFormatError", "DataContractError", "ParameterError",

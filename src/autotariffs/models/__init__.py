@@ -19,7 +19,7 @@ The JSON-ready dicts of :mod:`.elasticity` are :class:`.elasticity.Estimate` obj
 
 Small-sample convention: CRV1 ``G/(G-1) (N-1)/(N-K)``, t(G-1), with K = slopes + the exact rank
 of the FE dummy design (``fe.SSC(k_fixef="rank")``), i.e. what OLS on explicit dummies counts
-(the pre-issue-13 statsmodels path; tests/test_stack.py checks agreement to 1e-8). fixest's
+(the pre-issue-13 statsmodels path; tests/models/test_stack.py checks agreement to 1e-8). fixest's
 default would not count origin and origin x moy (nested in the origin clusters) and give smaller
 SEs. ``fe.py``/``ppml.py`` defaults stay fixest's (HS10 panel, Yotov replication).
 """

@@ -31,7 +31,7 @@ default, as pyfixest (``fixef_rm="singleton"``) and reghdfe do: they are fitted 
 are unchanged but N, K and possibly G shrink; the count is in ``n_dropped["singletons"]``.
 
 Coefficients match a dummy-variable OLS to ~1e-10 and SEs match pyfixest ``feols`` with its
-default ``ssc()`` (tests/test_fe.py).
+default ``ssc()`` (tests/models/test_fe.py).
 """
 
 from __future__ import annotations
