@@ -247,9 +247,9 @@ def run_all(
             )
         )
 
-    # PPML in levels: both rows are fepois with absorbed FE since issue 13; they differ only in
-    # K for the CRV1 factor (ppml_levels: rank of the FE design, the old dummy-GLM convention;
-    # ppml_absorbed: fixest's default, FE nested in the origin clusters not counted)
+    # PPML in levels (fepois, FE absorbed). One row per outcome: a second "absorbed FE" row that
+    # refitted the same model and differed only in the CRV1 small-sample K showed the same
+    # coefficient under a label that read like another specification, so it is gone.
     for outcome, label in [("quantity", "vehicles"), ("value_usd", "value")]:
         r = el.ppml_levels(panel, outcome, start=start, end=end, progress=progress)
         rows.append(
@@ -259,19 +259,8 @@ def run_all(
                 "ALL",
                 outcome,
                 r,
-                "Santos Silva-Tenreyro check on log-linear bias",
-            )
-        )
-        fe_r = ppml_absorbed(panel, outcome, start, end)
-        rows.append(
-            _row(
-                "PPML",
-                f"Poisson PML with absorbed FE, {label}",
-                "ALL",
-                outcome,
-                fe_r,
-                "autotariffs.models.ppml.fepois (IRLS, demeaned WLS); dropped: "
-                + dropped_text(fe_r["n_dropped"]),
+                "Santos Silva-Tenreyro check on log-linear bias; dropped: "
+                + dropped_text(r.get("n_dropped", {})),
             )
         )
 
@@ -298,41 +287,3 @@ def _slug(text: str) -> str:
 
 def _fmt(p: float) -> str:
     return "  n/a" if p is None or not np.isfinite(p) else f"{p:.3f}"
-
-
-def ppml_absorbed(panel: pd.DataFrame, outcome: str, start: str, end: str) -> dict:
-    """PPML of ``outcome`` on ln(1+tau) with origin, month and origin x month-of-year FE absorbed."""
-    from scipy import stats
-
-    from autotariffs.models.ppml import fepois
-
-    df, _ = el.select_sample(panel, [outcome, "ln1p_tau"], start=start, end=end)
-    df = df.assign(
-        origin_moy=df["origin"] + "_" + df["moy"].astype(str),
-        month_fe=df["month"].dt.strftime("%Y-%m"),
-    )
-    res = fepois(
-        df,
-        outcome,
-        ["ln1p_tau"],
-        ["origin", "month_fe", "origin_moy"],
-        cluster="origin",
-        vcov="CRV1",
-    )
-    coef = float(res.params["ln1p_tau"])
-    se = float(res.bse["ln1p_tau"])
-    g = int(df["origin"].nunique())
-    q = stats.t.ppf(0.975, g - 1)
-    return {
-        "coef": coef,
-        "ci95_low": coef - q * se,
-        "ci95_high": coef + q * se,
-        "p_crv1": float(2 * stats.t.sf(abs(coef / se), g - 1)),
-        "p_wild": np.nan,
-        "p_ri": np.nan,
-        "n_clusters": g,
-        "n_obs": int(res.nobs),
-        "n_dropped": dict(res.n_dropped),
-        "sample_start": start,
-        "sample_end": end,
-    }
