@@ -56,6 +56,44 @@ def test_no_module_but_design_types_a_design_date():
     assert found == {}
 
 
+GROUPS = {tuple(design.TREATED), tuple(design.CONTROLS)}
+
+
+def typed_origin_groups(source: str) -> list[str]:
+    """Function defaults and module constants spelled as the design's treated or comparison
+    origins (e.g. ``controls=("MEX", "CAN")``): they must read ``design.TREATED``/``CONTROLS``."""
+    tree = ast.parse(source)
+    values = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            values += node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
+    values += [n.value for n in tree.body if isinstance(n, ast.Assign | ast.AnnAssign)]
+    found = []
+    for v in values:
+        if isinstance(v, ast.Tuple | ast.List) and all(isinstance(e, ast.Constant) for e in v.elts):
+            t = tuple(e.value for e in v.elts)
+            if t in GROUPS:
+                found.append(ast.unparse(v))
+    return found
+
+
+def test_origin_group_checker_can_fail():
+    assert typed_origin_groups('def f(controls=("MEX", "CAN")):\n    pass\n') == ["('MEX', 'CAN')"]
+    assert typed_origin_groups('ORIGINS = ("KOR", "JPN")\n') == ["('KOR', 'JPN')"]
+    assert typed_origin_groups('def f(controls=design.CONTROLS):\n    pass\n') == []
+
+
+def test_no_module_but_design_types_the_treated_or_comparison_origins():
+    found = {}
+    for path in sorted(PKG.rglob("*.py")):
+        if path.name == "design.py":
+            continue
+        hits = typed_origin_groups(path.read_text(encoding="utf-8"))
+        if hits:
+            found[str(path.relative_to(PKG))] = hits
+    assert found == {}
+
+
 def test_stages_read_their_dates_and_defaults_from_the_design():
     assert EVENTS == {e.date: e.label for e in design.EVENTS_ALL}
     assert TIMELINE_EVENTS["2025-11-01"] == "Korea deal (retro.)"  # labels kept byte-identical

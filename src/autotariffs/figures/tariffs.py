@@ -111,7 +111,7 @@ EFFECTIVE_VS_STATUTORY_TEXT = Text(
 def fig_effective_vs_statutory(
     eff: pd.DataFrame,
     monthly: pd.DataFrame,
-    partners: tuple[str, ...] = ("KOR", "JPN"),
+    partners: tuple[str, ...] = design.TREATED,
     start: str = "2013-01",
     end: str = "2025-12",
 ) -> plt.Figure:
@@ -185,7 +185,7 @@ STATUTORY_VS_COLLECTED_TEXT = Text(
 def fig_statutory_vs_collected(
     table: pd.DataFrame,
     monthly: pd.DataFrame,
-    origins: tuple[str, ...] = ("KOR", "JPN"),
+    origins: tuple[str, ...] = design.TREATED,
     start: str = "2024-01",
     end: str = "2026-06",
 ) -> plt.Figure:

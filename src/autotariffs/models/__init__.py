@@ -30,6 +30,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from autotariffs import design
 from autotariffs.models.inference import DEFAULT_SEED
 from autotariffs.outputs import Text
 
@@ -37,7 +38,7 @@ from autotariffs.outputs import Text
 def summarize_origin(
     panel: pd.DataFrame,
     origin: str,
-    controls: Sequence[str] = ("MEX", "CAN"),
+    controls: Sequence[str] = design.CONTROLS,
     n_boot: int = 9999,
     seed: int = DEFAULT_SEED,
     leads: int = 12,

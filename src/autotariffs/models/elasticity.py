@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from autotariffs import design
 from autotariffs.errors import AutotariffsError
 from autotariffs.models import inference as inf
 from autotariffs.models.fe import FEResult, feols, ssc
@@ -156,7 +157,7 @@ def select_sample_counted(
     notes: list[str] = []
     counts = {"missing": 0, "qty_estimated_2022": 0}
     if origin is not None:
-        sel = [origin] + list(controls if controls is not None else ("MEX", "CAN"))
+        sel = [origin] + list(controls if controls is not None else design.CONTROLS)
     elif origins is not None:
         sel = list(origins)
     else:

@@ -74,7 +74,7 @@ def _k(month: pd.Series) -> pd.Series:
 def event_study(
     panel: pd.DataFrame,
     origin: str,
-    controls: Sequence[str] = ("MEX", "CAN"),
+    controls: Sequence[str] = design.CONTROLS,
     outcome: str = "ln_q",
     leads: int = 12,
     n_boot: int = 9999,

@@ -101,8 +101,8 @@ def placebo_panel(
 
 def run_all(
     panel: pd.DataFrame,
-    origins: Sequence[str] = ("KOR", "JPN"),
-    controls: Sequence[str] = ("MEX", "CAN"),
+    origins: Sequence[str] = design.TREATED,
+    controls: Sequence[str] = design.CONTROLS,
     start: str = "2020-01",
     end: str = "2025-07",
     placebo_date: str = "2024-04-03",

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from autotariffs import design
 from autotariffs.outputs import Text
 
 COLUMNS = [
@@ -54,7 +55,7 @@ LITERATURE_TEXT = Text(
 )
 CHECK_MARKS = frozenset({"V", "S", "U"})
 OURS_KEYS = frozenset({"elasticity", "gamma"})
-ORIGINS = ("KOR", "JPN")
+ORIGINS = design.TREATED
 
 # Tariff rates in the Japan / Korea back-of-envelope (statutory, HS 8703).
 JPN_TARIFF_BEFORE = 0.025  # MFN
