@@ -45,6 +45,8 @@ from autotariffs.figures import descriptives as dfig
 from autotariffs.figures import tariffs as tfig
 from autotariffs.figures import publish
 from autotariffs.atomic import write_parquet
+from autotariffs import design
+from autotariffs.models import facts
 
 _before = set(globals()) | {"_before"}  # names papermill may not override
 
@@ -108,6 +110,22 @@ publish(dfig.fig_control_series_extended(ctrl), "control_series_extended",
 exposure_block = exposure.exposure_summary(expo)
 svc[svc["origin"].isin(["KOR", "JPN"]) & (svc["period"] >= "2025-08-01")]
 
+# %% [markdown]
+# ## Plain facts after the monthly series end: imports in January–June 2026, import prices
+#
+# US imports by origin in January–June 2026 (with the 15% deals in force) against the same
+# months of 2024, and the all-origin BLS import price index for cars (before duty).
+
+# %%
+macro = pd.read_parquet(paths.PROCESSED / "macro_monthly.parquet")
+h1 = facts.h1_2026(flows, design.CONTROLS)
+ipi = facts.import_price_index(macro)
+outputs.publish_table(facts.h1_table(h1), "h1_2026", facts.h1_text(h1),
+                      notebook="03_descriptives", params=P)
+outputs.publish_table(pd.Series(ipi["by_month"], name="change since base (%)").rename_axis("month")
+                      .reset_index(), "import_prices", facts.import_price_text(ipi),
+                      notebook="03_descriptives", params=P)
+facts.h1_table(h1).round(3)
 
 # %% [markdown]
 # ## Headline numbers (checked by nbval)
@@ -124,7 +142,9 @@ desc = {"kor_units_2025_03": kor_mar, "kor_units_2025_04": kor_apr,
                                      for o in sorted(panel.origin.unique())},
         "n_rows": int(len(panel)), "origins": sorted(panel.origin.unique().tolist())}
 outputs.write_results("03_descriptives", {"descriptives": desc, "exposure": exposure_block,
-                                         "collected": collected.collected_by_origin(svc)}, params=P)
+                                         "collected": collected.collected_by_origin(svc),
+                                         "h1_2026": h1, "import_prices": {"hs8703": ipi}},
+                      params=P)
 print(f"Korea HS 8703 vehicles: {kor_mar/1e3:.1f}k (2025-03) -> {kor_apr/1e3:.1f}k (2025-04), "
       f"{desc['kor_units_change_pct']:.1f}%")
 print("panel rows:", len(panel), "origins:", ", ".join(desc["origins"]))

@@ -18,9 +18,11 @@
 #
 # Placebo event date (2024-04-03), leaving one control out, alternative sample windows, the
 # USMCA content-share range for MEX/CAN, value against quantity outcomes, and PPML in levels
-# (Santos Silva–Tenreyro) with absorbed fixed effects as the check on log-linear bias.
+# (Santos Silva–Tenreyro) with absorbed fixed effects as the check on log-linear bias; and the
+# pooled regressions over all origins (the same for every treated origin, so estimated here once).
 #
-# **Writes.** `reports/results/05_robustness.json`; table `robustness`; figure `robustness`.
+# **Writes.** `reports/results/05_robustness.json`; tables `robustness`, `pooled`; figure
+# `robustness`.
 
 # %%
 import pandas as pd
@@ -33,7 +35,7 @@ pd.set_option("display.width", 120)
 
 from autotariffs.panel import build as apanel
 from autotariffs.tariffs import schedule as tariffs
-from autotariffs.models import robustness
+from autotariffs.models import POOLED_TEXT, pooled_results, results_table, robustness, summarize_pooled
 from autotariffs.figures import robustness as robfig
 from autotariffs.figures import publish
 
@@ -82,9 +84,21 @@ publish(robfig.fig_robustness(rob["table"]), "robustness", robfig.ROBUSTNESS_TEX
         notebook="05_robustness", params=P);
 
 # %% [markdown]
+# ## Pooled over all origins
+#
+# Coefficients on ln(1 + tariff) identified by the cross-origin tariff differences; wild cluster
+# bootstrap and randomization inference over the distinct assignments of the origins' tariff paths.
+
+# %%
+pooled = pooled_results(summarize_pooled(panel, n_boot=P["n_boot"], seed=P["seed"]))
+pooled_tab = results_table(pooled)
+outputs.publish_table(pooled_tab, "pooled", POOLED_TEXT, notebook="05_robustness", params=P)
+pooled_tab.round(3)
+
+# %% [markdown]
 # ## Headline numbers (checked by nbval)
 
 # %% tags=["nbval-check-output"]
-outputs.write_results("05_robustness", {"robustness": rob["results"]}, params=P)
+outputs.write_results("05_robustness", {"robustness": rob["results"], "pooled": pooled}, params=P)
 for line in rob["summary_lines"]:
     print(line)

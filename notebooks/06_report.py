@@ -28,9 +28,7 @@ from autotariffs.report import html as report
 
 pd.set_option("display.width", 120)
 
-import json
-
-from autotariffs.report import literature, narrative
+from autotariffs.report import anchors, literature, narrative
 from autotariffs.replication import tables as validation
 
 _before = set(globals()) | {"_before"}  # names papermill may not override
@@ -51,6 +49,20 @@ outputs.publish_table(val, "validation", validation.VALIDATION_TEXT, notebook="0
 val.groupby(["table", "column"])["match"].all().to_frame()
 
 # %% [markdown]
+# ## Published price anchors
+#
+# The Bank of Japan's export price index for passenger cars to North America (as reported), beside
+# our own estimate of Japanese exporters' unit values to the US (step 04).
+
+# %%
+merged, _, _ = report.merge_results(paths.RESULTS)
+boj = anchors.anchors_block(anchors.read_boj(paths.EXTERNAL / "boj_export_price_anchors" / "anchors.csv"))
+merged["anchors"] = {"boj_export_prices": boj}
+cmp = anchors.comparison_table(merged, boj)
+outputs.publish_table(cmp, "export_price_anchors", anchors.ANCHORS_TEXT, notebook="06_report", params=P)
+cmp
+
+# %% [markdown]
 # ## Literature
 #
 # Every row names its convention: elasticities are d ln(flow)/d ln(1+τ); price effects are
@@ -59,33 +71,36 @@ val.groupby(["table", "column"])["match"].all().to_frame()
 # sensitivity curves for how much they move with it.
 
 # %%
-est = {}
-for f in sorted(paths.RESULTS.glob("04_estimates_*.json")):
-    est.update({k: v for k, v in json.loads(f.read_text()).items()
-                if isinstance(v, dict) and "reduced_form" in v})  # one block per origin run
-desc = json.loads((paths.RESULTS / "03_descriptives.json").read_text())
-est.update({k: desc[k] for k in ("exposure", "collected") if k in desc})
-lit = literature.literature_table(literature.ours_from_results(est))
+lit = literature.literature_table(literature.ours_from_results(merged))
 outputs.publish_table(lit, "literature", literature.LITERATURE_TEXT, notebook="06_report", params=P)
 lit
 
 # %% [markdown]
-# ## What the shipped data can and cannot say
+# ## What the shipped data say
 #
-# Generated from the estimates (`autotariffs.report.narrative`), so the text cannot drift from the numbers.
+# Generated from the results (`autotariffs.report.narrative`): every number is quoted under its
+# `results.json` key, and `reports/findings.json` keeps the key of each, so the text cannot drift
+# from the numbers. The first three sentences open the report and the README (`make readme`).
 
 # %%
-ident = narrative.identification_notes(est)
-for topic, lines in ident.items():
+answer = narrative.plain_answer(merged)
+ident = narrative.identification_notes(merged)
+for sent in answer:
+    print(sent.text, end="\n\n")
+for topic, sents in ident.items():
     print(topic.upper())
-    for line in lines:
-        print(" -", line)
+    for sent in sents:
+        print(" -", sent.text)
 
 # %%
 outputs.write_results("06_report", {"validation": validation.validation_summary(val),
-                                   "identification": ident}, params=P,
-                     headline=["validation.n_matched", "validation.n_terms"])
-built = report.build_report(title=P["title"])
+                                   "anchors": {"boj_export_prices": boj},
+                                   "plain_answer": [x.text for x in answer],
+                                   "identification": {t: [x.text for x in v] for t, v in ident.items()}},
+                      params=P, headline=["validation.n_matched", "validation.n_terms"])
+narrative.write_findings(answer, ident, paths.REPORTS)
+built = report.build_report(title=P["title"], plain_answer=[x.html() for x in answer],
+                            identification={t: [x.html() for x in v] for t, v in ident.items()})
 sorted(str(p.relative_to(paths.REPORTS)) for p in built.values())
 
 # %% [markdown]

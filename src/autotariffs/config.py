@@ -105,7 +105,10 @@ SPECS: dict[str, dict[str, Param]] = {
                        check=_positive),
         "n_boot": Param(int, design.N_BOOT, "wild cluster bootstrap draws (Webb weights)",
                         check=_positive),
-        "seed": Param(int, design.SEED, "random seed for bootstrap and randomization inference"),
+        "n_sim": Param(int, design.SIM_DRAWS, "draws of the calibrated simulation that chooses "
+                       "the headline design", check=_positive),
+        "seed": Param(int, design.SEED, "random seed for simulation, bootstrap and randomization "
+                      "inference"),
     },
     "05_robustness": {
         **_COMMON,

@@ -16,17 +16,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 
 @dataclass(frozen=True)
 class Event:
-    """A policy event: date in force, short label, the origins it concerns (None = all)."""
+    """A policy event: date in force, short label, the origins it concerns (None = all), and
+    when it was announced ('YYYY-MM' or a date; None where the sources do not say)."""
 
     date: str
     label: str
     origins: tuple[str, ...] | None
     retroactive: bool = False
+    announced: str | None = None
 
     @property
     def month(self) -> pd.Timestamp:
@@ -46,8 +49,9 @@ ANNOUNCEMENT_DATE = "2025-03-26"
 DEALS: dict[str, Event] = {
     "GBR": Event("2025-06-30", "UK deal", ("GBR",)),
     "EU": Event("2025-08-01", "EU deal", ("DEU", "EUN"), retroactive=True),
-    "JPN": Event("2025-09-16", "Japan deal", ("JPN",)),
-    "KOR": Event("2025-11-01", "Korea deal", ("KOR",), retroactive=True),
+    "JPN": Event("2025-09-16", "Japan deal", ("JPN",), announced="2025-07-22"),
+    # announced "July 2025" (event table KR-30-CAR, Thompson Hine); the day is not pinned down
+    "KOR": Event("2025-11-01", "Korea deal", ("KOR",), retroactive=True, announced="2025-07"),
 }
 EVENTS_ALL: tuple[Event, ...] = (TARIFF, *DEALS.values())
 
@@ -59,9 +63,23 @@ CONTROLS: tuple[str, ...] = ("MEX", "CAN")
 #: reduced-form and inference defaults (overridden by the notebook parameters)
 BASELINE_START = "2021-01"
 DONUT_MONTHS = 1
+#: last month of the US monthly import series (UN Comtrade, data/raw/trade item 1)
+END = "2025-07"
 N_BOOT = 999
 SEED = 20250403
 LEADS = 6
+#: level of every test and interval
+ALPHA = 0.05
+#: fewest baseline months before a (real or fake) event for the level and year-on-year designs;
+#: the trend-adjusted design needs two years, so that slope and month-of-year are both identified
+MIN_PRE = 12
+MIN_PRE_TREND = 24
+#: the outcome the headline answers "how much did imports fall" with
+HEADLINE_OUTCOME = "ln_q"
+#: the calibrated simulation that chooses the headline design (rule: models/calibration.py)
+SIM_EFFECTS = (0.0, -0.1, -0.2, -0.3)
+SIM_DRAWS = 1000
+SIZE_LIMIT = 0.07
 
 
 def event_labels(which: str = "figure") -> dict[str, str]:
@@ -86,3 +104,70 @@ def own_events(origin: str) -> dict[str, str]:
 def deal_date(origin: str) -> str:
     """The date the origin's deal took effect (KeyError for an origin without one)."""
     return DEALS[origin].date
+
+
+@dataclass(frozen=True)
+class Window:
+    """The months of a before/after comparison, under the parameter names of the params files.
+
+    post = the event's month to ``end``; donut = the ``donut`` months just before the event (in
+    neither period); baseline = ``baseline_start`` to the month before the donut. Built once from
+    the parameters (:meth:`from_params`) and passed whole from the models to the figures.
+    """
+
+    event_date: str
+    baseline_start: str = BASELINE_START
+    donut: int = DONUT_MONTHS
+    end: str = END
+
+    @staticmethod
+    def _period(month: str | pd.Period) -> pd.Period:
+        return pd.Period(str(month)[:7], freq="M")
+
+    @classmethod
+    def from_params(cls, params: dict) -> Window:
+        """The window of a notebook's validated parameters."""
+        return cls(str(params["event_date"]), str(params["baseline_start"]),
+                   int(params["donut"]), str(params["end"]))
+
+    @property
+    def event(self) -> pd.Period:
+        return self._period(self.event_date)
+
+    @property
+    def post_end(self) -> pd.Period:
+        return self._period(self.end)
+
+    @property
+    def pre_start(self) -> pd.Period:
+        return self._period(self.baseline_start)
+
+    @property
+    def pre_end(self) -> pd.Period:
+        return self.event - self.donut - 1
+
+    @property
+    def post_len(self) -> int:
+        return self.post_end.ordinal - self.event.ordinal + 1
+
+    def masks(self, months: pd.PeriodIndex) -> tuple[np.ndarray, np.ndarray]:
+        """Boolean (baseline, post) masks over ``months``."""
+        pre = (months >= self.pre_start) & (months <= self.pre_end)
+        post = (months >= self.event) & (months <= self.post_end)
+        return np.asarray(pre), np.asarray(post)
+
+    def shifted(self, event: pd.Period, post_len: int | None = None) -> Window:
+        """The same baseline start and donut around another (fake) event month."""
+        n = self.post_len if post_len is None else post_len
+        return Window(str(event), self.baseline_start, self.donut, str(event + (n - 1)))
+
+    def to_dict(self) -> dict:
+        """The window as written to results.json (months as 'YYYY-MM')."""
+        out = {"event_date": self.event_date, "baseline_start": self.baseline_start,
+               "donut": self.donut, "end": self.end, "post_len": self.post_len,
+               "pre_start": str(self.pre_start), "pre_end": str(self.pre_end),
+               "post_start": str(self.event), "post_end": str(self.post_end)}
+        if self.donut:
+            out["donut_start"] = str(self.event - self.donut)
+            out["donut_end"] = str(self.event - 1)
+        return out

@@ -26,7 +26,7 @@ from autotariffs.data.schemas import (
     sort_flows,
     validate_flows,
 )
-from autotariffs.data.sources import census, comtrade, dataweb, fred, kcs, usatrade
+from autotariffs.data.sources import census, cgd, comtrade, dataweb, fred, kcs, usatrade
 from autotariffs.data.sources.manifest import verify_manifest
 from autotariffs.errors import AutotariffsError
 from autotariffs.outputs import Text
@@ -61,6 +61,8 @@ TRADE_FILES: dict[str, tuple[Reader, ToFlows]] = {
         (kcs.read_kcs_exports, kcs.kcs_exports_to_flows),
     "trade/us_imp_hs10_8703_can_mex_usmca_claims_dataweb_2024_annual_2025-01_2026-02_monthly.csv":
         (dataweb.read_dataweb_usmca_claims, dataweb.dataweb_usmca_claims_to_flows),
+    "trade/us_imp_hs4_8703_8708_by_country_ytd_2026-06_cgd_excerpt.csv":
+        (cgd.read_cgd_country_product, cgd.cgd_ytd_to_flows),
 }  # fmt: skip
 
 FX_DAILY_FILES = (
@@ -82,6 +84,8 @@ MACRO_MONTHLY_FILES = (
     "macro/fred_WPU1411_monthly.csv", "macro/fred_EXKOUS_monthly_2015_2024.csv",
     "macro/fred_EXJPUS_monthly_1971_2025-04.csv",
 )  # fmt: skip
+#: monthly price indexes read by their own adapter and stacked with the FRED series
+PRICE_INDEX_FILES = ("prices/bls_import_price_index_hs4_8703_8708_2023-01_2026-07_cgd_excerpt.csv",)
 
 OUTPUTS = ("flows.parquet", "fx_monthly.parquet", "macro_monthly.parquet", "coverage.csv",
            "reconciliation.csv")  # fmt: skip
@@ -153,7 +157,8 @@ def build_all(
     log.info(f"flows: {len(flows)} rows validated (key {', '.join(FLOW_KEY)})")
     fx = fred.monthly_fx(fred.read_fred(raw_dir / f) for f in FX_DAILY_FILES)
     log.info(f"fx_monthly: {len(fx)} rows ({', '.join(sorted(fx['currency'].unique()))})")
-    macro = fred.monthly_macro(fred.read_fred(raw_dir / f) for f in MACRO_MONTHLY_FILES)
+    macro = fred.monthly_macro([*(fred.read_fred(raw_dir / f) for f in MACRO_MONTHLY_FILES),
+                                *(cgd.read_price_index(raw_dir / f) for f in PRICE_INDEX_FILES)])
     log.info(f"macro_monthly: {len(macro)} rows, {macro['series_id'].nunique()} series")
     cov = coverage_table(flows)
     rec = reconciliation_table(flows)

@@ -16,8 +16,9 @@ NA. Tolerances come from the data documentation, not from the observed differenc
   PROVENANCE section 12 reports Canada within +0.5% and Mexico -6.3%..+2.4%). Different measures
   (customs value of imports for consumption vs Comtrade's CIF-type general imports), so the
   tolerances are wider than for same-publisher checks.
-* KCS Korea-reported exports to the US (FOB) vs US-reported imports from Korea (Comtrade):
-  informational only (FOB vs CIF, about one month of shipping).
+* KCS Korea-reported exports to the US (FOB) vs US-reported imports from Korea (Comtrade; and,
+  for January-June 2026, the CGD excerpt of Census data): informational only (FOB vs CIF or an
+  unstated US basis, about one month of shipping).
 """
 
 from __future__ import annotations
@@ -256,10 +257,31 @@ def mirror_korea_kcs(flows: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def h1_2026_kcs_vs_cgd(flows: pd.DataFrame) -> list[dict]:
+    """Korea-reported exports to the US (KCS, FOB) vs US imports from Korea (CGD excerpt of
+    Census data), January-June 2026, HS 8703. Informational: FOB at Korean customs vs a US value
+    of unstated basis, and about one month of shipping (trade PROVENANCE section 13: +0.9%)."""
+    u = _sel(flows, "cgd_ytd_2026", partner="KOR", hs_code="8703")
+    k = _sel(flows, "kcs_kor_exp_m", partner="USA")
+    rows = []
+    for _, r in u.iterrows():
+        lo = r["month"]
+        hi = lo + pd.DateOffset(months=int(r["n_months"]) - 1)
+        kk = k[k["month"].between(lo, hi)]
+        if kk["month"].nunique() == int(r["n_months"]):
+            rows.append(_row("h1_2026_us_imports_vs_kcs_exports_value", "KOR",
+                             f"{lo:%Y-%m}..{hi:%Y-%m}", "US imports from Korea (CGD, Census)",
+                             r["value_usd"], "Korea exports to US (KCS, FOB)",
+                             kk["value_usd"].sum(), np.nan,
+                             "informational: US value (basis unstated) vs FOB, ~1 month shipping"))
+    return rows
+
+
 RECONCILIATION_TEXT = Text(
     "Reconciliation across sources",
     "Cross-source checks: Comtrade vs Census 2024 HS 8703 (3% tolerance), Comtrade annual vs "
-    "monthly, US imports vs Japan-reported exports (mirror), Census ch. 87 vs DataWeb.",
+    "monthly, US imports vs Japan- and Korea-reported exports (mirrors, incl. January-June "
+    "2026), Census ch. 87 vs DataWeb.",
 )
 
 
@@ -268,7 +290,7 @@ def reconciliation_table(flows: pd.DataFrame) -> pd.DataFrame:
     rows = (comtrade_vs_census_2024(flows) + comtrade_annual_vs_monthly(flows)
             + mirror_japan(flows) + census_vs_dataweb_2024(flows)
             + usatrade_vs_census_8708(flows) + usmca_claims_vs_comtrade(flows)
-            + mirror_korea_kcs(flows))  # fmt: skip
+            + mirror_korea_kcs(flows) + h1_2026_kcs_vs_cgd(flows))  # fmt: skip
     df = pd.DataFrame(rows, columns=COLUMNS)
     df["passes"] = df["passes"].astype("boolean")
     return df

@@ -138,6 +138,29 @@ DATAWEB_USMCA_CLAIMS = RawContract(
 )  # fmt: skip
 
 
+#: Center for Global Development import monitor, excerpt of COUNTRY_PRODUCT_DATA.csv (trade
+#: PROVENANCE section 13): country summaries, monthly total-import growth, and per-HS4 rows with
+#: US imports January to ``imports_ytd_date``. Only the columns the package reads are typed.
+CGD_COUNTRY_PRODUCT = RawContract(
+    columns={"record_type": "str", "country_iso3": "str", "cty_name": "str", "date": "str0",
+             "hs4": "str0", "product": "str0", "price_change_since_mar2025": "float_na",
+             "us_imports_ytd": "float_na", "imports_ytd_date": "str0"},
+    key=("record_type", "country_iso3", "date", "hs4"),
+    nonnegative=("us_imports_ytd",),
+    allowed={"record_type": ("country_summary", "country_month", "country_product"),
+             "country_iso3": tuple(sorted(countries.KNOWN_ISO3))},
+)  # fmt: skip
+
+#: BLS import price index by HS4, all origins, before duty, March 2025 = 100, as compiled by the
+#: same monitor (prices PROVENANCE section 1); 2025-10 is missing at source.
+CGD_PRICE_INDEX = RawContract(
+    columns={"date": "date", "hs4": "str", "product": "str", "price_index": "float"},
+    key=("date", "hs4"),
+    nonnegative=("price_index",),
+    allowed={"hs4": ("8703", "8708")},
+)  # fmt: skip
+
+
 def fred_contract(date_col: str, value_col: str) -> RawContract:
     return RawContract(columns={date_col: "date", value_col: "fred_value"}, key=(date_col,))
 
@@ -172,6 +195,9 @@ SOURCES: dict[str, SourceInfo] = {
     "kcs_kor_exp_m": SourceInfo("2025-01", "2026-06", "KCS Korea exports 8703 by destination"),
     "dataweb_usmca_hs10_m": SourceInfo("2025-01", "2026-02",
                                        "DataWeb HS10 8703 CAN/MEX customs value by USMCA claim"),
+    # US imports by origin and HS4 summed over January-June 2026 (one 6-month period, values
+    # only); the valuation basis is not stated at source ('unstated').
+    "cgd_ytd_2026": SourceInfo("2026-01", "2026-06", "CGD monitor: US imports HS4 Jan-Jun 2026"),
 }
 
 FLOW_COLUMNS = [
@@ -207,7 +233,7 @@ class FlowSchema(pa.DataFrameModel):
     flow: Series[str] = pa.Field(isin=["import", "export"])
     programme: Series[str]
     value_usd: Series[np.float64] = pa.Field(ge=0)
-    value_basis: Series[str] = pa.Field(isin=["customs", "general", "cif", "fob"])
+    value_basis: Series[str] = pa.Field(isin=["customs", "general", "cif", "fob", "unstated"])
     quantity: Series[np.float64] = pa.Field(ge=0, nullable=True)
     quantity_unit: Series[object] = pa.Field(nullable=True, isin=["u"])
     duties_usd: Series[np.float64] = pa.Field(ge=0, nullable=True)

@@ -31,62 +31,69 @@ from collections.abc import Sequence
 import pandas as pd
 
 from autotariffs import design
-from autotariffs.models.inference import DEFAULT_SEED
 from autotariffs.outputs import Text
+
+
+def _blocks(panel: pd.DataFrame, n_boot: int, seed: int, progress: bool, **restrict) -> dict:
+    from autotariffs.models import elasticity as el
+    from autotariffs.models import passthrough as pt
+
+    kw = {"n_boot": n_boot, "seed": seed, "progress": progress}
+    return {
+        "elasticity_q_levels": el.import_demand(panel, "q", "levels", **restrict, **kw),
+        "elasticity_v_levels": el.import_demand(panel, "v", "levels", **restrict, **kw),
+        "elasticity_q_d12": el.import_demand(panel, "q", "d12", **restrict, **kw),
+        "elasticity_v_d12": el.import_demand(panel, "v", "d12", **restrict, **kw),
+        "passthrough_levels": pt.passthrough(panel, "levels", **restrict, **kw),
+        "passthrough_d12": pt.passthrough(panel, "d12", **restrict, **kw),
+        "ppml_quantity": el.ppml_levels(panel, "quantity", progress=progress, **restrict),
+        "ppml_value": el.ppml_levels(panel, "value_usd", progress=progress, **restrict),
+    }
+
+
+def summarize_pooled(panel: pd.DataFrame, n_boot: int = design.N_BOOT,
+                     seed: int = design.SEED, progress: bool = True) -> dict:
+    """The pooled regressions over every origin in the panel (G = 5 for the snapshot):
+    elasticity (q, v; levels and d12), pass-through (levels, d12), PPML (quantity, value),
+    common coefficients identified by the cross-origin tariff differences. The same for every
+    treated origin, so they are estimated once (step 05), not in each origin's run."""
+    return _blocks(panel, n_boot, seed, progress)
 
 
 def summarize_origin(
     panel: pd.DataFrame,
     origin: str,
     controls: Sequence[str] = design.CONTROLS,
-    n_boot: int = 9999,
-    seed: int = DEFAULT_SEED,
-    leads: int = 12,
+    n_boot: int = design.N_BOOT,
+    seed: int = design.SEED,
+    leads: int = design.LEADS,
     progress: bool = True,
 ) -> dict:
-    """Everything for one origin (KOR or JPN), as a JSON-ready dict with stable keys.
+    """The origin's regressions against its controls, as a JSON-ready dict with stable keys.
 
-    * ``pooled``: all origins in the panel (G = 5 for the snapshot) - elasticity (q, v; levels and
-      d12), pass-through (levels, d12), PPML (quantity, value). These are common coefficients
-      identified by the cross-origin tariff differences.
-    * ``origin_vs_controls``: the same regressions on ``origin`` + ``controls`` only (G = 3 by
-      default: wild bootstrap flagged uninformative, RI has 3! = 6 permutations).
-    * ``event_study``: dynamic effects on ln q, ln v and ln uv (see
-      :func:`autotariffs.models.event_study.event_study`).
-    * ``mirror`` (JPN only): Japan-reported export unit-value regression.
+    * ``origin_vs_controls``: the pooled specifications on ``origin`` + ``controls`` only
+      (G = 3 by default: invalid by design with one treated cluster, kept for the appendix).
+    * ``event_study``: dynamic effects on ln q, ln v and ln uv
+      (:func:`autotariffs.models.event_study.event_study`).
+    * ``mirror``: the exporter-reported unit-value regression, where the panel carries the
+      origin's own export series (the Japan-reported mirror in the snapshot).
     """
-    from autotariffs.models import elasticity as el
     from autotariffs.models import event_study as es
     from autotariffs.models import passthrough as pt
 
-    kw = {"n_boot": n_boot, "seed": seed, "progress": progress}
-    sub = {"origin": origin, "controls": list(controls)}
-
-    def block(**restrict) -> dict:
-        return {
-            "elasticity_q_levels": el.import_demand(panel, "q", "levels", **restrict, **kw),
-            "elasticity_v_levels": el.import_demand(panel, "v", "levels", **restrict, **kw),
-            "elasticity_q_d12": el.import_demand(panel, "q", "d12", **restrict, **kw),
-            "elasticity_v_d12": el.import_demand(panel, "v", "d12", **restrict, **kw),
-            "passthrough_levels": pt.passthrough(panel, "levels", **restrict, **kw),
-            "passthrough_d12": pt.passthrough(panel, "d12", **restrict, **kw),
-            "ppml_quantity": el.ppml_levels(panel, "quantity", progress=progress, **restrict),
-            "ppml_value": el.ppml_levels(panel, "value_usd", progress=progress, **restrict),
-        }
-
-    pooled = block()
     out = {
         "origin": origin,
         "controls": list(controls),
-        "pooled": pooled,
-        "origin_vs_controls": block(**sub),
+        "origin_vs_controls": _blocks(panel, n_boot, seed, progress, origin=origin,
+                                      controls=list(controls)),
         "event_study": {
-            y: es.event_study(panel, origin, controls, outcome=y, leads=leads, **kw).to_dict()
+            y: es.event_study(panel, origin, controls, outcome=y, leads=leads, n_boot=n_boot,
+                              seed=seed, progress=progress).to_dict()
             for y in ("ln_q", "ln_v", "ln_uv")
         },
     }
     out["crv1_validity"] = crv1_check(panel, origin, controls)
-    if origin == "JPN":
+    if panel.loc[panel["origin"] == origin, "mirror_uv"].notna().any():
         try:
             out["mirror"] = pt.mirror_passthrough(panel)
         except ValueError as exc:  # keep the summary usable; say why the mirror is missing
@@ -123,14 +130,12 @@ def crv1_check(panel: pd.DataFrame, origin: str, controls: Sequence[str],
 def origin_results(summary: dict) -> dict:
     """The stable block of results.json for one origin.
 
-    The headline is the reduced form with inference built for one treated origin (added by the
-    notebook from :mod:`autotariffs.models.reduced_form`, keys ``reduced_form`` and
-    ``sensitivity``). The regressions of the origin against the USMCA controls with CRV1 and
-    wild-bootstrap intervals are kept only under ``invalid_by_design`` with the reason they are
-    invalid (one treated cluster), and the pooled all-origin estimates (G = 5; wild bootstrap and
-    randomization inference over distinct assignments) under ``pooled``.
+    The headline is the design comparison with inference built for one treated origin (added by
+    the notebook from :mod:`autotariffs.models.reduced_form`). The regressions of the origin
+    against the USMCA controls with CRV1 and wild-bootstrap intervals are kept only under
+    ``invalid_by_design`` with the reason they are invalid (one treated cluster).
     """
-    ovc, pooled = summary["origin_vs_controls"], summary["pooled"]
+    ovc = summary["origin_vs_controls"]
     es = summary["event_study"]["ln_q"]
     validity = summary.get("crv1_validity", {"valid": None, "reason": "not checked"})
     return {
@@ -153,7 +158,6 @@ def origin_results(summary: dict) -> dict:
                 "notes": es["notes"],
             },
         },
-        "pooled": {k: _pick(v) for k, v in pooled.items()},
         "controls": summary["controls"],
         **({"mirror": summary["mirror"]} if "mirror" in summary else {}),
     }
@@ -171,10 +175,15 @@ _LABELS = {
 }
 
 
-def results_table(summary: dict) -> pd.DataFrame:
+def pooled_results(pooled: dict) -> dict:
+    """The stable results.json block ``pooled`` of :func:`summarize_pooled`."""
+    return {k: _pick(v) for k, v in pooled.items()}
+
+
+def results_table(pooled: dict) -> pd.DataFrame:
     """Pooled (all origins) rows: coefficient, wild-bootstrap and RI p-values with their counts."""
     rows = []
-    for name, r in summary["pooled"].items():
+    for name, r in pooled.items():
         rows.append({
             "estimate": _LABELS.get(name, name), "coef": r.get("coef"),
             "p_wild": r.get("p_wild"), "wild_draws": r.get("n_boot"),
@@ -213,4 +222,4 @@ def invalid_text(origin: str, reason: str) -> Text:
 
 
 __all__ = ["POOLED_TEXT", "crv1_check", "invalid_table", "invalid_text", "origin_results",
-           "results_table", "summarize_origin"]
+           "pooled_results", "results_table", "summarize_origin", "summarize_pooled"]

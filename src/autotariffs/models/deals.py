@@ -43,28 +43,34 @@ US to them would make the gap overstate the US response (SUTVA). No seasonality 
 
 Japan: its mirror (Comtrade Japan exports to USA) ends in 2025-09 and the Japan deal started on
 2025-09-16, so only half a month of the new regime is observed, which cannot identify anything;
-see :func:`japan_deal_coverage`.
+see :func:`deal_coverage`.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
-from types import ModuleType
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from autotariffs import design
+from autotariffs.design import Window
+from autotariffs.models import one_treated as ot
 from autotariffs.models.fe import feols
-from autotariffs.panel.build import MIRROR_SOURCE
 
 SOURCE = "kcs_kor_exp_m"
 TREATED = "USA"
+#: the comparison DESTINATIONS of Korea's exports (not the comparison origins of the US panel)
 CONTROLS: tuple[str, ...] = ("CAN", "DEU", "AUS", "SAU")
 START, END = "2025-01", "2026-06"
 STEP = pd.Timestamp(design.TARIFF.date)
 CUT = pd.Timestamp(design.deal_date("KOR"))
+CUT_EVENT = design.deal_date("KOR")[:7]
+#: first month that may react to the deal's announcement (announced July 2025)
+ANTICIPATION = pd.Period(design.DEALS["KOR"].announced, freq="M") + 1
+#: no history: no seasonality; six pre months, so placebos may use two
+LEVEL = ot.Level(seasonal=False, min_pre=2)
 #: events marked on the event-study figure (date -> label, with the Korean rates)
 DEAL_EVENTS = {design.TARIFF.date: "S232 25% (0 -> 25)",
                design.deal_date("KOR"): "Korea deal (25 -> 15, retro.)"}
@@ -73,11 +79,6 @@ RATE_BEFORE, RATE_STEP, RATE_CUT = 0.0, 25.0, 15.0
 REF_MONTH = "2025-03"
 CUT_WINDOW_START = "2025-05"
 STEP_POST = ("2025-05", "2025-10")  # post window of the step: full months at 25%
-
-
-def _ot(ot: ModuleType | None) -> ModuleType:
-    """The one-treated-unit inference module (:mod:`autotariffs.models.one_treated`)."""
-    return ot if ot is not None else importlib.import_module("autotariffs.models.one_treated")
 
 
 def _ms(m: str | pd.Timestamp) -> pd.Timestamp:
@@ -167,105 +168,167 @@ def event_study(
     return out
 
 
-def deal_cut(
-    wide: pd.DataFrame,
-    treated: str = TREATED,
-    controls: Sequence[str] = CONTROLS,
-    event: str = "2025-11",
-    window_start: str = CUT_WINDOW_START,
-    end: str | None = None,
-    donut: int = 0,
-    placebo_post_len: int = 3,
-    placebo_min_pre: int = 2,
-    alpha: float = 0.05,
-    ci: bool = True,
-    placebos: bool = True,
-    ot: ModuleType | None = None,
-) -> dict:
-    """Response of the treated destination to the 25 -> 15% cut: DiD of the gap over the window
-    after the first shock, with one-treated-unit inference.
+def _gap(wide: pd.DataFrame, treated: str, controls: Sequence[str],
+         weights: Sequence[float] | None = None) -> ot.Gap:
+    """Treated minus the (weighted) mean of the controls' logs, as a one-treated-unit gap."""
+    if weights is None:
+        return ot.Gap.from_wide(wide, treated, list(controls))
+    w = np.asarray(weights, float) / np.sum(weights)
+    ctrl = (wide[list(controls)] * w).sum(axis=1, min_count=len(controls))
+    return ot.Gap.from_wide(wide.assign(_control=ctrl), treated, ["_control"])
 
-    The frame is restricted to ``window_start``..``end`` (so the first step and its transition
-    month are outside both periods); ``did`` gives the estimate, ``conformal`` (model 'did',
-    moving-block permutations in time) the p-value of theta = 0 and its test-inversion 95% CI,
-    ``in_time_placebos`` the rank of the actual estimate among fake cuts of ``placebo_post_len``
-    months inside the pre-period (``placebos=False`` skips them: NaN, e.g. in simulations).
-    Returns a flat dict (keys of results.json ``KOR.deal_cut.*``):
-    coef, p_conformal, n_perm, min_p_conformal, ci95_low, ci95_high, p_placebo, n_placebos,
-    min_p_placebo, placebo_actual (the fake-length estimate), n_pre, n_post, pre_months,
-    post_months, window, event, controls, notes.
+
+@dataclass(frozen=True)
+class CutEstimate:
+    """The cut's DiD on one set of controls, with its conformal test."""
+
+    name: str
+    controls: tuple[str, ...]
+    window: Window
+    estimate: ot.Estimate
+    test: ot.ConformalTest
+
+    @property
+    def coef(self) -> float:
+        return self.estimate.coef
+
+    def to_dict(self) -> dict:
+        return {"coef": self.coef, "controls": list(self.controls),
+                "pre_months": list(self.estimate.pre_months),
+                "post_months": list(self.estimate.post_months),
+                "p_conformal": self.test.p, "min_p_conformal": self.test.min_p}
+
+
+def cut_estimate(wide: pd.DataFrame, name: str, controls: Sequence[str], window: Window,
+                 treated: str = TREATED, weights: Sequence[float] | None = None,
+                 ci: bool = False, alpha: float = design.ALPHA) -> CutEstimate:
+    """DiD of the gap (no seasonality: no history) over ``window``, conformal p (coarse: the
+    window after the first step has 14 months, so p cannot fall below 1/14)."""
+    w = wide.loc[(wide.index >= window.pre_start.to_timestamp())
+                 & (wide.index <= window.post_end.to_timestamp())]
+    g = _gap(w, treated, controls, weights)
+    est = ot.estimate(g, LEVEL, window)
+    test = ot.conformal(g, LEVEL, window, alpha=alpha, ci=ci, min_pre=3, allow_coarse=True)
+    return CutEstimate(name, tuple(controls), window, est, test)
+
+
+def cut_window(event: str = CUT_EVENT, window_start: str = CUT_WINDOW_START,
+               end: str = END, donut: int = 0) -> Window:
+    """The cut's window: after the first step's transition month, to the end of the data."""
+    return Window(event, window_start, donut, end)
+
+
+@dataclass(frozen=True)
+class DealCut:
+    """Korea's response to the 25 -> 15% cut, its placebos, and how it moves with the controls."""
+
+    main: CutEstimate
+    placebos: ot.PlaceboSet
+    variants: dict[str, CutEstimate]
+
+    @property
+    def variant_range(self) -> tuple[float, float]:
+        c = [v.coef for v in self.variants.values()]
+        return min(c), max(c)
+
+    @property
+    def signs_agree(self) -> bool:
+        """True only if every variant has the main estimate's sign."""
+        s = np.sign(self.main.coef)
+        return bool(s != 0 and all(np.sign(v.coef) == s for v in self.variants.values()))
+
+    def to_dict(self) -> dict:
+        m, t, pl = self.main, self.main.test, self.placebos
+        lo, hi = self.variant_range
+        return {
+            "coef": m.coef, "p_conformal": t.p, "n_perm": t.n_perm,
+            "min_p_conformal": t.min_p, "ci95_low": ot._num(t.ci95_low),
+            "ci95_high": ot._num(t.ci95_high), "p_placebo": ot._num(pl.p),
+            "n_placebos": pl.n, "min_p_placebo": ot._num(pl.min_p),
+            "placebo_post_len": pl.post_len, "n_pre": m.estimate.n_pre,
+            "n_post": m.estimate.n_post, "pre_months": list(m.estimate.pre_months),
+            "post_months": list(m.estimate.post_months),
+            "window": f"{m.window.pre_start}..{m.window.post_end}",
+            "event": str(m.window.event), "donut": m.window.donut, "treated": TREATED,
+            "controls": list(m.controls),
+            "variants": {k: v.to_dict() for k, v in self.variants.items()},
+            "variant_low": lo, "variant_high": hi, "signs_agree": self.signs_agree,
+            "notes": [
+                f"window {m.window.pre_start}..{m.window.post_end}: after the 2025-04 step's "
+                "transition month",
+                f"conformal p cannot fall below {t.min_p:.3f} ({t.n_perm} time permutations)",
+                f"{pl.n} in-time placebos of {pl.post_len} months",
+                "FOB export value (no quantities); ~1 month shipping; deal known from July 2025",
+            ],
+        }
+
+
+def deal_cut(wide: pd.DataFrame, controls: Sequence[str] = CONTROLS,
+             window: Window | None = None, placebo_post_len: int = 3,
+             placebo_min_pre: int = 2, alpha: float = design.ALPHA,
+             ci: bool = True) -> DealCut:
+    """The cut with one-treated-unit inference, and its variants (:func:`cut_variants`).
+
+    ``conformal`` (moving-block permutations in time) gives the p-value of theta = 0 and its
+    test-inversion 95% set (the whole line: 14 months cannot reach 5%), in-time placebos the rank
+    of the actual estimate among fake cuts of ``placebo_post_len`` months in the pre-period.
     """
-    ot = _ot(ot)
-    lo = _ms(window_start)
-    hi = _ms(end) if end is not None else wide.index.max()
-    w = wide.loc[(wide.index >= lo) & (wide.index <= hi), [treated, *controls]]
-    kw = dict(donut=donut, pre_start=f"{lo:%Y-%m}")
-    d = ot.did(w, treated, list(controls), event, **kw)
-    # 14 months after the first step: T permutations cannot reach 5% (reported, not hidden)
-    c = ot.conformal(w, treated, list(controls), event, model="did", alpha=alpha, ci=ci,
-                     min_pre=3, allow_coarse=True, **kw)
-    pl = {"p": np.nan, "n_placebos": 0, "min_p": np.nan, "actual": np.nan, "placebos": {}}
-    if placebos:
-        try:
-            pl = ot.in_time_placebos(w, treated, list(controls), event, placebo_post_len,
-                                     min_pre=placebo_min_pre, **kw)
-        except ValueError as exc:  # too few pre months for any placebo
-            pl = {**pl, "error": str(exc)}
-    notes = [
-        f"window {lo:%Y-%m}..{hi:%Y-%m}: after the 2025-04 step's transition month",
-        f"conformal p cannot fall below {c.get('min_p', np.nan):.3f} "
-        f"({c.get('n_perm')} time permutations)",
-        f"{pl.get('n_placebos', 0)} in-time placebos of {placebo_post_len} months "
-        f"(min p {pl.get('min_p', np.nan):.3f})",
-        "FOB export value (no quantities); ~1 month shipping; deal known from July 2025",
-    ]
-    return {
-        "coef": float(d["coef"]),
-        "p_conformal": float(c["p"]),
-        "n_perm": int(c["n_perm"]),
-        "min_p_conformal": float(c["min_p"]),
-        "ci95_low": float(c.get("ci95_low", np.nan)),
-        "ci95_high": float(c.get("ci95_high", np.nan)),
-        "p_placebo": float(pl["p"]),
-        "n_placebos": int(pl["n_placebos"]),
-        "min_p_placebo": float(pl["min_p"]),
-        "placebo_actual": float(pl["actual"]),
-        "placebo_post_len": int(placebo_post_len),
-        "n_pre": int(d["n_pre"]),
-        "n_post": int(d["n_post"]),
-        "pre_months": list(d["pre_months"]),
-        "post_months": list(d["post_months"]),
-        "window": f"{lo:%Y-%m}..{hi:%Y-%m}",
-        "event": f"{_ms(event):%Y-%m}",
-        "donut": int(donut),
-        "treated": treated,
-        "controls": list(controls),
-        "notes": notes,
-    }
+    window = window or cut_window()
+    main = cut_estimate(wide, "main", controls, window, ci=ci, alpha=alpha)
+    w = wide.loc[(wide.index >= window.pre_start.to_timestamp())
+                 & (wide.index <= window.post_end.to_timestamp())]
+    pl = ot.placebos(_gap(w, TREATED, controls), LEVEL, window, min_pre=placebo_min_pre,
+                     post_len=placebo_post_len)
+    return DealCut(main, pl, cut_variants(wide, controls, window))
 
 
-def first_step(
-    wide: pd.DataFrame,
-    treated: str = TREATED,
-    controls: Sequence[str] = CONTROLS,
-    post: tuple[str, str] = STEP_POST,
-    ot: ModuleType | None = None,
-) -> dict:
+def rest_of_world(flows: pd.DataFrame, start: str = START, end: str = END,
+                  source: str = SOURCE) -> pd.Series:
+    """ln(Korea's exports to every destination but the US): WORLD minus USA, by month."""
+    f = flows[(flows["source"] == source) & flows["partner"].isin(["WLD", TREATED])]
+    w = f.pivot(index="month", columns="partner", values="value_usd")
+    w = w.reindex(pd.date_range(_ms(start), _ms(end), freq="MS"))
+    row = w["WLD"] - w[TREATED]
+    return np.log(row.where(row > 0)).rename("ROW")
+
+
+def cut_variants(wide: pd.DataFrame, controls: Sequence[str] = CONTROLS,
+                 window: Window | None = None) -> dict[str, CutEstimate]:
+    """The cut under other controls and windows, so a reader sees how much it hangs on them.
+
+    * ``drop_<C>``: leave one control out; ``only_<C>``: one control alone;
+    * ``rest_of_world``: Korea's exports to every destination but the US (WORLD - US), when
+      ``wide`` has its column ``ROW`` (:func:`rest_of_world`);
+    * ``value_weighted``: controls weighted by their export value in the pre months;
+    * ``anticipation``: the deal was announced in late July 2025, so 2025-08..10 are left out
+      (pre 2025-05..07).
+    """
+    window = window or cut_window()
+    out: dict[str, CutEstimate] = {}
+    for c in controls:
+        rest = [x for x in controls if x != c]
+        out[f"drop_{c}"] = cut_estimate(wide, f"drop_{c}", rest, window)
+    for c in controls:
+        out[f"only_{c}"] = cut_estimate(wide, f"only_{c}", [c], window)
+    if "ROW" in wide.columns:
+        out["rest_of_world"] = cut_estimate(wide, "rest_of_world", ["ROW"], window)
+    pre = (wide.index >= window.pre_start.to_timestamp()) & (
+        wide.index <= window.pre_end.to_timestamp())
+    weights = np.exp(wide.loc[pre, list(controls)]).sum().to_numpy()
+    out["value_weighted"] = cut_estimate(wide, "value_weighted", controls, window,
+                                         weights=weights)
+    ant = Window(window.event_date, window.baseline_start,
+                 window.event.ordinal - ANTICIPATION.ordinal, window.end)
+    out["anticipation"] = cut_estimate(wide, "anticipation", controls, ant)
+    return out
+
+
+def first_step(wide: pd.DataFrame, controls: Sequence[str] = CONTROLS,
+               post: tuple[str, str] = STEP_POST) -> CutEstimate:
     """The 0 -> 25% step: DiD of the gap, pre 2025-01..03 (only three months), April excluded
     (donut: the duty began on the 3rd), post ``post`` (full months at 25%, before the cut).
     Conformal p over the 3 + 6 months (min p 1/9)."""
-    ot = _ot(ot)
-    w = wide.loc[wide.index <= _ms(post[1]), [treated, *controls]]
-    post_len = len(pd.date_range(_ms(post[0]), _ms(post[1]), freq="MS"))
-    kw = dict(post_len=post_len, donut=1)
-    d = ot.did(w, treated, list(controls), post[0], **kw)
-    c = ot.conformal(w, treated, list(controls), post[0], model="did", ci=False, min_pre=3,
-                     allow_coarse=True, **kw)
-    return {"coef": float(d["coef"]), "p_conformal": float(c["p"]), "n_perm": int(c["n_perm"]),
-            "min_p_conformal": float(c["min_p"]), "n_pre": int(d["n_pre"]),
-            "n_post": int(d["n_post"]), "pre_months": list(d["pre_months"]),
-            "post_months": list(d["post_months"]),
-            "note": "only three pre months (2025-01..03): no pre-trend test possible"}
+    return cut_estimate(wide, "step", controls, Window(post[0], START, 1, post[1]))
 
 
 def implied_elasticities(
@@ -293,48 +356,48 @@ def implied_elasticities(
             "signs_agree": agree, "pooled_elasticity": float(pooled)}
 
 
-def japan_deal_coverage(flows: pd.DataFrame, deal: str = design.deal_date("JPN"),
-                        source: str = MIRROR_SOURCE) -> dict:
-    """How much of Japan's deal regime its mirror (Japan-reported exports to the US) covers."""
-    f = flows[(flows["source"] == source) & (flows["partner"] == "USA")]
+def deal_coverage(flows: pd.DataFrame, origin: str) -> dict | None:
+    """How much of the origin's own deal regime its own export series to the US covers; None
+    when the origin has no deal or no such series."""
+    deal = next((e for e in design.DEALS.values() if e.origins and origin in e.origins), None)
+    f = flows[(flows["reporter"] == origin) & (flows["partner"] == "USA")
+              & (flows["flow"] == "export") & (flows["freq"] == "M")]
+    if deal is None or f.empty:
+        return None
     last = f["month"].max()
-    end = last + pd.offsets.MonthEnd(0)
-    days = max(0, (end - pd.Timestamp(deal)).days + 1)
-    return {"last_month": f"{last:%Y-%m}", "deal_date": deal, "deal_month": deal[:7],
+    days = max(0, (last + pd.offsets.MonthEnd(0) - pd.Timestamp(deal.date)).days + 1)
+    return {"last_month": f"{last:%Y-%m}", "deal_date": deal.date, "deal_month": deal.date[:7],
             "post_deal_days_observed": int(days), "identifies": bool(days >= 3 * 30),
-            "note": f"Japan's mirror ends {last:%Y-%m}: {days} days after the {deal} deal, "
-                    "within one month; half a month cannot identify a response"}
+            "source": str(f["source"].iloc[0]),
+            "note": f"the export series ends {last:%Y-%m}, {days} days after the {deal.date} "
+                    "deal"}
 
 
-def deal_results(flows: pd.DataFrame, ot: ModuleType | None = None, **kw) -> dict:
-    """Everything for results.json ``KOR.deal_cut`` from the flows table (nested keys).
-
-    ``{**deal_cut, "step": first_step, "elasticity": implied_elasticities}``; the report joins
-    the path with dots (``KOR.deal_cut.step.coef``), so no key here contains a dot.
-    """
+def deal_results(flows: pd.DataFrame) -> dict:
+    """Everything for results.json ``<origin>.deal_cut``: the cut, its variants, the first step
+    and the implied elasticities (no key contains a dot: the report joins paths with dots)."""
     wide = destination_wide(flows)
-    cut = deal_cut(wide, ot=ot, **kw)
-    step = first_step(wide, ot=ot)
-    el = implied_elasticities(step["coef"], cut["coef"])
-    from autotariffs.models.elasticity import to_jsonable  # NaN / +-inf -> None for JSON
-
-    return to_jsonable({**cut, "step": step, "elasticity": el})
+    cut = deal_cut(wide.assign(ROW=rest_of_world(flows)))
+    step = first_step(wide)
+    el = implied_elasticities(step.coef, cut.main.coef)
+    return {**cut.to_dict(), "step": {**step.to_dict(), "n_pre": step.estimate.n_pre,
+                                      "n_post": step.estimate.n_post,
+                                      "note": "only three pre months (2025-01..03): no "
+                                              "pre-trend test possible"},
+            "elasticity": el}
 
 
 def after_deals(flows: pd.DataFrame, origin: str) -> dict:
     """What the data show after the origin's deal, as blocks of its results.json entry.
 
-    Korea, when Korea's customs exports by destination are in the flows: ``{"deal_cut":
-    deal_results(flows)}``; Japan, when its mirror (Japan-reported exports) is:
-    ``{"deal_coverage": japan_deal_coverage(flows)}``; otherwise ``{}`` (no origin's data reach
-    past its deal).
+    ``deal_cut`` when the origin's own exports by destination (source :data:`SOURCE`) reach past
+    its deal; ``deal_coverage`` when only its own export series to the US does; else ``{}``.
     """
-    sources = set(flows["source"])
-    if origin == "KOR" and SOURCE in sources:
+    f = flows[(flows["source"] == SOURCE) & (flows["reporter"] == origin)]
+    if not f.empty:
         return {"deal_cut": deal_results(flows)}
-    if origin == "JPN" and MIRROR_SOURCE in sources:
-        return {"deal_coverage": japan_deal_coverage(flows)}
-    return {}
+    cov = deal_coverage(flows, origin)
+    return {"deal_coverage": cov} if cov else {}
 
 
 def after_deals_table(after: dict) -> pd.DataFrame:

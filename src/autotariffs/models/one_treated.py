@@ -1,319 +1,396 @@
-"""Inference for ONE treated unit against a few controls: conformal inference and in-time placebos.
+"""Inference for ONE treated unit against a few controls: designs, conformal tests, placebos.
 
-Why this module exists: the per-origin headline compares one treated origin (KOR or JPN) with two
-controls (MEX, CAN) whose tariff paths are identical. With month fixed effects the treated
-cluster's CRV1 score is identically zero, so a cluster-robust SE (or a wild cluster bootstrap)
-measures only control-minus-control noise and is not valid inference (Conley & Taber 2011;
-MacKinnon & Webb 2017, 2018). The procedures here use the *time* dimension instead of the
-cross-section:
+With one treated origin (KOR or JPN) and two controls (MEX, CAN) on identical tariff paths,
+cluster-robust SEs and the wild bootstrap are not valid (Conley & Taber 2011; MacKinnon & Webb
+2017, 2018). Everything here works on the time dimension of the gap, treated minus the mean of
+the controls, month by month (:class:`Gap`).
 
-* :func:`conformal` - Chernozhukov, Wuthrich & Zhu (2021, JASA), "An exact and robust conformal
-  inference method for counterfactual and synthetic controls": impose H0 (a constant post-period
-  effect theta0), fit the counterfactual model on ALL periods under H0, and compare the post-period
-  residuals with the residuals of every cyclic (moving-block) shift in time. With T = pre + post
-  months there are exactly T moving-block permutations, so the smallest attainable p-value is 1/T.
-  Confidence sets come from test inversion over theta0.
-* :func:`in_time_placebos` - the same difference-in-differences estimator with a fake event at every
-  admissible month of the pre-period; the rank of the actual estimate among the placebos is a
-  p-value (smallest attainable p = 1/(n_placebos + 1)).
+A **design** (:class:`Design`) says what the gap would have been without the tariff: the
+baseline mean by month of year (:class:`Level`), the same month a year before
+(:class:`YearOnYear`), or a linear trend plus month of year fitted on the baseline and
+extrapolated (:class:`TrendAdjusted`). Each is linear in the gap, so each is a matrix: the
+estimate (mean over post months of actual minus counterfactual) is ``w @ g``, every in-time
+placebo is a row of a matrix, and the conformal residuals are ``A @ g``. The real data and the
+calibrated simulation (:mod:`.calibration`) use the same matrices, so the simulation tests the
+code that produces the published numbers.
 
-Input everywhere: a WIDE frame (index = sorted month-start Timestamps, columns = units, values =
-the outcome, e.g. ln q). Rows with NaN in the used columns are dropped first and counted.
+* :func:`estimate` - the design's estimate (:class:`Estimate`).
+* :func:`conformal` - Chernozhukov, Wuthrich & Zhu (2021, JASA): impose a constant post effect
+  theta0, fit the design's counterfactual on ALL pre + post months, compare the post residuals
+  with every cyclic (moving-block) shift in time; confidence set by test inversion
+  (:class:`ConformalTest`). With T residual months the smallest attainable p is 1/T.
+* :func:`placebos` - the same estimator at every admissible fake event before the real donut,
+  each with the full post length and donut (:class:`PlaceboSet`).
 
-All data in tests and benchmarks are SIMULATED; nothing here reads the trade snapshot.
+Adding a design is one class here and one entry in :data:`DESIGNS`.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
+from autotariffs import design as study
+from autotariffs.design import Window
 from autotariffs.models.inference import InferenceError
 
-#: fewest pre-event months the conformal test accepts (the counterfactual model is fit on them).
+#: fewest pre-event months the conformal test accepts (the counterfactual model is fit on them)
 MIN_PRE_CONFORMAL = 12
-STAT_NAME = "S_1 = T1^(-1/2) * sum over post months of |residual| (CWZ 2021, q = 1)"
+#: CWZ's S_q with q = 2: its minimiser over theta0 is the mean of the post residuals, the same
+#: quantity the designs estimate; with q = 1 (the median) a set could exclude its own estimate
+STAT_NAME = "S_2 = (T1^(-1) * sum over post months of residual^2)^(1/2) (CWZ 2021, q = 2)"
+
+
+def _num(x: float | None) -> float | None:
+    """A float for results.json: NaN and +-inf become None (JSON has neither)."""
+    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 # --------------------------------------------------------------------------------------------
-# data preparation
+# the gap
 # --------------------------------------------------------------------------------------------
-def _period(x) -> pd.Period:
-    try:
-        return pd.Period(pd.Timestamp(x), freq="M")
-    except (ValueError, TypeError) as exc:
-        raise InferenceError(f"month {x!r}: expected 'YYYY-MM' or a Timestamp") from exc
+@dataclass(frozen=True)
+class Gap:
+    """Treated minus the mean of the controls, on the months where every unit has data.
 
-
-def _prepare(wide: pd.DataFrame, treated, controls: Sequence) -> tuple[pd.DataFrame, int]:
-    """Used columns only, sorted, NaN rows dropped; returns (frame with PeriodIndex, n dropped)."""
-    if not isinstance(wide, pd.DataFrame):
-        raise InferenceError("wide must be a DataFrame (index = months, columns = units)")
-    controls = list(controls)
-    if not controls:
-        raise InferenceError("controls is empty: give at least one comparison unit")
-    if treated in controls:
-        raise InferenceError(f"treated unit {treated!r} is also listed among the controls")
-    cols = [treated, *controls]
-    missing = [c for c in cols if c not in wide.columns]
-    if missing:
-        raise InferenceError(f"units {missing} are not columns of wide ({list(wide.columns)})")
-    try:
-        per = pd.DatetimeIndex(wide.index).to_period("M")
-    except (ValueError, TypeError) as exc:
-        raise InferenceError("wide.index must hold monthly Timestamps") from exc
-    sub = wide[cols].astype(float).copy()
-    sub.index = per
-    if per.has_duplicates:
-        dup = per[per.duplicated()].astype(str).tolist()[:5]
-        raise InferenceError(f"duplicate months in wide.index: {dup}")
-    sub = sub.sort_index()
-    ok = np.isfinite(sub.to_numpy()).all(axis=1)
-    return sub[ok], int((~ok).sum())
-
-
-def _gap(sub: pd.DataFrame, treated, controls: Sequence) -> pd.Series:
-    return sub[treated] - sub[list(controls)].mean(axis=1)
-
-
-def gap(wide: pd.DataFrame, treated, controls: Sequence) -> pd.Series:
-    """Treated minus the mean of the controls, by month (rows with NaN in any used column dropped).
-
-    The index is returned as month-start Timestamps. Differencing against the control mean removes
-    shocks common to all origins (COVID, the 2021-22 chip shortage, US demand), which is what the
-    time-series procedures below need: a gap series that is stationary around a constant (or a
-    month-of-year pattern) under the null.
+    Differencing against the control mean removes shocks common to all origins (COVID, the
+    2021-22 chip shortage, US demand); months with a missing value in any used column (e.g. the
+    2022 quantities, which are Comtrade estimates) are dropped and counted.
     """
-    sub, _ = _prepare(wide, treated, controls)
-    g = _gap(sub, treated, controls)
-    g.index = g.index.to_timestamp()
-    g.name = f"{treated} - mean({', '.join(map(str, controls))})"
-    return g
+
+    values: np.ndarray
+    months: pd.PeriodIndex
+    n_dropped: int = 0
+    name: str = "gap"
+
+    @classmethod
+    def from_wide(cls, wide: pd.DataFrame, treated, controls: Sequence) -> Gap:
+        """From a month x unit frame (index: monthly Timestamps or Periods)."""
+        if not isinstance(wide, pd.DataFrame):
+            raise InferenceError("wide must be a DataFrame (index = months, columns = units)")
+        controls = list(controls)
+        if not controls:
+            raise InferenceError("controls is empty: give at least one comparison unit")
+        if treated in controls:
+            raise InferenceError(f"treated unit {treated!r} is also listed among the controls")
+        missing = [c for c in [treated, *controls] if c not in wide.columns]
+        if missing:
+            raise InferenceError(f"units {missing} are not columns of wide ({list(wide.columns)})")
+        idx = wide.index
+        try:
+            per = idx if isinstance(idx, pd.PeriodIndex) else pd.DatetimeIndex(idx).to_period("M")
+        except (ValueError, TypeError) as exc:
+            raise InferenceError("wide.index must hold monthly Timestamps") from exc
+        if per.has_duplicates:
+            dup = per[per.duplicated()].astype(str).tolist()[:5]
+            raise InferenceError(f"duplicate months in wide.index: {dup}")
+        sub = wide[[treated, *controls]].astype(float).set_axis(per).sort_index()
+        ok = np.isfinite(sub.to_numpy()).all(axis=1)
+        g = (sub[treated] - sub[controls].mean(axis=1))[ok]
+        return cls(g.to_numpy(), pd.PeriodIndex(g.index, freq="M"), int((~ok).sum()),
+                   f"{treated} - mean({', '.join(map(str, controls))})")
+
+    def restrict(self, mask: np.ndarray) -> Gap:
+        return Gap(self.values[mask], self.months[mask], self.n_dropped, self.name)
+
+    def series(self) -> pd.Series:
+        """The gap as a Series on month-start Timestamps."""
+        return pd.Series(self.values, index=self.months.to_timestamp(), name=self.name)
 
 
-def _windows(per: pd.PeriodIndex, event, post_len, donut, pre_start):
-    """Boolean masks (pre, post) over ``per`` and the event Period."""
-    if int(donut) != donut or donut < 0:
-        raise InferenceError(f"donut={donut!r}: expected a non-negative integer of months")
-    if post_len is not None and (int(post_len) != post_len or post_len < 1):
-        raise InferenceError(f"post_len={post_len!r}: expected a positive integer or None")
-    if len(per) == 0:
-        raise InferenceError("no complete months left after dropping rows with NaN")
-    ev = _period(event)
-    ps = _period(pre_start) if pre_start is not None else per.min()
-    post_end = ev + (int(post_len) - 1) if post_len is not None else per.max()
-    post = np.asarray((per >= ev) & (per <= post_end))
-    pre = np.asarray((per >= ps) & (per <= ev - int(donut) - 1))
-    return pre, post, ev
+def _ym(months: pd.PeriodIndex) -> list[str]:
+    return [p.strftime("%Y-%m") for p in months]
 
 
-def _did_core(g: np.ndarray, moy: np.ndarray, pre: np.ndarray, post: np.ndarray, seasonal: bool):
-    """(coef, adjusted gap on all rows) for one gap series; masks are boolean over rows."""
-    n_pre, n_post = int(pre.sum()), int(post.sum())
-    if n_post == 0:
+def _moy(months: pd.PeriodIndex) -> np.ndarray:
+    return np.asarray(months.month)
+
+
+def _basis(x: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of the column space of ``x`` (rank-revealing QR via SVD)."""
+    u, s, _ = np.linalg.svd(x, full_matrices=False)
+    return u[:, s > s[0] * 1e-10] if len(s) else u
+
+
+# --------------------------------------------------------------------------------------------
+# designs
+# --------------------------------------------------------------------------------------------
+class Design(ABC):
+    """What the gap would have been without the event, as linear maps of the gap.
+
+    ``counterfactual(months, pre, rows)`` is the matrix C (rows x T) giving each month in
+    ``rows`` its counterfactual from the baseline months ``pre`` only (NaN rows where the design
+    has none); the estimate is the post mean of ``g - C g``. ``residual_map(months, pre, post)``
+    gives the conformal residuals ``A g`` of the counterfactual model fitted on all months under
+    the null, and which residual rows are post months.
+    """
+
+    key: ClassVar[str]
+    label: ClassVar[str]
+    #: the counterfactual in words (captions, results' ``method``)
+    model_text: ClassVar[str]
+    #: fewest baseline months a (real or fake) event needs (a field of each design)
+    min_pre: int
+
+    @abstractmethod
+    def counterfactual(self, months: pd.PeriodIndex, pre: np.ndarray,
+                       rows: np.ndarray) -> np.ndarray: ...
+
+    @abstractmethod
+    def residual_map(self, months: pd.PeriodIndex, pre: np.ndarray,
+                     post: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def weights(self, months: pd.PeriodIndex, pre: np.ndarray, post: np.ndarray) -> np.ndarray:
+        """w with estimate = w @ g: the post mean of actual minus counterfactual."""
+        n_post, n_pre = int(post.sum()), int(pre.sum())
+        if n_post == 0:
+            raise InferenceError("no post-event months with complete data: move the event or "
+                                 "extend the sample")
+        if n_pre == 0:
+            raise InferenceError("no baseline months: move baseline_start earlier or reduce the "
+                                 "donut")
+        c = self.counterfactual(months, pre, post)
+        if not np.isfinite(c).all():
+            raise InferenceError(f"{self.label}: some post month has no counterfactual")
+        w = post.astype(float) / n_post
+        return w - c.sum(axis=0) / n_post
+
+
+def _seasonal_columns(months: pd.PeriodIndex, pre: np.ndarray, need: np.ndarray,
+                      label: str) -> np.ndarray:
+    """Month-of-year dummies (T x k) for the months of year in the baseline; checks ``need``."""
+    moy = _moy(months)
+    have = np.unique(moy[pre])
+    lacking = sorted(set(np.unique(moy[need]).tolist()) - set(have.tolist()))
+    if lacking:
         raise InferenceError(
-            "no post-event months with complete data: the event is after the last month, or "
-            "post_len/NaN rows leave nothing; move the event or extend the sample"
-        )
-    if n_pre == 0:
-        raise InferenceError("no pre-event months: move pre_start earlier or reduce the donut")
-    if seasonal:
-        adj = np.full(g.shape, np.nan)
-        need = np.unique(moy[post])
-        have = set(np.unique(moy[pre]).tolist())
-        lacking = [int(m) for m in need if int(m) not in have]
-        if lacking:
-            raise InferenceError(
-                f"seasonal=True needs every post month-of-year in the pre-period; months-of-year "
-                f"{lacking} have no pre-period month: start pre_start earlier or use seasonal=False"
-            )
-        for m in np.unique(moy[pre | post]):
-            rows = moy == m
-            if (rows & pre).any():
-                adj[rows] = g[rows] - g[rows & pre].mean()
-    else:
-        adj = g - g[pre].mean()
-    coef = float(adj[post].mean() - adj[pre].mean())
-    return coef, adj
+            f"{label}: months of year {lacking} have no baseline month; start baseline_start "
+            "earlier")
+    return (moy[:, None] == have[None, :]).astype(float)
 
 
-def _ym(per) -> list[str]:
-    return [p.strftime("%Y-%m") for p in per]
+@dataclass(frozen=True)
+class Level(Design):
+    """Baseline mean of the gap, by month of year (``seasonal``) or overall.
 
-
-def did(
-    wide: pd.DataFrame,
-    treated,
-    controls: Sequence,
-    event,
-    post_len: int | None = None,
-    donut: int = 0,
-    pre_start=None,
-    seasonal: bool = False,
-) -> dict:
-    """Difference-in-differences of the gap: mean(gap over post) - mean(gap over pre).
-
-    On a balanced panel this is exactly the OLS coefficient on treated x post in a two-way
-    fixed-effects regression (unit + month FE) on the pre and post months, donut months dropped.
-
-    post = months ``event .. event + post_len - 1`` (to the last month if ``post_len`` is None);
-    pre = months from ``pre_start`` (default: the first) to ``event - donut - 1``. The ``donut``
-    months just before the event (e.g. 1 for an announcement in the month before the tariff) are in
-    neither window.
-
-    ``seasonal=True`` first subtracts from every month the pre-period mean of the gap in that month
-    of the year, so a treated-specific seasonal pattern (model-year changeovers differ across
-    origins) is not read as an effect; the coefficient is then the mean over post months of
-    ``gap_t - mean_pre(gap | month-of-year of t)``. It equals the mean of the per-post-month
-    coefficients of a TWFE regression that adds treated x month-of-year dummies and one
-    treated x post-month dummy per post month (with equal pre counts per month-of-year it also
-    equals the single treated x post coefficient of that regression). Needs every post
-    month-of-year in the pre-period.
-
-    Returns ``{"coef", "pre_months", "post_months", "n_pre", "n_post", "n_dropped_missing",
-    "by_month"}``; ``by_month`` maps 'YYYY-MM' (pre and post months) to the adjusted gap (the gap
-    minus its pre-period mean, or its pre-period month-of-year mean), whose post mean is ``coef``.
+    On a balanced panel, without seasonality, this is the two-way fixed-effects DiD coefficient;
+    with it, the mean of per-post-month coefficients of TWFE with treated x month-of-year dummies.
     """
-    sub, n_drop = _prepare(wide, treated, controls)
-    pre, post, _ = _windows(sub.index, event, post_len, donut, pre_start)
-    g = _gap(sub, treated, controls).to_numpy()
-    moy = np.asarray(sub.index.month)
-    coef, adj = _did_core(g, moy, pre, post, seasonal)
+
+    seasonal: bool = True
+    min_pre: int = study.MIN_PRE
+    key: ClassVar[str] = "level"
+    label: ClassVar[str] = "level"
+    model_text: ClassVar[str] = "baseline mean of the gap by month of year"
+
+    def counterfactual(self, months, pre, rows):
+        if not self.seasonal:
+            c = np.zeros((int(rows.sum()), len(months)))
+            c[:, pre] = 1.0 / pre.sum()
+            return c
+        d = _seasonal_columns(months, pre, rows, "level design")
+        dp = d * pre[:, None]
+        return (d[rows] / dp.sum(axis=0)) @ dp.T
+
+    def residual_map(self, months, pre, post):
+        used = pre | post
+        d = (_seasonal_columns(months, pre, post, "level design") if self.seasonal
+             else np.ones((len(months), 1)))
+        q = _basis(d[used])
+        return np.eye(int(used.sum())) - q @ q.T, post[used]
+
+
+@dataclass(frozen=True)
+class YearOnYear(Design):
+    """The same month a year before: post month t against t - 12 (which must be a baseline month).
+
+    Robust to a level shift and to seasonality, not to a trend (a linear drift b per year biases
+    it by b). Its conformal model is g_t = g_{t-12} + u_t, which has no parameter.
+    """
+
+    min_pre: int = study.MIN_PRE
+    key: ClassVar[str] = "yoy"
+    label: ClassVar[str] = "year on year"
+    model_text: ClassVar[str] = "the same month one year before"
+
+    def counterfactual(self, months, pre, rows):
+        pos = {p.ordinal: i for i, p in enumerate(months)}
+        c = np.full((int(rows.sum()), len(months)), np.nan)
+        for r, i in enumerate(np.flatnonzero(rows)):
+            j = pos.get(months[i].ordinal - 12)
+            if j is not None and pre[j]:
+                c[r] = 0.0
+                c[r, j] = 1.0
+        return c
+
+    def residual_map(self, months, pre, post):
+        used = np.flatnonzero(pre | post)
+        pos = {months[i].ordinal: k for k, i in enumerate(used)}
+        rows, rpost = [], []
+        for k, i in enumerate(used):
+            j = pos.get(months[i].ordinal - 12)
+            if j is not None:
+                r = np.zeros(len(used))
+                r[k], r[j] = 1.0, -1.0
+                rows.append(r)
+                rpost.append(bool(post[i]))
+        if not any(rpost):
+            raise InferenceError("year on year: no post month has its month a year before")
+        return np.array(rows), np.array(rpost)
+
+
+@dataclass(frozen=True)
+class TrendAdjusted(Design):
+    """A linear trend (plus month of year) fitted on the baseline gap and extrapolated.
+
+    Unbiased under a linear drift of the gap; the price is extrapolation variance, which grows
+    with the distance from the baseline. Conformal model: the same trend + month of year fitted
+    on all months under the null (CWZ 2021 allow any counterfactual model fitted under H0).
+    """
+
+    seasonal: bool = True
+    min_pre: int = study.MIN_PRE_TREND
+    key: ClassVar[str] = "trend"
+    label: ClassVar[str] = "trend-adjusted"
+    model_text: ClassVar[str] = "linear trend plus month of year, fitted on the baseline"
+
+    def _x(self, months, pre, need):
+        t = (np.asarray([p.ordinal for p in months]) - months[0].ordinal) / 12.0
+        d = (_seasonal_columns(months, pre, need, "trend-adjusted design") if self.seasonal
+             else np.ones((len(months), 1)))
+        return np.column_stack([d, t])
+
+    def counterfactual(self, months, pre, rows):
+        x = self._x(months, pre, rows)
+        xp = x[pre]
+        if np.linalg.matrix_rank(xp) < x.shape[1]:
+            raise InferenceError("trend-adjusted design: the baseline cannot separate the trend "
+                                 "from month of year; start baseline_start earlier")
+        coef_map = np.linalg.pinv(xp)  # k x n_pre: beta = coef_map @ g[pre]
+        c = np.zeros((int(rows.sum()), len(months)))
+        c[:, pre] = x[rows] @ coef_map
+        return c
+
+    def residual_map(self, months, pre, post):
+        used = pre | post
+        q = _basis(self._x(months, pre, post)[used])
+        return np.eye(int(used.sum())) - q @ q.T, post[used]
+
+
+#: the designs compared for every origin, in the order the report shows them
+DESIGNS: tuple[Design, ...] = (Level(), YearOnYear(), TrendAdjusted())
+DESIGN_BY_KEY: dict[str, Design] = {d.key: d for d in DESIGNS}
+
+
+# --------------------------------------------------------------------------------------------
+# the estimate
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Estimate:
+    """One design's estimate: the post mean of actual minus counterfactual gap, in log points."""
+
+    design: str
+    coef: float
+    n_pre: int
+    n_post: int
+    pre_months: tuple[str, str]
+    post_months: tuple[str, str]
+    n_dropped_missing: int
+    #: 'YYYY-MM' -> actual minus counterfactual gap (baseline months: fitted residual)
+    by_month: dict[str, float] = field(repr=False)
+
+    def to_dict(self) -> dict:
+        return {"coef": self.coef, "pct": 100 * math.expm1(self.coef), "n_pre": self.n_pre,
+                "n_post": self.n_post, "pre_months": list(self.pre_months),
+                "post_months": list(self.post_months),
+                "n_dropped_missing": self.n_dropped_missing}
+
+
+def estimate(gap: Gap, design: Design, window: Window) -> Estimate:
+    """The design's estimate of the post-period effect on the gap."""
+    pre, post = window.masks(gap.months)
+    w = design.weights(gap.months, pre, post)
     used = pre | post
-    return {
-        "coef": coef,
-        "pre_months": _ym(sub.index[pre]),
-        "post_months": _ym(sub.index[post]),
-        "n_pre": int(pre.sum()),
-        "n_post": int(post.sum()),
-        "n_dropped_missing": n_drop,
-        "by_month": dict(zip(_ym(sub.index[used]), adj[used].tolist(), strict=True)),
-        "seasonal": bool(seasonal),
-        "donut": int(donut),
-    }
+    adj = gap.values[used] - np.nan_to_num(
+        design.counterfactual(gap.months, pre, used) @ gap.values, nan=np.nan)
+    return Estimate(
+        design.key, float(w @ gap.values), int(pre.sum()), int(post.sum()),
+        (str(gap.months[pre][0]), str(gap.months[pre][-1])),
+        (str(gap.months[post][0]), str(gap.months[post][-1])), gap.n_dropped,
+        {m: float(v) for m, v in zip(_ym(gap.months[used]), adj, strict=True) if np.isfinite(v)})
 
 
 # --------------------------------------------------------------------------------------------
 # conformal inference (Chernozhukov, Wuthrich & Zhu 2021)
 # --------------------------------------------------------------------------------------------
-def _did_resid(g0: np.ndarray, moy: np.ndarray | None) -> np.ndarray:
-    """Residuals of the DiD counterfactual fit on all periods: (R, T) -> (R, T).
-
-    model: gap_t = mu + u_t (or mu_{month-of-year(t)} + u_t when ``moy`` is given), i.e. the
-    treated unit's counterfactual is the control mean plus a constant (unit + time effects).
-    """
-    if moy is None:
-        return g0 - g0.mean(axis=1, keepdims=True)
-    u = np.empty_like(g0)
-    for m in np.unique(moy):
-        cols = moy == m
-        u[:, cols] = g0[:, cols] - g0[:, cols].mean(axis=1, keepdims=True)
-    return u
-
-
-def _block_p(u: np.ndarray, post: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def block_p(u: np.ndarray, post: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Moving-block permutation p-values for residual rows ``u`` (R, T); ``post`` bool (T,).
 
     The T cyclic shifts pi_j(t) = (t + j) mod T, j = 0..T-1, are all evaluated (j = 0 is the
-    identity), p = share with S(u_pi_j) >= S(u). Returns (p (R,), S_obs (R,)).
+    identity); p = share of shifts with S(u_pi_j) >= S(u), S = :data:`STAT_NAME`. Returns
+    (p (R,), S_obs (R,)).
     """
     t_len = u.shape[1]
     post_idx = np.flatnonzero(post)
     idx = (post_idx[None, :] + np.arange(t_len)[:, None]) % t_len  # T x T1
-    s = np.abs(u)[:, idx].sum(axis=2) / math.sqrt(len(post_idx))  # R x T
+    s = np.sqrt(np.square(u)[:, idx].sum(axis=2) / len(post_idx))  # R x T
     obs = s[:, 0]
     tol = 1e-10 * np.maximum(1.0, np.abs(obs))
-    p = (s >= (obs - tol)[:, None]).mean(axis=1)
-    return p, obs
+    return (s >= (obs - tol)[:, None]).mean(axis=1), obs
 
 
-def _conformal_did_p(
-    gaps: np.ndarray,
-    post: np.ndarray,
-    theta0: float = 0.0,
-    moy: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised conformal DiD test for R gap series at once (simulations and CI inversion).
+@dataclass(frozen=True)
+class ConformalProblem:
+    """The residual map of one design on one set of months: p-values for many series at once."""
 
-    ``gaps`` (R, T) over the pre + post months only (donut removed, time order kept), ``post``
-    bool (T,), ``moy`` month-of-year (T,) for the seasonal model or None. Returns (p, S_obs).
-    """
-    gaps = np.atleast_2d(np.asarray(gaps, dtype=float))
-    post = np.asarray(post, dtype=bool)
-    u = _did_resid(gaps - theta0 * post[None, :], moy)
-    return _block_p(u, post)
+    a: np.ndarray  # residual rows x used months
+    rpost: np.ndarray  # which residual rows are post months
+    post: np.ndarray  # which used months are post months
 
+    @property
+    def n_perm(self) -> int:
+        return self.a.shape[0]
 
-_SARIMAX_ORDER = (1, 0, 0)
+    def p(self, g_used: np.ndarray, theta0: float = 0.0) -> np.ndarray:
+        """p(theta0) for series ``g_used`` (R, used months) or (used months,)."""
+        g = np.atleast_2d(g_used) - theta0 * self.post[None, :]
+        return block_p(g @ self.a.T, self.rpost)[0]
 
 
-def _sarimax_resid(
-    g0: np.ndarray, moy: np.ndarray, seasonal: bool, start_params: np.ndarray | None = None
-) -> tuple[np.ndarray, bool, np.ndarray]:
-    """Standardised one-step-ahead innovations of gap_t = c (+ month-of-year) + AR(1) error.
-
-    Fit by exact Gaussian ML with :class:`statsmodels.tsa.statespace.sarimax.SARIMAX` (Kalman
-    filter, stationary initialisation, scale concentrated out). The first innovation is scaled by
-    its own (unconditional) variance, so all T residuals are comparable (Prais-Winsten-like).
-    Only the two warnings that short monthly series are expected to trigger are silenced:
-    non-convergence of the optimiser (reported through the returned flag) and statsmodels' notice
-    that it replaced non-stationary starting AR values by zeros. Returns (residuals, converged,
-    params); ``start_params`` warm-starts the optimiser (used by the CI inversion).
-    """
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
-
-    cols = [np.ones(len(g0))]
-    if seasonal:
-        months = np.unique(moy)
-        cols += [(moy == m).astype(float) for m in months[1:]]
-    exog = np.column_stack(cols)
-    model = SARIMAX(g0, exog=exog, order=_SARIMAX_ORDER, trend="n", concentrate_scale=True)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        warnings.filterwarnings(
-            "ignore", message="Non-stationary starting autoregressive", category=UserWarning
-        )
-        res = model.fit(start_params=start_params, disp=False, maxiter=200)
-    converged = bool(res.mle_retvals.get("converged", True)) if res.mle_retvals else True
-    return np.asarray(res.standardized_forecasts_error[0], dtype=float), converged, res.params
+def conformal_problem(gap: Gap, design: Design, window: Window) -> ConformalProblem:
+    pre, post = window.masks(gap.months)
+    used = pre | post
+    a, rpost = design.residual_map(gap.months, pre, post)
+    return ConformalProblem(a, rpost, post[used].astype(float))
 
 
-def _invert(
-    pfun: Callable[[float], float],
-    center: float,
-    scale: float,
-    alpha: float,
-    grid_size: int,
-    half_width: float = 8.0,
-    rel_tol: float = 1e-8,
-) -> tuple[float, float, bool, int]:
+def _invert(pfun: Callable[[float], float], center: float, scale: float, alpha: float,
+            grid_size: int, half_width: float = 8.0,
+            rel_tol: float = 1e-8) -> tuple[float, float, bool, float]:
     """Confidence set {theta0 : p(theta0) > alpha} by grid + bisection; deterministic.
 
     Grid of ``grid_size`` points over center +- half_width * scale; the outermost accepted grid
-    points are refined by bisection against their rejected neighbours (to rel_tol * scale). If the
-    grid edge is accepted the range doubles (up to 2^10 times) before declaring the set unbounded
-    (+-inf). Returns (low, high, connected, n_evaluations); (nan, nan) if nothing is accepted.
-    ``connected`` is False when a rejected grid point lies between accepted ones (the reported
-    bounds are then the hull of the set).
+    points are refined by bisection against their rejected neighbours. If the grid edge is
+    accepted the range doubles (up to 2^10 times) before declaring the set unbounded (+-inf).
+    Returns (low, high, connected, peak): ``connected`` is False when a rejected grid point lies
+    between accepted ones (the bounds are then the hull); ``peak`` is the centre of the grid
+    points where p is largest (where the data fit the null best).
     """
-    n_eval = 0
-
-    def acc(th: float) -> bool:
-        nonlocal n_eval
-        n_eval += 1
-        return pfun(th) > alpha
-
     grid = center + scale * np.linspace(-half_width, half_width, grid_size)
-    ok = np.array([acc(float(t)) for t in grid])
+    pv = np.array([pfun(float(t)) for t in grid])
+    top = grid[pv >= pv.max() - 1e-12]
+    peak = float(0.5 * (top.min() + top.max()))
+    ok = pv > alpha
     if not ok.any():
-        return float("nan"), float("nan"), False, n_eval
+        return float("nan"), float("nan"), False, peak
     first, last = int(np.argmax(ok)), int(len(ok) - 1 - np.argmax(ok[::-1]))
-    connected = bool(ok[first : last + 1].all())
+    connected = bool(ok[first: last + 1].all())
     bounds = []
     for side, i in ((-1, first), (1, last)):
         inner = float(grid[i])
@@ -325,7 +402,7 @@ def _invert(
             for _ in range(10):
                 step *= 2
                 cand = inner + side * step
-                if not acc(cand):
+                if not pfun(cand) > alpha:
                     outer = cand
                     break
                 inner = cand
@@ -336,272 +413,213 @@ def _invert(
             if abs(outer - inner) <= rel_tol * scale:
                 break
             mid = 0.5 * (inner + outer)
-            if acc(mid):
+            if pfun(mid) > alpha:
                 inner = mid
             else:
                 outer = mid
         bounds.append(0.5 * (inner + outer))
-    return bounds[0], bounds[1], connected, n_eval
+    return bounds[0], bounds[1], connected, peak
 
 
-def conformal(
-    wide: pd.DataFrame,
-    treated,
-    controls: Sequence,
-    event,
-    post_len: int | None = None,
-    donut: int = 0,
-    pre_start=None,
-    seasonal: bool = False,
-    theta0: float = 0.0,
-    model: str = "did",
-    alpha: float = 0.05,
-    ci: bool = True,
-    grid_size: int | None = None,
-    min_pre: int = MIN_PRE_CONFORMAL,
-    allow_coarse: bool = False,
-) -> dict:
-    """Conformal test of a constant post-period effect theta = theta0 (CWZ 2021, JASA).
+@dataclass(frozen=True)
+class ConformalTest:
+    """CWZ (2021) test of a constant post effect theta0 and its test-inversion interval."""
 
-    ``min_pre`` (default 12) and ``allow_coarse`` (default False) guard short series: with
-    ``allow_coarse=True`` a series whose T permutations cannot reach ``alpha`` (1/T > alpha) is
-    still tested - the p-value is exact, only coarse - and the confidence set is the whole line
-    (every theta0 has p >= 1/T > alpha), reported as -inf/inf. Used for Korea's deal cut, whose
-    window after the first step has 14 months; the report states the smallest attainable p.
+    design: str
+    p: float
+    theta0: float
+    n_perm: int
+    stat_obs: float
+    alpha: float
+    ci95_low: float
+    ci95_high: float
+    ci_connected: bool | None
+    #: where the p-value function peaks; far from the estimate = the model fits the post poorly
+    p_peak: float | None
 
-    Steps (Chernozhukov, Wuthrich & Zhu 2021, Algorithm 1 with moving-block permutations):
+    @property
+    def min_p(self) -> float:
+        return 1.0 / self.n_perm
 
-    1. Under H0 the treated unit's untreated outcome in the post months is ``Y - theta0``; the
-       gap series over pre + post months (donut months removed) becomes ``gap - theta0 * post``.
-    2. Fit the counterfactual model on ALL T = n_pre + n_post months of this null-imposed series:
+    @property
+    def coarse(self) -> bool:
+        """True when no p-value can fall to alpha (1/T > alpha)."""
+        return self.min_p > self.alpha
 
-       * ``model="did"``: unit + time effects, i.e. gap_t = mu + u_t (the counterfactual of the
-         treated unit is the control mean plus a constant; ``seasonal=True``: a constant per
-         month-of-year). Residual u_t = gap_t - mean (per month-of-year).
-       * ``model="sarimax"``: a time-series model of the treated unit's gap, gap_t = c
-         (+ month-of-year dummies if ``seasonal``) + AR(1) error, exact ML via statsmodels
-         SARIMAX; residuals are the standardised one-step-ahead innovations. Why this model: the
-         gap (not the treated series alone) because differencing against the controls removes the
-         COVID / chip-shortage swings common to all origins that a univariate model of ~60 points
-         cannot; AR(1) errors because the gap is serially correlated (the DiD residuals are not
-         exchangeable in time, the innovations approximately are); month-of-year dummies rather
-         than seasonal differencing or a seasonal AR(12) term because the latter cost 12 of ~60
-         observations or are barely identified. One fit takes ~10 ms (~60 ms with dummies), so
-         test inversion stays feasible.
-    3. Statistic ``S = T1^(-1/2) sum_post |u_t|``; it is recomputed for every cyclic shift of the
-       residuals in time (moving-block permutations, all T of them); p = share of shifts with
-       ``S >= S_obs`` (identity included). Hence ``n_perm = T`` and the smallest attainable
-       p-value is ``min_p = 1/T``: with 48 + 4 months no test can reject below 1/52, and at
-       alpha = 0.05 the largest attainable size is floor(0.05 T)/T.
+    def to_dict(self) -> dict:
+        return {"p": self.p, "theta0": self.theta0, "n_perm": self.n_perm, "min_p": self.min_p,
+                "stat_obs": self.stat_obs, "alpha": self.alpha, "ci95_low": _num(self.ci95_low),
+                "ci95_high": _num(self.ci95_high), "ci_connected": self.ci_connected,
+                "p_peak": _num(self.p_peak)}
 
-    The test is exact when the residuals are exchangeable under H0 and approximately valid under
-    weak dependence (CWZ 2021, Theorems 1-2). ``ci=True`` inverts it over theta0 (grid + bisection,
-    deterministic; for ``model="sarimax"`` every evaluation is a refit). ``ci95_low/high`` are the
-    bounds of {theta0 : p > alpha} (+-inf if unbounded, NaN if empty; ``ci_connected`` False if the
-    set has holes and the bounds are its hull). Despite the key name the level is 1 - alpha.
 
-    Returns ``{"p", "n_perm", "min_p", "stat", "stat_obs", "ci95_low", "ci95_high", "model",
-    "theta0"}`` plus ``coef`` (the :func:`did` estimate), ``n_pre``, ``n_post``,
-    ``n_dropped_missing``, ``alpha``, ``seasonal``, ``ci_connected``, ``converged`` (sarimax).
+def conformal(gap: Gap, design: Design, window: Window, theta0: float = 0.0,
+              alpha: float = study.ALPHA, ci: bool = True, min_pre: int = MIN_PRE_CONFORMAL,
+              allow_coarse: bool = False, grid_size: int = 161) -> ConformalTest:
+    """Conformal test of H0: the post effect is ``theta0`` in every post month (CWZ 2021).
+
+    1. Under H0 the untreated gap in post months is ``g - theta0``.
+    2. Fit the design's counterfactual model on ALL pre + post months of this series
+       (:meth:`Design.residual_map`): residuals u = A (g - theta0 post).
+    3. S = (T1^-1 sum_post u_t^2)^(1/2), recomputed for every cyclic shift of u in time; p = share
+       of shifts with S >= S_obs. Hence n_perm = T (residual months) and min p = 1/T.
+
+    Exact when the residuals are exchangeable under H0, approximately valid under weak
+    dependence (CWZ Theorems 1-2). ``ci=True`` inverts the test over theta0 (grid + bisection;
+    ``ci95_*`` are the bounds of {p > alpha}, +-inf if unbounded). A series with too few months
+    to reach ``alpha`` (1/T > alpha) raises unless ``allow_coarse``: its p is exact but coarse
+    and its confidence set is the whole line (reported as -inf/inf).
     """
-    if model not in ("did", "sarimax"):
-        raise InferenceError(f"model={model!r}: expected 'did' or 'sarimax'")
     if not 0 < alpha < 1:
         raise InferenceError(f"alpha={alpha!r}: expected a level in (0, 1)")
-    sub, n_drop = _prepare(wide, treated, controls)
-    pre, post, _ = _windows(sub.index, event, post_len, donut, pre_start)
-    g_all = _gap(sub, treated, controls).to_numpy()
-    moy_all = np.asarray(sub.index.month)
-    coef, _ = _did_core(g_all, moy_all, pre, post, seasonal)
-    used = pre | post
-    g, pm, moy = g_all[used], post[used], moy_all[used]
-    n_pre, n_post, t_len = int(pre.sum()), int(post.sum()), int(used.sum())
+    pre, post = window.masks(gap.months)
+    n_pre = int(pre.sum())
     if n_pre < min_pre:
         raise InferenceError(
-            f"only {n_pre} pre-event months (need >= {min_pre}) to fit the "
-            "counterfactual: move pre_start earlier, reduce the donut or use a later event"
-        )
-    coarse = 1.0 / t_len > alpha
+            f"only {n_pre} baseline months (need >= {min_pre}) to fit the counterfactual: "
+            "move baseline_start earlier, reduce the donut or use a later event")
+    used = pre | post
+    g = gap.values[used]
+    coef = float(design.weights(gap.months, pre, post) @ gap.values)
+    prob = conformal_problem(gap, design, window)
+    coarse = 1.0 / prob.n_perm > alpha
     if coarse and not allow_coarse:
         raise InferenceError(
-            f"T = {t_len} pre + post months allow only {t_len} moving-block permutations: the "
-            f"smallest attainable p (1/{t_len}) exceeds alpha = {alpha}; use more pre months"
-        )
-    if model == "sarimax":
-        k = 1 + (len(np.unique(moy)) - 1 if seasonal else 0) + 1
-        if t_len < k + 12:
-            raise InferenceError(
-                f"model='sarimax' with {k} parameters needs at least {k + 12} months, got "
-                f"{t_len}: use more pre months or seasonal=False"
-            )
-    moy_arg = moy if seasonal else None
-    fits: list[bool] = []
-    warm: dict[str, np.ndarray] = {}
+            f"{prob.n_perm} residual months allow only {prob.n_perm} moving-block permutations: "
+            f"the smallest attainable p (1/{prob.n_perm}) exceeds alpha = {alpha}; use more "
+            "baseline months")
+    a_g, a_c = prob.a @ g, prob.a @ prob.post
 
-    def pval(th: float) -> float:
-        if model == "did":
-            return float(_conformal_did_p(g[None, :], pm, th, moy_arg)[0][0])
-        # every refit starts from the fit at the point estimate: deterministic, order-independent
-        if "start" not in warm:
-            warm["start"] = _sarimax_resid(g - coef * pm, moy, seasonal)[2]
-        u, conv, _ = _sarimax_resid(g - th * pm, moy, seasonal, warm["start"])
-        fits.append(conv)
-        return float(_block_p(u[None, :], pm)[0][0])
+    def pfun(th: float) -> float:
+        return float(block_p((a_g - th * a_c)[None, :], prob.rpost)[0][0])
 
-    if model == "did":
-        p_arr, s_arr = _conformal_did_p(g[None, :], pm, theta0, moy_arg)
-        p, s_obs = float(p_arr[0]), float(s_arr[0])
-    else:
-        u, conv, _ = _sarimax_resid(g - theta0 * pm, moy, seasonal)
-        fits.append(conv)
-        p_arr, s_arr = _block_p(u[None, :], pm)
-        p, s_obs = float(p_arr[0]), float(s_arr[0])
-    out = {
-        "p": p,
-        "n_perm": t_len,
-        "min_p": 1.0 / t_len,
-        "stat": STAT_NAME,
-        "stat_obs": s_obs,
-        "ci95_low": float("nan"),
-        "ci95_high": float("nan"),
-        "model": model,
-        "theta0": float(theta0),
-        "coef": coef,
-        "alpha": float(alpha),
-        "seasonal": bool(seasonal),
-        "n_pre": n_pre,
-        "n_post": n_post,
-        "n_dropped_missing": n_drop,
-        "ci_connected": None,
-    }
+    p_arr, s_arr = block_p((a_g - theta0 * a_c)[None, :], prob.rpost)
+    lo = hi = float("nan")
+    connected = peak = None
     if ci and coarse:  # every theta0 has p >= 1/T > alpha: the confidence set is the whole line
-        out.update({"ci95_low": float("-inf"), "ci95_high": float("inf"), "ci_connected": True})
+        lo, hi, connected = float("-inf"), float("inf"), True
     elif ci:
-        resid0 = _did_resid(g[None, :] - coef * pm[None, :], moy_arg)[0]
-        scale = float(np.std(resid0)) or 1.0
-        gs = grid_size or (161 if model == "did" else 33)
-        tol = 1e-8 if model == "did" else 1e-4  # sarimax: each evaluation is a refit
-        lo, hi, connected, _ = _invert(pval, coef, scale, alpha, gs, rel_tol=tol)
-        out.update({"ci95_low": lo, "ci95_high": hi, "ci_connected": connected})
-    if model == "sarimax":
-        out["converged"] = bool(all(fits))
-        out["sarimax_spec"] = (
-            f"SARIMAX order {_SARIMAX_ORDER} on the gap with constant"
-            + (" + month-of-year dummies" if seasonal else "")
-            + "; exact ML, standardised one-step innovations"
-        )
-    return out
+        scale = float(np.std(a_g - coef * a_c)) or 1.0
+        lo, hi, connected, peak = _invert(pfun, coef, scale, alpha, grid_size)
+    return ConformalTest(design.key, float(p_arr[0]), float(theta0), prob.n_perm,
+                         float(s_arr[0]), float(alpha), lo, hi, connected, peak)
 
 
 # --------------------------------------------------------------------------------------------
 # in-time placebos
 # --------------------------------------------------------------------------------------------
-def _placebo_p_vec(
-    gaps: np.ndarray, n_pre: int, post_len: int, donut: int = 0, min_pre: int = 12
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Vectorised non-seasonal in-time placebo p-values for R balanced gap series.
+@dataclass(frozen=True)
+class PlaceboWeights:
+    """Fake events admissible for one design on the baseline months, as a weight matrix.
 
-    ``gaps`` (R, n_pre + donut + post_len) in time order: the real pre months, the real donut,
-    the real post window. Returns (p (R,), actual (R,), n_placebos). Same rule as
-    :func:`in_time_placebos` (used by the simulations; tests check both agree).
+    Row k of ``w`` gives the k-th placebo estimate as ``w[k] @ g`` over the BASELINE months of
+    the real window (no real post or donut month enters any placebo).
     """
-    gaps = np.atleast_2d(np.asarray(gaps, dtype=float))
-    c = np.concatenate([np.zeros((gaps.shape[0], 1)), np.cumsum(gaps, axis=1)], axis=1)
-    post0 = n_pre + donut
-    actual = (c[:, post0 + post_len] - c[:, post0]) / post_len - c[:, n_pre] / n_pre
-    ks = np.arange(min_pre + donut, n_pre - post_len + 1)
-    if len(ks) == 0:
-        raise InferenceError("no admissible placebo date (see in_time_placebos)")
-    plc = (c[:, ks + post_len] - c[:, ks]) / post_len - c[:, ks - donut] / (ks - donut)
-    tol = 1e-12 * np.maximum(1.0, np.abs(actual))
-    hits = (np.abs(plc) >= (np.abs(actual) - tol)[:, None]).sum(axis=1)
-    return (1 + hits) / (1 + len(ks)), actual, len(ks)
+
+    events: tuple[str, ...]
+    w: np.ndarray
+    post_len: int
+    skipped: dict[str, int]
 
 
-def in_time_placebos(
-    wide: pd.DataFrame,
-    treated,
-    controls: Sequence,
-    event,
-    post_len: int,
-    donut: int = 0,
-    pre_start=None,
-    seasonal: bool = False,
-    min_pre: int = 12,
-) -> dict:
-    """The :func:`did` estimator with a fake event at every admissible month of the pre-period.
-
-    A fake event month e is admissible when its post window e .. e + post_len - 1 lies entirely
-    before the real event's donut (so no real post or donut month enters any placebo) and at least
-    ``min_pre`` months with data lie between ``pre_start`` and e - donut - 1 (its own pre-period;
-    the fake donut is excluded like the real one). Every placebo uses the same post length, donut
-    and seasonal adjustment as the actual estimate. On a balanced panel with n_pre real pre months
-    there are ``n_pre - donut - post_len - min_pre + 1`` placebos.
-
-    p = (1 + #{placebos with |coef| >= |actual|}) / (1 + n_placebos): a rank test, valid when the
-    actual estimate is exchangeable with the placebos under no effect. The smallest attainable p is
-    ``min_p = 1/(n_placebos + 1)`` and the exact size at level a is floor(a (n + 1)) / (n + 1):
-    with 33 placebos a 5% test has size 1/34 = 2.9%; choose ``min_pre`` so that (n + 1) * a is an
-    integer when size matters. Placebo windows overlap and use shorter pre-periods than the actual
-    estimate, so exchangeability is approximate (checked by simulation in the tests).
-
-    Returns ``{"actual", "placebos" ('YYYY-MM' -> coef), "p", "n_placebos", "min_p"}`` plus
-    ``size_at_05`` (exact attainable size of a 5% test), ``n_pre``, ``post_len``, ``donut``,
-    ``min_pre``, ``seasonal``, ``n_dropped_missing``, ``n_skipped_seasonal``.
-    """
-    if post_len is None or int(post_len) != post_len or post_len < 1:
-        raise InferenceError(f"post_len={post_len!r}: placebos need a positive post length")
-    if int(min_pre) != min_pre or min_pre < 1:
-        raise InferenceError(f"min_pre={min_pre!r}: expected a positive integer")
-    sub, n_drop = _prepare(wide, treated, controls)
-    per = sub.index
-    pre, post, ev = _windows(per, event, post_len, donut, pre_start)
-    g = _gap(sub, treated, controls).to_numpy()
-    moy = np.asarray(per.month)
-    actual, _ = _did_core(g, moy, pre, post, seasonal)
-    n_pre = int(pre.sum())
-    ps = _period(pre_start) if pre_start is not None else per.min()
-    last_pre = ev - int(donut) - 1
-    # data available to the placebos: the real pre-period only
-    keep = pre
-    gp, mp, pp = g[keep], moy[keep], per[keep]
-    placebos: dict[str, float] = {}
-    skipped = 0
-    for e in pd.period_range(ps, last_pre, freq="M"):
-        if e + (int(post_len) - 1) > last_pre:
+def placebo_weights(months: pd.PeriodIndex, design: Design, window: Window,
+                    min_pre: int = study.MIN_PRE, post_len: int | None = None) -> PlaceboWeights:
+    """Every fake event e whose window copies the real one: ``post_len`` post months all with
+    data, the same donut, the post window ending before the real donut, and at least
+    ``max(min_pre, design.min_pre)`` baseline months with data before the fake donut."""
+    pre, _ = window.masks(months)
+    m = months[pre]
+    n = window.post_len if post_len is None else int(post_len)
+    if n < 1:
+        raise InferenceError(f"post_len={n!r}: placebos need a positive post length")
+    need = max(int(min_pre), design.min_pre)
+    have = set(p.ordinal for p in m)
+    rows, events = [], []
+    skipped = {"post_incomplete": 0, "too_few_pre": 0, "not_identified": 0}
+    for e in pd.period_range(window.pre_start, window.pre_end, freq="M"):
+        if e + (n - 1) > window.pre_end:
             break
-        fpre = np.asarray((pp >= ps) & (pp <= e - int(donut) - 1))
-        fpost = np.asarray((pp >= e) & (pp <= e + (int(post_len) - 1)))
-        if fpre.sum() < min_pre or fpost.sum() == 0:
+        fake = window.shifted(e, n)
+        fpre, fpost = fake.masks(m)
+        if not all((e + k).ordinal in have for k in range(n)):
+            skipped["post_incomplete"] += 1
+            continue
+        if fpre.sum() < need:
+            skipped["too_few_pre"] += 1
             continue
         try:
-            coef, _ = _did_core(gp, mp, fpre, fpost, seasonal)
+            rows.append(design.weights(m, fpre, fpost))
         except InferenceError:
-            skipped += 1  # seasonal adjustment impossible for this fake date
+            skipped["not_identified"] += 1
             continue
-        placebos[e.strftime("%Y-%m")] = coef
-    n = len(placebos)
-    if n == 0:
-        raise InferenceError(
-            f"no admissible placebo date: {n_pre} real pre months but a placebo needs "
-            f"min_pre ({min_pre}) + donut ({donut}) + post_len ({post_len}) of them; lower "
-            "min_pre, move pre_start earlier or shorten post_len"
-        )
-    vals = np.array(list(placebos.values()))
-    tol = 1e-12 * max(1.0, abs(actual))
-    hits = int((np.abs(vals) >= abs(actual) - tol).sum())
-    return {
-        "actual": float(actual),
-        "placebos": placebos,
-        "p": (1 + hits) / (1 + n),
-        "n_placebos": n,
-        "min_p": 1.0 / (1 + n),
-        "size_at_05": math.floor(0.05 * (n + 1) + 1e-9) / (n + 1),
-        "n_pre": n_pre,
-        "post_len": int(post_len),
-        "donut": int(donut),
-        "min_pre": int(min_pre),
-        "seasonal": bool(seasonal),
-        "n_dropped_missing": n_drop,
-        "n_skipped_seasonal": skipped,
-    }
+        events.append(str(e))
+    w = np.array(rows) if rows else np.zeros((0, len(m)))
+    return PlaceboWeights(tuple(events), w, n, skipped)
+
+
+@dataclass(frozen=True)
+class PlaceboSet:
+    """In-time placebos of one design and the rank of the actual estimate among them.
+
+    p = (1 + #{|placebo| >= |actual|}) / (1 + n): valid when the actual estimate is exchangeable
+    with the placebos under no effect, which needs placebos centred on zero. ``centred`` is False
+    when the placebo mean is more than two standard errors from zero (the SE counts
+    non-overlapping windows, n / post_len); the p-value is then not valid for this design.
+    """
+
+    design: str
+    actual: float
+    estimates: dict[str, float] = field(repr=False)
+    post_len: int
+    skipped: dict[str, int]
+
+    @property
+    def n(self) -> int:
+        return len(self.estimates)
+
+    @property
+    def values(self) -> np.ndarray:
+        return np.fromiter(self.estimates.values(), float, self.n)
+
+    @property
+    def mean(self) -> float:
+        return float(self.values.mean()) if self.n else float("nan")
+
+    @property
+    def sd(self) -> float:
+        return float(self.values.std(ddof=1)) if self.n > 1 else float("nan")
+
+    @property
+    def p(self) -> float:
+        if not self.n:
+            return float("nan")
+        tol = 1e-12 * max(1.0, abs(self.actual))
+        return (1 + int((np.abs(self.values) >= abs(self.actual) - tol).sum())) / (1 + self.n)
+
+    @property
+    def min_p(self) -> float:
+        return 1.0 / (1 + self.n)
+
+    @property
+    def centred(self) -> bool | None:
+        if self.n < 2:
+            return None
+        se = self.sd / math.sqrt(max(1.0, self.n / self.post_len))
+        return bool(abs(self.mean) <= 2 * se)
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "mean": _num(self.mean), "sd": _num(self.sd), "p": _num(self.p),
+                "min_p": _num(self.min_p), "centred": self.centred, "post_len": self.post_len,
+                "actual": self.actual, "skipped": dict(self.skipped),
+                "estimates": dict(self.estimates)}
+
+
+def placebos(gap: Gap, design: Design, window: Window, min_pre: int = study.MIN_PRE,
+             post_len: int | None = None) -> PlaceboSet:
+    """The design's estimator at every admissible fake event (:func:`placebo_weights`)."""
+    pre, post = window.masks(gap.months)
+    actual = float(design.weights(gap.months, pre, post) @ gap.values)
+    pw = placebo_weights(gap.months, design, window, min_pre, post_len)
+    vals = pw.w @ gap.values[pre] if len(pw.events) else np.zeros(0)
+    return PlaceboSet(design.key, actual, dict(zip(pw.events, map(float, vals), strict=True)),
+                      pw.post_len, pw.skipped)

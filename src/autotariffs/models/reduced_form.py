@@ -1,37 +1,38 @@
 """Reduced form first: how one treated origin's imports moved against the comparison origins.
 
-Why this module is the headline. The per-origin design has ONE treated origin (KOR or JPN) and
-two comparison origins (MEX, CAN) whose tariff paths are identical. Two things follow:
+The per-origin design has ONE treated origin and two comparison origins (MEX, CAN) on identical
+tariff paths. The reduced form (the change of the origin's log outcome relative to the
+comparison origins) needs no assumption about the comparison origins' exposure; ratios
+(elasticity, pass-through) do, so they come after it, as curves over that exposure
+(:func:`sensitivity`).
 
-* Any ratio "elasticity = response / tariff change" divides by a tariff *gap* that depends on
-  how exposed the comparison origins were (the USMCA non-US content share, an assumption; the
-  observed USMCA claim shares). The response itself, the reduced form, does not: it is the change
-  in the treated origin's log outcome relative to the comparison origins, after the tariff
-  against before the announcement. So we report the reduced form first and the ratios only as a
-  sensitivity curve over the exposure (:func:`sensitivity`).
-* Cluster-robust standard errors and the wild cluster bootstrap are not valid with one treated
-  cluster (Conley & Taber 2011; MacKinnon & Webb 2017, 2018). Inference here is built for one
-  treated unit: conformal inference on the counterfactual (Chernozhukov, Wuthrich & Zhu 2021)
-  and in-time placebos (:mod:`autotariffs.models.one_treated`).
+:func:`compare` looks before it estimates and compares designs:
 
-Windows (all from the study design, overridable by parameters): the duty applies from the event
-month (2025-04, in force 2025-04-03); the announcement month (2025-03, announced 2025-03-26) is a
-donut, excluded from both sides because imports were front-loaded in it; the baseline is every
-pre-announcement month from ``pre_start``; the gap's month-of-year pattern is estimated on the
-baseline and removed (``seasonal=True``), so April-July 2025 is compared with the same calendar
-months before. The cumulative March-July change (announcement month included) is reported beside
-it. Quantity-based outcomes (ln q, ln uv) skip 2022, whose monthly quantities are Comtrade
-estimates.
+1. the baseline gap's trend (:func:`.drift.pretrend`);
+2. every design of :data:`.one_treated.DESIGNS` (level, year on year, trend-adjusted) with
+   inference built for one treated unit (conformal test with the design's own counterfactual,
+   in-time placebos of the same estimator);
+3. the simulation calibrated to the baseline gap (:mod:`.calibration`), whose fixed rule picks
+   the headline design;
+4. for the trend-adjusted design, the bounds under departures from the trend and the breakdown
+   value (:func:`.drift.smoothness_bounds`).
+
+Quantity-based outcomes (ln q, ln uv) skip 2022, whose monthly quantities are Comtrade estimates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from autotariffs import design as study
+from autotariffs.design import Window
+from autotariffs.models import calibration
 from autotariffs.models import one_treated as ot
+from autotariffs.models.drift import Pretrend, SmoothnessBounds, pretrend, smoothness_bounds
 from autotariffs.outputs import Text
 
 OUTCOMES: dict[str, str] = {
@@ -42,14 +43,6 @@ OUTCOMES: dict[str, str] = {
 QTY_BASED = ("ln_q", "ln_uv")
 
 
-def _month(m) -> pd.Timestamp:
-    return pd.Timestamp(str(m)[:7] + "-01")
-
-
-def _ym(ts: pd.Timestamp) -> str:
-    return ts.strftime("%Y-%m")
-
-
 def wide(panel: pd.DataFrame, outcome: str, units: Sequence[str],
          drop_qty_estimated: bool = True) -> pd.DataFrame:
     """Month x origin frame of ``outcome`` (2022 quantity-based values set missing)."""
@@ -57,115 +50,203 @@ def wide(panel: pd.DataFrame, outcome: str, units: Sequence[str],
     vals = df[outcome].astype(float)
     if drop_qty_estimated and outcome in QTY_BASED and "qty_estimated_2022" in df.columns:
         vals = vals.where(~df["qty_estimated_2022"].astype(bool))
-    w = (df.assign(_v=vals).pivot(index="month", columns="origin", values="_v")
-         .sort_index().reindex(columns=list(units)))
-    return w
+    return (df.assign(_v=vals).pivot(index="month", columns="origin", values="_v")
+            .sort_index().reindex(columns=list(units)))
 
 
-def windows(event_month: str, donut: int, pre_start: str, end: str,
-            post_len: int | None = None) -> dict[str, str]:
-    """The four month boundaries of the design, as 'YYYY-MM' strings (for text and tests)."""
-    ev = _month(event_month)
-    last = _month(end)
-    post_end = last if post_len is None else min(last, ev + pd.DateOffset(months=post_len - 1))
-    pre_end = ev - pd.DateOffset(months=donut + 1)
-    out = {"pre_start": _ym(_month(pre_start)), "pre_end": _ym(pre_end),
-           "post_start": _ym(ev), "post_end": _ym(post_end)}
-    if donut:
-        out["donut_start"] = _ym(ev - pd.DateOffset(months=donut))
-        out["donut_end"] = _ym(ev - pd.DateOffset(months=1))
-    return out
+def gap_of(panel: pd.DataFrame, outcome: str, origin: str, controls: Sequence[str],
+           window: Window) -> ot.Gap:
+    """The origin-minus-controls gap of ``outcome`` on the window's months."""
+    g = ot.Gap.from_wide(wide(panel, outcome, [origin, *controls]), origin, controls)
+    return g.restrict(np.asarray((g.months >= window.pre_start) & (g.months <= window.post_end)))
 
 
-def _n_post(event_month: str, end: str) -> int:
-    ev, last = _month(event_month), _month(end)
-    return (last.year - ev.year) * 12 + last.month - ev.month + 1
+@dataclass(frozen=True)
+class DesignResult:
+    """One design on one outcome: estimate, conformal test, placebos."""
+
+    outcome: str
+    estimate: ot.Estimate
+    conformal: ot.ConformalTest
+    placebos: ot.PlaceboSet
+
+    @property
+    def design(self) -> str:
+        return self.estimate.design
+
+    @property
+    def method(self) -> str:
+        return (f"conformal inference (CWZ 2021), counterfactual: "
+                f"{ot.DESIGN_BY_KEY[self.design].model_text}; moving-block permutations")
+
+    def to_dict(self) -> dict:
+        c = self.conformal
+        return {**self.estimate.to_dict(), "ci95_low": ot._num(c.ci95_low),
+                "ci95_high": ot._num(c.ci95_high), "p": c.p, "method": self.method,
+                "n_perm": c.n_perm, "min_p": c.min_p, "p_peak": ot._num(c.p_peak),
+                "by_month": self.estimate.by_month}
 
 
-def reduced_form(panel: pd.DataFrame, origin: str, controls: Sequence[str], event_month: str,
-                 end: str, donut: int = 1, pre_start: str = "2021-01", seasonal: bool = True,
-                 min_pre: int = 12, outcomes: Sequence[str] = tuple(OUTCOMES),
-                 sarimax: bool = True) -> dict:
-    """Per outcome: the DiD of the origin-minus-controls gap, conformal and placebo inference.
+@dataclass(frozen=True)
+class Headline:
+    """The headline: the design the calibrated simulation chose, on the headline outcome."""
 
-    Returns ``{outcome: {coef, ci95_low, ci95_high, p_conformal, n_perm_conformal,
-    p_conformal_ts, p_placebo, n_placebos, min_p_placebo, n_pre, n_post, windows, label,
-    by_month, placebos}, "cumulative": {outcome: {...}}}``. ``coef`` is in log points (x 100 ~
-    percent); ``ci95_*`` and ``p_conformal`` come from conformal inference with the
-    difference-in-differences counterfactual; ``p_conformal_ts`` from the origin's own seasonal
-    time-series counterfactual; ``p_placebo`` is the rank of the estimate among in-time placebos.
-    """
-    units = [origin, *controls]
-    post_len = _n_post(event_month, end)
-    out: dict = {}
-    cum: dict = {}
-    for y in outcomes:
-        w = wide(panel, y, units)
-        w = w[(w.index >= _month(pre_start)) & (w.index <= _month(end))]
-        kw = {"event": event_month, "post_len": post_len, "donut": donut,
-              "pre_start": pre_start, "seasonal": seasonal}
-        d = ot.did(w, origin, list(controls), **kw)
-        c = ot.conformal(w, origin, list(controls), model="did", **kw)
-        pl = ot.in_time_placebos(w, origin, list(controls), min_pre=min_pre, **kw)
-        ts = (ot.conformal(w, origin, list(controls), model="sarimax", ci=False, **kw)
-              if sarimax else {"p": float("nan"), "n_perm": 0})
-        out[y] = {
-            "label": OUTCOMES.get(y, y),
-            "coef": float(d["coef"]),
-            "pct": float(100 * np.expm1(d["coef"])),
-            "ci95_low": float(c["ci95_low"]),
-            "ci95_high": float(c["ci95_high"]),
-            "p_conformal": float(c["p"]),
-            "n_perm_conformal": int(c["n_perm"]),
-            "min_p_conformal": float(c["min_p"]),
-            "p_conformal_ts": float(ts["p"]),
-            "p_placebo": float(pl["p"]),
-            "n_placebos": int(pl["n_placebos"]),
-            "min_p_placebo": float(pl["min_p"]),
-            "n_pre": int(d["n_pre"]),
-            "n_post": int(d["n_post"]),
-            "n_dropped_missing": int(d.get("n_dropped_missing", 0)),
-            "pre_months": [d["pre_months"][0], d["pre_months"][-1]],
-            "post_months": [d["post_months"][0], d["post_months"][-1]],
-            "by_month": {k: float(v) for k, v in d["by_month"].items()},
-            "placebos": {k: float(v) for k, v in pl["placebos"].items()},
+    result: DesignResult
+    bounds: SmoothnessBounds | None
+
+    def to_dict(self) -> dict:
+        r = self.result.to_dict()
+        out = {"design": self.result.design, "outcome": self.result.outcome,
+               **{k: r[k] for k in ("coef", "pct", "ci95_low", "ci95_high", "p", "method",
+                                    "n_pre", "n_post", "pre_months", "post_months", "min_p")},
+               "chosen_by": calibration.RULE}
+        for k in ("ci95_low", "ci95_high"):
+            out[f"{k}_pct"] = None if r[k] is None else float(100 * np.expm1(r[k]))
+        if self.bounds is not None:
+            b = self.bounds.to_dict()
+            out.update({"breakdown": b["breakdown"],
+                        "breakdown_identified": b["breakdown_identified"],
+                        "deviation_at_breakdown": b["deviation_at_breakdown"],
+                        "deviation_at_breakdown_identified":
+                            b["deviation_at_breakdown_identified"],
+                        "slope_change_per_year_at_breakdown":
+                            b["slope_change_per_year_at_breakdown"]})
+        else:
+            out["breakdown"] = None
+        return out
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What each design says for one origin, and which one leads."""
+
+    origin: str
+    controls: tuple[str, ...]
+    window: Window
+    #: the origin-minus-controls gap of each outcome on the window's months
+    gaps: dict[str, ot.Gap]
+    pretrend: dict[str, Pretrend]
+    results: dict[tuple[str, str], DesignResult]
+    simulation: dict[str, calibration.Calibration]
+    bounds: dict[str, SmoothnessBounds]
+    headline: Headline | None
+
+    @property
+    def outcomes(self) -> list[str]:
+        return list(self.pretrend)
+
+    def result(self, design: str, outcome: str) -> DesignResult:
+        return self.results[(design, outcome)]
+
+    def to_dict(self) -> dict:
+        designs: dict = {}
+        plc: dict = {}
+        for (d, y), r in self.results.items():
+            designs.setdefault(d, {})[y] = r.to_dict()
+            plc.setdefault(d, {})[y] = r.placebos.to_dict()
+        return {
+            "window": {**self.window.to_dict(), "origin": self.origin,
+                       "controls": list(self.controls)},
+            "pretrend": {y: p.to_dict() for y, p in self.pretrend.items()},
+            "designs": designs,
+            "placebos": plc,
+            "simulation": {y: s.to_dict() for y, s in self.simulation.items()},
+            "honest": {y: b.to_dict() for y, b in self.bounds.items()},
+            "headline": None if self.headline is None else self.headline.to_dict(),
         }
-        # cumulative change including the announcement month (no donut)
-        ann = _ym(_month(event_month) - pd.DateOffset(months=donut))
-        kc = {"event": ann, "post_len": _n_post(ann, end), "donut": 0, "pre_start": pre_start,
-              "seasonal": seasonal}
-        dc = ot.did(w, origin, list(controls), **kc)
-        cc = ot.conformal(w, origin, list(controls), model="did", **kc)
-        cum[y] = {"coef": float(dc["coef"]), "announcement_gap": float(dc["by_month"][ann]),
-                  "ci95_low": float(cc["ci95_low"]),
-                  "ci95_high": float(cc["ci95_high"]), "p_conformal": float(cc["p"]),
-                  "post_months": [dc["post_months"][0], dc["post_months"][-1]]}
-    out["cumulative"] = cum
-    out["design"] = {
-        "origin": origin, "controls": list(controls), "event_month": _ym(_month(event_month)),
-        "donut": donut, "seasonal": seasonal, "min_pre": min_pre,
-        **windows(event_month, donut, pre_start, end, post_len),
-    }
-    return out
 
 
-def tariff_change(panel: pd.DataFrame, origin: str, d: Mapping) -> float:
-    """Post-minus-pre mean of ln(1+tau) of ``origin`` over the reduced form's own windows."""
+def compare(panel: pd.DataFrame, origin: str, controls: Sequence[str], window: Window,
+            outcomes: Sequence[str] = tuple(OUTCOMES),
+            designs: Sequence[ot.Design] = ot.DESIGNS, n_draws: int = study.SIM_DRAWS,
+            seed: int = study.SEED, headline_outcome: str = study.HEADLINE_OUTCOME,
+            min_pre: int = study.MIN_PRE) -> Comparison:
+    """Trend test, every design with its inference, the calibrated choice, the bounds."""
+    controls = tuple(controls)
+    gaps, pts, results, sims, bounds = {}, {}, {}, {}, {}
+    for y in outcomes:
+        g = gaps[y] = gap_of(panel, y, origin, controls, window)
+        pts[y] = pretrend(g, window)
+        for d in designs:
+            est = ot.estimate(g, d, window)
+            test = ot.conformal(g, d, window, allow_coarse=True)
+            results[(d.key, y)] = DesignResult(y, est, test,
+                                               ot.placebos(g, d, window, min_pre=min_pre))
+            if d.key == "trend":
+                bounds[y] = smoothness_bounds(est, test, window)
+        sims[y] = calibration.simulate(g, window, y, designs, n_draws=n_draws, seed=seed,
+                                       min_pre=min_pre)
+    head = None
+    chosen = sims[headline_outcome].chosen if headline_outcome in sims else None
+    if chosen is not None:
+        head = Headline(results[(chosen, headline_outcome)], bounds.get(headline_outcome)
+                        if chosen == "trend" else None)
+    return Comparison(origin, controls, window, gaps, pts, results, sims, bounds, head)
+
+
+def designs_table(comp: Comparison) -> pd.DataFrame:
+    """What each design says: one row per outcome x design, numbers only (the report formats)."""
+    rows = []
+    for y in comp.outcomes:
+        for d in ot.DESIGNS:
+            r = comp.results.get((d.key, y))
+            if r is None:
+                continue
+            c, pl = r.conformal, r.placebos
+            rows.append({
+                "outcome": OUTCOMES.get(y, y), "design": d.label,
+                "headline": bool(comp.headline is not None
+                                 and comp.headline.result is r),
+                "estimate (log points)": r.estimate.coef,
+                "95% interval, low": ot._num(c.ci95_low),
+                "95% interval, high": ot._num(c.ci95_high),
+                "p (conformal)": c.p, "smallest attainable p": c.min_p,
+                "placebos": pl.n, "placebo mean": ot._num(pl.mean),
+                "p (placebo rank)": ot._num(pl.p), "placebos centred": pl.centred,
+                "baseline months": r.estimate.n_pre, "post months": r.estimate.n_post,
+            })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def designs_text(comp: Comparison) -> Text:
+    """Title and caption of :func:`designs_table`."""
+    w = comp.window
+    return Text(
+        f"What each design says: {comp.origin}",
+        f"Change of {comp.origin} relative to the mean of {', '.join(comp.controls)}, "
+        f"{w.event} to {w.post_end}, under three counterfactuals for the gap: its baseline "
+        f"level by month of year ({w.pre_start} to {w.pre_end}), the same months a year "
+        "before, and its baseline trend plus month of year, extrapolated. Intervals and "
+        "first p-values: conformal inference (Chernozhukov, Wüthrich & Zhu 2021) with each "
+        "design's own counterfactual and moving-block permutations in time; placebo p: rank "
+        "among in-time placebos of the same estimator, each with the full post length and "
+        "donut, valid only where the placebos are centred on zero. The headline row is the "
+        "design the calibrated simulation chose by its rule. Quantity-based outcomes skip "
+        "2022 (Comtrade-estimated quantities).",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# ratios: what depends on the comparison origins' exposure
+# --------------------------------------------------------------------------------------------
+def tariff_change(panel: pd.DataFrame, origin: str, window: Window) -> float:
+    """Post-minus-baseline mean of ln(1+tau) of ``origin`` over the window."""
     s = panel[panel["origin"] == origin].set_index("month")["ln1p_tau"].astype(float)
-    pre = s[(s.index >= _month(d["pre_start"])) & (s.index <= _month(d["pre_end"]))]
-    post = s[(s.index >= _month(d["post_start"])) & (s.index <= _month(d["post_end"]))]
-    return float(post.mean() - pre.mean())
+    per = pd.DatetimeIndex(s.index).to_period("M")
+    pre, post = window.masks(per)
+    return float(s[post].mean() - s[pre].mean())
 
 
 def control_change(full_rate: pd.DataFrame, controls: Sequence[str], share: float,
-                   d: Mapping, claims: pd.DataFrame | None = None, mfn: float = 0.025) -> float:
-    """Mean over controls of the post-minus-pre change of ln(1+tau) at content share ``share``.
+                   window: Window, claims: pd.DataFrame | None = None,
+                   mfn: float = 0.025) -> float:
+    """Mean over controls of the post-minus-baseline change of ln(1+tau) at content share ``share``.
 
     ``full_rate``: month x origin, the control's statutory duty (fraction) if the whole value of
     its cars were dutiable (non-US content share 1). A USMCA-claimed car pays ``share`` of it;
     with observed ``claims`` (month x origin claim share), non-claimed cars pay the full duty
-    plus MFN on full value during the tariff window (the claim share of pre months is irrelevant
-    because the pre duty is zero either way).
+    plus MFN on full value during the tariff window (the claim share of baseline months is
+    irrelevant because the baseline duty is zero either way).
     """
     vals = []
     for c in controls:
@@ -177,167 +258,50 @@ def control_change(full_rate: pd.DataFrame, controls: Sequence[str], share: floa
             tau = pd.Series(np.where(cl.notna(), cl * share * r + (1 - cl) * non, share * r),
                             index=r.index)
         lt = np.log1p(tau)
-        pre = lt[(lt.index >= _month(d["pre_start"])) & (lt.index <= _month(d["pre_end"]))]
-        post = lt[(lt.index >= _month(d["post_start"])) & (lt.index <= _month(d["post_end"]))]
-        vals.append(float(post.mean() - pre.mean()))
+        pre, post = window.masks(pd.DatetimeIndex(lt.index).to_period("M"))
+        vals.append(float(lt[post].mean() - lt[pre].mean()))
     return float(np.mean(vals))
 
 
-def sensitivity(rf: Mapping, panel: pd.DataFrame, full_rate: pd.DataFrame,
+def sensitivity(comp: Comparison, panel: pd.DataFrame, full_rate: pd.DataFrame,
                 shares: Sequence[float] = tuple(np.round(np.linspace(0, 1, 11), 2)),
                 claims: pd.DataFrame | None = None, min_gap: float = 0.02) -> dict:
-    """Elasticity and pass-through as functions of the comparison origins' exposure.
+    """Elasticity and pass-through of the headline design, over the controls' exposure.
 
-    For each non-US content share s, the tariff gap is the treated origin's change in ln(1+tau)
-    minus the controls' (:func:`tariff_change`, :func:`control_change`); the elasticity of
-    vehicles and of value and the ex-tariff price response gamma are the reduced forms divided by
-    that gap, with the conformal interval divided the same way (the gap is a known number, not an
-    estimate). Where |gap| < ``min_gap`` the ratio is not identified and is left out (None).
-    gamma convention: 0 = buyers pay all of the duty (complete pass-through), -1 = exporters
-    absorb all of it.
+    For each non-US content share s, the tariff gap is the origin's change in ln(1+tau) minus
+    the controls' (:func:`tariff_change`, :func:`control_change`); the elasticity of vehicles
+    and of value and the ex-tariff price response gamma are the headline design's reduced forms
+    divided by that gap, with the conformal interval divided the same way (the gap is a known
+    number, not an estimate). Where |gap| < ``min_gap`` the ratio is not identified (None).
+    gamma: 0 = buyers pay all of the duty (complete pass-through), -1 = exporters absorb it.
     """
-    d = rf["design"]
-    origin, controls = d["origin"], d["controls"]
-    dtau = tariff_change(panel, origin, d)
+    design = comp.headline.result.design if comp.headline else ot.DESIGNS[0].key
+    w = comp.window
+    dtau = tariff_change(panel, comp.origin, w)
 
     def ratios(gap: float) -> dict:
         row: dict = {"tariff_gap": gap}
         for key, y in (("elasticity_q", "ln_q"), ("elasticity_v", "ln_v"), ("gamma", "ln_uv")):
-            r = rf.get(y)
+            r = comp.results.get((design, y))
             if r is None or abs(gap) < min_gap:
                 row[key] = row[f"{key}_ci95_low"] = row[f"{key}_ci95_high"] = None
                 continue
-            lo, hi = sorted((r["ci95_low"] / gap, r["ci95_high"] / gap))
-            row[key], row[f"{key}_ci95_low"], row[f"{key}_ci95_high"] = r["coef"] / gap, lo, hi
+            lo_hi = (r.conformal.ci95_low, r.conformal.ci95_high)
+            lo, hi = (sorted((lo_hi[0] / gap, lo_hi[1] / gap)) if np.isfinite(lo_hi).all()
+                      else (None, None))  # an empty or unbounded set stays without bounds
+            row[key], row[f"{key}_ci95_low"], row[f"{key}_ci95_high"] = (
+                r.estimate.coef / gap, lo, hi)
         return row
 
-    curve = []
-    for s in shares:
-        row = {"content_share": float(s), **ratios(dtau - control_change(full_rate, controls,
-                                                                          s, d))}
-        curve.append(row)
-    out = {"origin_tariff_change": dtau, "curve": curve, "min_gap": min_gap,
-           "note": ("ratio = reduced form / (origin's change in ln(1+tau) - controls' change at "
-                    "non-US content share s); left out where |gap| < min_gap")}
+    out = {"design": design, "origin_tariff_change": dtau, "min_gap": min_gap,
+           "curve": [{"content_share": float(s),
+                      **ratios(dtau - control_change(full_rate, comp.controls, s, w))}
+                     for s in shares],
+           "note": ("ratio = headline reduced form / (origin's change in ln(1+tau) - controls' "
+                    "change at non-US content share s); left out where |gap| < min_gap")}
     if claims is not None:
         out["observed_claims"] = [
             {"content_share": float(s),
-             **ratios(dtau - control_change(full_rate, controls, s, d, claims=claims))}
+             **ratios(dtau - control_change(full_rate, comp.controls, s, w, claims=claims))}
             for s in shares]
     return out
-
-
-def full_exposure_rates(controls: Sequence[str], product: str = "8703") -> pd.DataFrame:
-    """Month x control origin: statutory duty (fraction) at non-US content share 1.
-
-    Built from the tariff events table (the same code as step 02) with the content share set to
-    1, so that :func:`control_change` can scale it to any share s (the controls' Section 232 duty
-    applies to the non-US content only, so it is linear in s; checked in the tests).
-    """
-    from autotariffs.tariffs import schedule as tariffs
-
-    m = tariffs.monthly_schedule(tariffs.daily_schedule(tariffs.load_events(),
-                                                        usmca_nonus_share=1.0))
-    m = m[m["product"].astype(str) == product]
-    w = m.pivot(index="month", columns="origin", values="rate_pct") / 100.0
-    return w.reindex(columns=list(controls)).sort_index()
-
-
-def placebo_result(rf: Mapping, outcome: str) -> dict:
-    """The in-time placebo result of ``outcome`` in the shape of ``one_treated.in_time_placebos``."""
-    e = rf[outcome]
-    return {"actual": e["coef"], "placebos": e["placebos"], "p": e["p_placebo"],
-            "n_placebos": e["n_placebos"], "min_p": e["min_p_placebo"]}
-
-
-def _p3(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def headline_table(rf: Mapping) -> pd.DataFrame:
-    """One row per outcome with plain column labels, for the report's headline table."""
-    rows = []
-    for y in OUTCOMES:
-        e = rf.get(y)
-        if not e:
-            continue
-        rows.append({
-            "outcome": e["label"], "estimate (log points)": e["coef"], "change (%)": e["pct"],
-            "95% interval (conformal)": f"[{e['ci95_low']:+.3f}, {e['ci95_high']:+.3f}]",
-            "p (conformal, DiD)": _p3(e["p_conformal"]),
-            "p (conformal, time series)": _p3(e["p_conformal_ts"]),
-            "p (in-time placebos)": _p3(e["p_placebo"]),
-            "placebos": e["n_placebos"], "smallest attainable p (placebos)": _p3(
-                e["min_p_placebo"]),
-            "baseline months": e["n_pre"], "post months": e["n_post"],
-        })
-    return pd.DataFrame(rows)
-
-
-def _design_text(d: Mapping) -> str:
-    donut = (f"; {d['donut_start']}" + ("" if d["donut_end"] == d["donut_start"]
-                                         else f" to {d['donut_end']}") + " left out"
-             if d.get("donut") else "")
-    return (f"{d['post_start']} to {d['post_end']} against the baseline {d['pre_start']} to "
-            f"{d['pre_end']}{donut}")
-
-
-def headline_text(rf: Mapping) -> Text:
-    """Title and caption of :func:`headline_table`."""
-    d = rf["design"]
-    return Text(
-        f"Reduced form for {d['origin']}",
-        f"Change of {d['origin']} relative to the mean of {', '.join(d['controls'])}, "
-        f"{_design_text(d)}; the gap's month-of-year pattern is estimated on the baseline and "
-        "removed. Interval and first p-value: conformal inference (Chernozhukov, Wüthrich & "
-        "Zhu 2021) with the difference-in-differences counterfactual, moving-block "
-        "permutations in time; second p-value: the same with a seasonal time-series "
-        "counterfactual of the origin's own gap; third: rank among in-time placebos. "
-        "Quantity-based outcomes skip 2022 (Comtrade-estimated quantities).",
-    )
-
-
-def baseline_starts(baseline_start: str, event_month: str) -> tuple[str, ...]:
-    """The baseline starts compared in :func:`baseline_sensitivity`, from the parameters.
-
-    The headline's own start, January two years before the event, and January of the year
-    before it (the last is the 12-month-difference comparison); duplicates removed, in order.
-    """
-    ev = _month(event_month)
-    cands = [_ym(_month(baseline_start)), f"{ev.year - 2}-01", f"{ev.year - 1}-01"]
-    return tuple(dict.fromkeys(c for c in cands if _month(c) >= _month(baseline_start)))
-
-
-def baseline_sensitivity(panel: pd.DataFrame, origin: str, controls: Sequence[str],
-                         event_month: str, end: str, donut: int = 1,
-                         starts: Sequence[str] | None = None,
-                         seasonal: bool = True) -> list[dict]:
-    """The reduced form for several baseline starts (conformal p where the baseline allows).
-
-    Why: the origin-minus-controls gap drifts over the years (Korean and Japanese shares of US
-    car imports moved with the 2021-22 chip shortage and model launches), so "against which
-    months" matters. A baseline starting one year before the event is the 12-month-difference
-    comparison; longer baselines average over more years. Shown beside the headline so a reader
-    sees how much the answer depends on this choice.
-    """
-    units = [origin, *controls]
-    post_len = _n_post(event_month, end)
-    if starts is None:  # four years before the event, then as in baseline_starts
-        starts = baseline_starts(f"{_month(event_month).year - 4}-01", event_month)
-    rows = []
-    for st in starts:
-        row: dict = {"pre_start": st}
-        for y in OUTCOMES:
-            w = wide(panel, y, units)
-            w = w[(w.index >= _month(st)) & (w.index <= _month(end))]
-            kw = {"event": event_month, "post_len": post_len, "donut": donut, "pre_start": st,
-                  "seasonal": seasonal}
-            d = ot.did(w, origin, list(controls), **kw)
-            try:
-                p = float(ot.conformal(w, origin, list(controls), model="did", ci=False,
-                                       **kw)["p"])
-            except ot.InferenceError:
-                p = None
-            row[y] = {"coef": float(d["coef"]), "p_conformal": p, "n_pre": int(d["n_pre"])}
-        rows.append(row)
-    return rows

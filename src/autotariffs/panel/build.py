@@ -324,3 +324,32 @@ def load_panel(**kwargs) -> pd.DataFrame:
         raise PanelError(f"missing processed input(s) {missing}: run the data build first")
     frames = {k: pd.read_parquet(v) for k, v in files.items()}
     return build_panel(frames["flows"], frames["tariffs"], frames["fx"], **kwargs)
+
+
+def exporter_series(flows: pd.DataFrame, fx: pd.DataFrame, origin: str,
+                    product: str = "8703") -> pd.DataFrame:
+    """The origin's own monthly exports of ``product`` to the US, with unit values in USD and in
+    its currency: month, value_usd, quantity, uv_usd, lcu_per_usd, uv_lcu, source.
+
+    Any source whose reporter is ``origin`` and whose monthly export rows to the USA carry
+    quantities (for the snapshot: Japan-reported Comtrade exports, FOB, to 2025-09). Empty when
+    the origin reports none (e.g. Korea's KCS file has values only).
+    """
+    f = flows[(flows["reporter"] == origin) & (flows["partner"] == "USA")
+              & (flows["flow"] == "export") & (flows["freq"] == "M")
+              & flows["hs_code"].astype(str).str.startswith(product)
+              & (flows["quantity"].astype(float) > 0)]
+    cols = ["month", "value_usd", "quantity", "uv_usd", "lcu_per_usd", "uv_lcu", "source"]
+    if f.empty:
+        return pd.DataFrame(columns=cols)
+    if f["source"].nunique() > 1:
+        raise PanelError(f"exports of {origin} to the USA come from several sources "
+                         f"{sorted(f['source'].unique())}: choose one")
+    out = f[["month", "value_usd", "quantity", "source"]].copy()
+    out["month"] = pd.to_datetime(out["month"]).dt.to_period("M").dt.to_timestamp()
+    rates = _fx_long(fx)
+    out = out.merge(rates[rates["origin"] == origin].drop(columns="origin"), on="month",
+                    how="left")
+    out["uv_usd"] = out["value_usd"].astype(float) / out["quantity"].astype(float)
+    out["uv_lcu"] = out["uv_usd"] * out["lcu_per_usd"]
+    return out[cols].sort_values("month").reset_index(drop=True)

@@ -491,6 +491,8 @@ SECTION_LABELS = {"validation": "Validation of the estimators"}
 OUTCOME_ORDER = ("ln_q", "ln_v", "ln_uv")
 ESTIMATE_FIELDS = ("coef", "ci95_low", "ci95_high", "p_conformal", "p_placebo")
 SHOWN_FIELDS = ESTIMATE_FIELDS + (
+    "p",
+    "min_p",
     "n_pre",
     "n_post",
     "n_placebos",
@@ -625,7 +627,9 @@ def headline_table(
             "outcome": outcome,
             **{f: _cell(node, prefix, f) for f in ESTIMATE_FIELDS + ("n_pre", "n_post",
                                                                      "n_placebos")},
-            "min_p_conformal": _cell(node, prefix, "min_p_conformal"),
+            **({"p_conformal": _cell(node, prefix, "p")} if "p_conformal" not in node else {}),
+            "min_p_conformal": _cell(node, prefix, "min_p_conformal" if "min_p_conformal" in node
+                                     else "min_p"),
             "min_p_placebo": _cell(node, prefix, "min_p_placebo"),
             "n_perm": format_number(n_perm, "n_perm") if n_perm is not None else None,
             "extras": [
@@ -654,7 +658,8 @@ def _identification(merged: Mapping[str, Any], override: Any) -> list[dict[str, 
     out = []
     for topic in sorted(src):
         val = src[topic]
-        items = [val] if isinstance(val, str) else [str(v) for v in val]
+        items = [val] if isinstance(val, str) else [
+            v if isinstance(v, markupsafe.Markup) else str(v) for v in val]
         out.append({"topic": topic, "notes": items})
     return out
 
@@ -667,6 +672,7 @@ def build_report(
     commit: str | None = None,
     identification: Any = None,
     headline: Iterable[str] | None = None,
+    plain_answer: Iterable[markupsafe.Markup] = (),
 ) -> dict[str, Path]:
     """Merge results, write the figure registry and render ``index.html``.
 
@@ -726,6 +732,7 @@ def build_report(
         tables=[{**t, "params_text": _params_text(t["params"])} for t in tables],
         provenance=provenance,
         identification=_identification(merged, identification),
+        plain_answer=list(plain_answer),
         validation=merged.get("validation"),
         runs=[
             {"name": s, **runs[s], "params_text": _params_text(runs[s]["params"])}

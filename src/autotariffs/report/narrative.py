@@ -1,227 +1,605 @@
-"""What the shipped data can and cannot say, written from the estimates themselves.
+"""What the shipped data say, written from the results: every number carries its results.json key.
 
-Every number in these sentences is read from the results (``results.json`` keys), never typed,
-and every causal sentence names the inference behind it. A test re-reads the report and README
-and checks each number against results.json, so the text cannot drift from the estimates.
+A :class:`Sentence` is text interleaved with :class:`Quote` objects; a quote prints one value of
+the merged results (``results.json``) under its dotted key, with a stated format, scale and
+transform. So the text, the report's ``data-key`` spans and the key map that the findings test
+checks (``reports/findings.json``) all come from the same object, and a number without a key
+cannot be written.
 
-Conventions in the text: reduced forms are differences of log points (``coef``) with the same
-change in percent (``pct``, 100 (e^coef - 1)), both stored in the results; the price response
-gamma is 0 when buyers pay the whole duty and -1 when exporters absorb all of it.
+* :func:`plain_answer` - the three sentences that open the README and the report: how much
+  imports fell, who paid, how sure we are.
+* :func:`identification_notes` - the longer findings, topic by topic.
+
+Every causal sentence names the inference behind it. Percent = 100 (exp(log change) - 1).
 """
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import markupsafe
+
 from autotariffs import design
+from autotariffs.models.one_treated import DESIGN_BY_KEY
+from autotariffs.models.reduced_form import OUTCOMES
+from autotariffs.report.html import ORIGIN_NAMES
 
-# the origins with their own estimates: the study design's first, then any other run (e.g. DEU)
-ORIGINS_TEXT = design.TREATED
-
-
-def _origins(results: Mapping[str, Any]) -> list[str]:
-    extra = sorted(k for k, v in results.items() if k not in ORIGINS_TEXT and isinstance(v, dict)
-                   and "reduced_form" in v)
-    return [*ORIGINS_TEXT, *extra]
+MINUS = "\u2212"
 
 
-def fmt_p(p: float | None) -> str:
-    """p-values as '< 0.001' or three decimals; 'n/a' when missing."""
-    if p is None:
-        return "n/a"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+def get(results: Mapping[str, Any], key: str) -> Any:
+    """The value under a dotted key (KeyError naming the key)."""
+    node: Any = results
+    for part in key.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            raise KeyError(key)
+    return node
 
 
-def _f(v: float | None, nd: int = 3, sign: bool = True) -> str:
-    if v is None:
-        return "n/a"
-    return f"{v:+.{nd}f}" if sign else f"{v:.{nd}f}"
+@dataclass(frozen=True)
+class Quote:
+    """One printed number: ``fmt`` applied to ``scale * value`` (``pct``: to 100 (e^v - 1)
+    first; ``absolute``: its magnitude), with the Unicode minus sign."""
+
+    key: str
+    value: float
+    fmt: str = "+.3f"
+    scale: float = 1.0
+    pct: bool = False
+    absolute: bool = False
+
+    @staticmethod
+    def render(value: float, fmt: str, scale: float = 1.0, pct: bool = False,
+               absolute: bool = False) -> str:
+        v = 100.0 * math.expm1(value) if pct else float(value)
+        v = abs(v * scale) if absolute else v * scale
+        if fmt == "p":
+            return "< 0.001" if v < 0.001 else f"{v:.3f}"
+        text = format(int(round(v)) if fmt.endswith("d") else v, fmt)
+        if float(text.replace("+", "").replace("%", "")) == 0:  # no "-0.0" or "+0.0"
+            text = text.replace("-", "").replace("+", "")
+        return text.replace("-", MINUS)
+
+    @property
+    def text(self) -> str:
+        return self.render(self.value, self.fmt, self.scale, self.pct, self.absolute)
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "text": self.text, "fmt": self.fmt, "scale": self.scale,
+                "pct": self.pct, "absolute": self.absolute}
 
 
-def _window(d: Mapping[str, Any]) -> str:
-    donut = (f"; {d['donut_start']}" + (f" to {d['donut_end']}" if d["donut_end"] != d["donut_start"]
-                                        else "") + " (announcement) left out"
-             if d.get("donut") else "")
-    return (f"{d['post_start']} to {d['post_end']} against {d['pre_start']} to {d['pre_end']}"
-            f"{donut}{', month-of-year pattern of the gap removed' if d.get('seasonal') else ''}")
+@dataclass(frozen=True)
+class Sentence:
+    parts: tuple[str | Quote, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(p if isinstance(p, str) else p.text for p in self.parts)
+
+    @property
+    def quotes(self) -> list[Quote]:
+        return [p for p in self.parts if isinstance(p, Quote)]
+
+    def html(self) -> markupsafe.Markup:
+        out = []
+        for p in self.parts:
+            if isinstance(p, str):
+                out.append(html.escape(p, quote=False))
+            else:
+                out.append(f'<span data-key="{html.escape(p.key)}">{html.escape(p.text)}</span>')
+        return markupsafe.Markup("".join(out))
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "numbers": [q.to_dict() for q in self.quotes]}
 
 
-def reduced_form_sentences(o: str, r: Mapping[str, Any]) -> list[str]:
-    """One sentence per outcome, with conformal and placebo inference (one treated origin)."""
-    rf = r["reduced_form"]
-    d = rf["design"]
-    out = [f"{o} against {', '.join(d['controls'])} ({_window(d)}). Inference is built for one "
-           "treated origin: conformal inference on the counterfactual (Chernozhukov, Wüthrich & "
-           "Zhu 2021; moving-block permutations in time) and in-time placebos (the same estimate "
-           "at every admissible fake event date before the announcement)."]
-    for y in ("ln_q", "ln_v", "ln_uv"):
-        e = rf.get(y)
-        if not e:
+class Writer:
+    """Builds sentences from one results dict; :meth:`n` quotes a number under its key."""
+
+    def __init__(self, results: Mapping[str, Any]):
+        self.results = results
+
+    def has(self, key: str) -> bool:
+        try:
+            v = get(self.results, key)
+        except KeyError:
+            return False
+        return v is not None
+
+    def v(self, key: str) -> Any:
+        return get(self.results, key)
+
+    def n(self, key: str, fmt: str = "+.3f", scale: float = 1.0, pct: bool = False,
+          absolute: bool = False) -> Quote:
+        val = get(self.results, key)
+        if val is None or isinstance(val, bool) or not math.isfinite(float(val)):
+            raise ValueError(f"{key}: no finite number to quote ({val!r})")
+        return Quote(key, float(val), fmt, scale, pct, absolute)
+
+    def p(self, key: str) -> Quote:
+        """A p-value: three decimals, or '< 0.001'."""
+        return self.n(key, "p")
+
+    def s(self, *parts: str | Quote) -> Sentence:
+        return Sentence(tuple(parts))
+
+
+def name(code: str) -> str:
+    return ORIGIN_NAMES.get(code, code)
+
+
+def origins(results: Mapping[str, Any]) -> list[str]:
+    """Origins with a headline: the study design's treated origins first, then the others."""
+    have = [k for k, v in results.items() if isinstance(v, Mapping) and "headline" in v]
+    return [o for o in design.TREATED if o in have] + sorted(o for o in have
+                                                             if o not in design.TREATED)
+
+
+def _months(w: Writer, key: str) -> str:
+    lo, hi = w.v(key)
+    return f"{lo} to {hi}"
+
+
+def _controls(w: Writer, o: str) -> str:
+    return " and ".join(name(c) for c in w.v(f"{o}.window.controls"))
+
+
+def _interval_pct(w: Writer, base: str) -> list[str | Quote]:
+    return ["95% conformal interval ", w.n(f"{base}.ci95_low", "+.0f", pct=True), "% to ",
+            w.n(f"{base}.ci95_high", "+.0f", pct=True), "%"]
+
+
+# --------------------------------------------------------------------------------------------
+# the plain answer
+# --------------------------------------------------------------------------------------------
+def _interval_state(w: Writer, h: str) -> str:
+    """'bounded', 'empty' (no constant effect fits) or 'unattainable' (too few months)."""
+    if w.has(f"{h}.ci95_low") and w.has(f"{h}.ci95_high"):
+        return "bounded"
+    return "empty" if w.v(f"{h}.min_p") <= design.ALPHA else "unattainable"
+
+
+def how_much(w: Writer, o: str) -> list[str | Quote]:
+    """One origin's clause: the headline change in vehicles, its interval and p."""
+    h = f"{o}.headline"
+    verb = "fell by" if w.v(f"{h}.coef") < 0 else "rose by"
+    parts: list[str | Quote] = [f"from {name(o)} {verb} ",
+                                w.n(f"{h}.pct", ".0f", absolute=True), "% ("]
+    state = _interval_state(w, h)
+    if state == "bounded":
+        parts += [*_interval_pct(w, h), ", p = ", w.p(f"{h}.p"), ")"]
+    elif state == "empty":
+        parts += ["but no constant change fits its post months: the 95% conformal set is "
+                  "empty)"]
+    else:
+        parts += ["p = ", w.p(f"{h}.p"), "; too few months for a 95% interval)"]
+    y = f"{o}.designs.yoy.{w.v(f'{h}.outcome')}"
+    if w.has(f"{y}.coef"):
+        parts += [", or ", w.n(f"{y}.pct", "+.0f"), "% against the same months a year before"]
+    return parts
+
+
+def who_paid(w: Writer) -> list[str | Quote]:
+    """Exporters' own prices (where reported), the BOJ anchors, all-origin import prices."""
+    parts: list[str | Quote] = []
+    for o in origins(w.results):
+        xp = f"{o}.export_prices.post_average"
+        if not w.has(f"{xp}.uv_usd_yoy"):
             continue
-        out.append(
-            f"{e['label'].capitalize()}: {_f(e['coef'])} log points ({_f(e['pct'], 1)}%), 95% "
-            f"conformal interval [{_f(e['ci95_low'])}, {_f(e['ci95_high'])}]; p = "
-            f"{fmt_p(e['p_conformal'])} (conformal, difference-in-differences counterfactual, "
-            f"{e['n_perm_conformal']} permutations), {fmt_p(e['p_conformal_ts'])} (conformal, the "
-            f"origin's own seasonal time-series counterfactual), {fmt_p(e['p_placebo'])} (rank "
-            f"among {e['n_placebos']} in-time placebos; smallest attainable "
-            f"{fmt_p(e['min_p_placebo'])}).")
-    bs = rf.get("baseline_sensitivity")
-    if bs:
-        parts = [f"{_f(b['ln_q']['coef'])} from {b['pre_start']}" for b in bs]
-        out.append("The answer depends on the baseline, because the origin-minus-controls gap "
-                   "drifts over the years: the change in log vehicles is " + ", ".join(parts)
-                   + " (a baseline that starts one year before the tariff is the 12-month-"
-                   "difference comparison).")
-    c = rf.get("cumulative", {}).get("ln_q")
-    if c:
-        out.append(f"In the announcement month ({c['post_months'][0]}) the seasonally adjusted "
-                   f"gap in log vehicles was {_f(c['announcement_gap'])}; counting it with the "
-                   f"post-tariff months ({c['post_months'][0]} to {c['post_months'][1]}) the "
-                   f"change is {_f(c['coef'])} (conformal p = {fmt_p(c['p_conformal'])}). A "
-                   "month-on-month comparison of April with March mixes the tariff with this "
-                   "announcement-month movement.")
+        lo, hi = w.v(f"{xp}.months")
+        parts += [f"{name(o)}'s carmakers cut the dollar price of the cars they shipped to the "
+                  f"US: the FOB unit value of {name(o)}-reported car exports to the US fell ",
+                  w.n(f"{xp}.uv_usd_yoy_pct", ".0f", absolute=True),
+                  f"% year on year in {lo} to {hi} (", *_interval_pct(w, xp), ", conformal p = ",
+                  w.p(f"{xp}.p"), ")"]
+        boj = f"anchors.boj_export_prices.{o}.contract_currency"
+        if w.has(f"{boj}.2025_05") and w.has(f"{boj}.2025_06"):
+            parts += [", as the Bank of Japan's export price index for cars to North America "
+                      "did (", w.n(f"{boj}.2025_05", "+.1f"), "% and ",
+                      w.n(f"{boj}.2025_06", "+.1f"), "% in 2025-05 and 2025-06)"]
+        parts += ["; "]
+    ip = "import_prices.hs8703"
+    if w.has(f"{ip}.change_since_2025_03"):
+        parts += ["across all origins, US import prices of cars before duty (BLS) fell only ",
+                  w.n(f"{ip}.trough_change", ".1f", absolute=True),
+                  f"% by {w.v(f'{ip}.trough_month')} and ",
+                  w.n(f"{ip}.change_since_2025_03", ".1f", absolute=True),
+                  f"% by {w.v(f'{ip}.last_month')}, so on average most of the duty was not "
+                  "absorbed abroad but paid by US importers, often the carmakers' own US "
+                  "subsidiaries"]
+    return parts
+
+
+def how_sure(w: Writer) -> list[str | Quote]:
+    """Per origin: what the interval says, the breakdown value, the placebo check; then the
+    firmest finding (exporter prices)."""
+    parts: list[str | Quote] = []
+    for o in origins(w.results):
+        h = f"{o}.headline"
+        if not w.has(f"{h}.coef"):
+            continue
+        if parts:
+            parts.append("; ")
+        state = _interval_state(w, h)
+        parts += [f"for {name(o)}, "]
+        if state == "bounded" and w.has(f"{h}.breakdown") and w.v(f"{h}.breakdown") > 0:
+            parts += ["the 95% interval excludes no change unless the trend's slope may bend "
+                      "by more than ", w.n(f"{h}.breakdown", ".3f"),
+                      " log points a month, every month"]
+        else:
+            parts += [{"bounded": "not sure: the 95% interval includes no change",
+                       "empty": "not sure: no constant change fits",
+                       "unattainable": "not sure: too few months"}[state]]
+            if w.has(f"{h}.breakdown_identified"):
+                parts += [", and the estimate itself rests on the baseline trend continuing: "
+                          "it vanishes if that trend's slope may bend by ",
+                          w.n(f"{h}.breakdown_identified", ".3f"),
+                          " log points a month, every month (",
+                          w.n(f"{h}.deviation_at_breakdown_identified", ".2f"),
+                          f" by {w.v(f'{h}.post_months')[1]})"]
+        pl = f"{o}.placebos.{w.v(f'{h}.design')}.{w.v(f'{h}.outcome')}"
+        if w.has(f"{pl}.mean") and w.v(f"{pl}.centred") is False:
+            parts += ["; its in-time placebos before the tariff average ",
+                      w.n(f"{pl}.mean", "+.2f"), ", not zero"]
+    for o in origins(w.results):
+        xp = f"{o}.export_prices"
+        if w.has(f"{xp}.post_average.p"):
+            months = sorted(k for k in w.v(xp) if k[:4].isdigit())
+            firm = [m for m in months if w.v(f"{xp}.{m}.p") <= design.ALPHA]
+            run = firm[: next((i for i in range(1, len(firm))
+                               if months.index(firm[i]) != months.index(firm[i - 1]) + 1),
+                              len(firm))]
+            if run:
+                span = (run[0] if len(run) == 1 else f"{run[0]} to {run[-1]}").replace("_", "-")
+                parts += [f". The firmest finding is {name(o)}'s export price cut: in each "
+                          f"month of {span} its year-on-year change lies beyond every baseline "
+                          "month (p = ", w.p(f"{xp}.{run[0]}.p"), "), and a matched-model "
+                          "index agrees"]
+    return parts
+
+
+def plain_answer(results: Mapping[str, Any]) -> list[Sentence]:
+    """How much imports fell, who paid, how sure we are: three sentences for the first screen."""
+    w = Writer(results)
+    os_ = origins(results)
+    if not os_:
+        return []
+    first = os_[0]
+    h = f"{first}.headline"
+    s1: list[str | Quote] = [
+        f"How much imports fell: relative to {_controls(w, first)}, in the ", w.n(f"{h}.n_post",
+                                                                              "d"),
+        f" months {_months(w, f'{h}.post_months')}, US car imports "]
+    for k, o in enumerate(os_):
+        if k:
+            s1.append("; those ")
+        s1 += how_much(w, o)
+    designs = sorted({DESIGN_BY_KEY[w.v(f'{o}.headline.design')].label for o in os_})
+    s1.append(f". Design: {' and '.join(designs)}, chosen for each origin by a simulation "
+              "calibrated to its data, under a rule fixed before the estimates were read; "
+              "intervals by conformal inference for one treated origin.")
+    out = [w.s(*s1)]
+    paid = who_paid(w)
+    if paid:
+        out.append(w.s("Who paid: ", *paid, "."))
+    sure = how_sure(w)
+    if sure:
+        out.append(w.s("How sure we are: ", *sure, "."))
     return out
 
 
-def sensitivity_sentences(o: str, r: Mapping[str, Any]) -> list[str]:
-    """The ratios (elasticity, gamma) depend on the controls' exposure: state the range."""
-    s = r.get("sensitivity")
-    if not s:
-        return []
-    pts = [p for p in s["curve"] if p.get("elasticity_q") is not None]
+# --------------------------------------------------------------------------------------------
+# the longer findings
+# --------------------------------------------------------------------------------------------
+def general_notes(w: Writer) -> list[Sentence]:
+    os_ = origins(w.results)
     out = []
-    lo_hi = [p for p in pts if 0.3 <= p["content_share"] <= 0.7]
-    if lo_hi:
-        a, b = lo_hi[0], lo_hi[-1]
-        out.append(
-            f"Divided by the tariff gap, the vehicle elasticity is {_f(a['elasticity_q'], 2)} at a "
-            f"USMCA non-US content share of {a['content_share']:.1f} and "
-            f"{_f(b['elasticity_q'], 2)} at {b['content_share']:.1f}; gamma (0 = buyers pay the "
-            f"duty, -1 = exporters absorb it) is {_f(a['gamma'], 2)} and {_f(b['gamma'], 2)}. "
-            "The ratio is only as good as the assumed exposure of Mexico and Canada, so it is "
-            "shown as a curve, not as one number.")
-    gone = [p["content_share"] for p in s["curve"] if p.get("elasticity_q") is None]
-    if gone:
-        out.append(f"At content shares from {min(gone):.1f} the comparison origins were about "
-                   f"as exposed as {o} (tariff gap below {s['min_gap']:.2f} log points): no ratio "
-                   "is identified there.")
-    return out
-
-
-def pooled_sentences(r: Mapping[str, Any]) -> list[str]:
-    p = r.get("pooled", {}).get("elasticity_q_d12")
-    if not p:
-        return []
-    return [
-        f"Pooled over all {p['n_clusters']} origins (12-month differences, vehicles): "
-        f"{_f(p['coef'], 2)} per log point of tariff; wild cluster bootstrap p = "
-        f"{fmt_p(p['p_wild'])} ({p['n_boot']} Webb draws, G = {p['n_clusters']}); randomization "
-        f"p = {fmt_p(p['p_ri'])} over the {p['n_assignments']} distinct assignments of the "
-        f"origins' tariff paths (smallest attainable {fmt_p(p['min_p_ri'])})."]
-
-
-def after_the_deals_sentences(results: Mapping[str, Any]) -> list[str]:
-    """Korea's second (opposite-signed) tariff change, the controls' observed exposure, and
-    statutory against collected duties; every number from results.json."""
-    out: list[str] = []
-    cut = results.get("KOR", {}).get("deal_cut")
-    if cut:
-        reach = ("so the conformal test cannot reject at 5% whatever the data"
-                 if cut["min_p_conformal"] > 0.05 else "")
-        out.append(
-            f"Korea's exports to the US relative to {', '.join(cut['controls'])} (Korea Customs "
-            f"Service, FOB) after the 25 -> 15% cut ({cut['post_months'][0]} to "
-            f"{cut['post_months'][-1]} against {cut['pre_months'][0]} to {cut['pre_months'][-1]}): "
-            f"{_f(cut['coef'])} log points, "
-            + (f"95% conformal interval [{_f(cut['ci95_low'])}, {_f(cut['ci95_high'])}]"
-               if cut.get("ci95_low") is not None and cut.get("ci95_high") is not None
-               else "no 95% conformal interval is attainable (every value is accepted)")
-            + f", conformal p = {fmt_p(cut['p_conformal'])} over "
-            f"{cut['n_perm']} time permutations (smallest attainable "
-            f"{fmt_p(cut['min_p_conformal'])}{'; ' + reach if reach else ''}), placebo p = "
-            f"{fmt_p(cut['p_placebo'])} among {cut['n_placebos']} in-time placebos.")
-        st, el = cut["step"], cut["elasticity"]
-        out.append(
-            f"The 0 -> 25% step has only {st['n_pre']} pre-tariff months in these data: "
-            f"{_f(st['coef'])} log points (conformal p = {fmt_p(st['p_conformal'])}, smallest "
-            f"attainable {fmt_p(st['min_p_conformal'])}). Divided by the change in ln(1+tariff), "
-            f"the value elasticity is {_f(el['step_elasticity'], 2)} for the step and "
-            f"{_f(el['cut_elasticity'], 2)} for the cut"
-            + ("; the signs agree, but neither response is distinguishable from zero."
-               if el["signs_agree"] else "; the signs disagree, so no elasticity is implied."))
-    cov = results.get("JPN", {}).get("deal_coverage")
-    if cov:
-        out.append(f"Japan's mirror series ends in {cov['last_month']}, "
-                   f"{cov['post_deal_days_observed']} days after its deal of {cov['deal_date']}: "
-                   "half a month cannot identify a response.")
-    ex = results.get("exposure", {})
-    if "CAN" in ex and "MEX" in ex and "cs50" in ex["CAN"] and "cs50" in ex["MEX"]:
-        c, m = ex["CAN"]["cs50"], ex["MEX"]["cs50"]
-        out.append(
-            f"Observed USMCA claim shares ({c['first_month']} to {c['last_month']}: Canada "
-            f"{c['claim_share_mean']:.3f}, Mexico {m['claim_share_mean']:.3f} of customs value) "
-            f"put the duty on Canadian cars at {c['observed_rate_pct']:.2f}% and on Mexican cars "
-            f"at {m['observed_rate_pct']:.2f}% for a non-US content share of "
-            f"{c['content_share']:.1f}, against {c['assumed_rate_pct']:.2f}% in the all-claimed "
-            "schedule; the sensitivity curves use both.")
-    col = results.get("collected", {})
-    k11 = col.get("KOR_2025_11")
-    if k11:
-        out.append(
-            f"Collected against statutory: in 2025-11 Korea's cars were charged "
-            f"{k11['collected_rate_pct']:.1f}% against a statutory {k11['statutory_rate_pct']:.1f}% "
-            "(the cut was retroactive and refunded later); Japan's collected rates in early 2026 "
-            "sit below the statutory rate because of offset credits. The statutory schedule is "
-            "what importers faced at the time of entry.")
-    return out
-
-
-def identification_notes(results: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Topic -> sentences for the report's "What the shipped data can and cannot say".
-
-    Topics carry a letter so that the report (which sorts topics) shows them in reading order."""
-    notes: dict[str, list[str]] = {}
-    rf_design = next((results[o]["reduced_form"]["design"] for o in _origins(results)
-                   if o in results and "reduced_form" in results[o]), None)
-    general = []
-    if rf_design is not None:
-        general.append(
-            f"The monthly US series end in {rf_design['post_end']}, so the post-tariff window has "
-            f"{results[rf_design['origin']]['reduced_form']['ln_v']['n_post']} months. Each treated "
-            f"origin is compared with {', '.join(rf_design['controls'])}, which paid the Section 232 "
-            "duty too, but only on non-US content: how much they paid depends on a content share "
-            "the data do not give.")
-    general += [
+    if os_:
+        o = os_[0]
+        out.append(w.s(
+            f"The monthly US series end in {w.v(f'{o}.window.post_end')}, so the post-tariff "
+            "window has ", w.n(f"{o}.window.post_len", "d"), f" months. Each treated origin is "
+            f"compared with {_controls(w, o)}, which paid the Section 232 duty too, but only on "
+            "non-US content: how much they paid depends on a content share the data do not "
+            "give."))
+    out += [w.s(
         "With one treated origin, cluster-robust standard errors and the wild cluster bootstrap "
         "are not valid (Conley & Taber 2011; MacKinnon & Webb 2017): the treated origin's "
-        "cluster score is zero once month effects are in, so the interval measures only "
-        "Mexico-minus-Canada noise. Those intervals are in the appendix table, marked invalid; "
-        "the headline uses conformal inference and in-time placebos instead.",
-        f"Japan's deal (in force from {design.deal_date('JPN')}) and Korea's (from "
-        f"{design.deal_date('KOR')}, retroactive) fall "
-        "after the last month of the US monthly series; only Korea's own export statistics reach "
-        "past its deal (section E).",
-        "Unit values are value per vehicle (before duty): a fall can be a price cut or a shift "
-        "in model mix; 2022 monthly quantities are Comtrade estimates and are left out of every "
-        "quantity-based estimate.",
-        "Border prices are not retail prices: a lower ex-tariff unit value can reflect "
-        "transfer-price cuts to the exporters' own US subsidiaries.",
-    ]
-    notes["A: what the shipped data can and cannot say"] = general
-    for o in _origins(results):
-        r = results.get(o)
-        if not r or "reduced_form" not in r:
+        "cluster score is zero once month effects are in. Every interval here uses the time "
+        "dimension instead: conformal inference (Chernozhukov, Wüthrich & Zhu 2021) and "
+        "in-time placebos; the cluster-robust intervals are in an appendix table, marked "
+        "invalid."), w.s(
+        "The US-side unit value is Comtrade's CIF-type import value (freight included) per "
+        "vehicle, before duty: it mixes price and model changes, and a border price is not a "
+        "retail price (a lower value can reflect transfer-price cuts to the exporters' own US "
+        "subsidiaries). The 2022 monthly quantities are Comtrade estimates and are left out of "
+        "every quantity-based estimate.")]
+    return out
+
+
+def origin_notes(w: Writer, o: str) -> list[Sentence]:
+    out = []
+    win = f"{o}.window"
+    for y in OUTCOMES:
+        pt = f"{o}.pretrend.{y}"
+        if not w.has(f"{pt}.slope_per_year"):
             continue
-        notes[f"B: reduced form for {o}"] = reduced_form_sentences(o, r)
-        sens = sensitivity_sentences(o, r)
-        if sens:
-            notes[f"C: ratios for {o} depend on the exposure of the comparison origins"] = sens
-        pooled = pooled_sentences(r)
-        if pooled and "D: pooled estimates over all origins" not in notes:  # same in every run
-            notes["D: pooled estimates over all origins"] = pooled
-    deals = after_the_deals_sentences(results)
-    if deals:
-        notes["E: after the deals"] = deals
+        out.append(w.s(
+            f"Look first ({OUTCOMES[y]}): the gap between {name(o)} and {_controls(w, o)} moved "
+            "by ", w.n(f"{pt}.slope_per_year", "+.3f"), " log points a year over the baseline "
+            f"({w.v(f'{win}.pre_start')} to {w.v(f'{win}.pre_end')}; trend and month-of-year "
+            "regression, Newey-West SE ", w.n(f"{pt}.se", ".3f"), ", p = ",
+            w.p(f"{pt}.p"), ")."))
+        parts: list[str | Quote] = [f"What each design says ({OUTCOMES[y]}): "]
+        for k, d in enumerate(DESIGN_BY_KEY):
+            b = f"{o}.designs.{d}.{y}"
+            if not w.has(f"{b}.coef"):
+                continue
+            parts += [("; " if k else "") + f"{DESIGN_BY_KEY[d].label} ", w.n(f"{b}.coef")]
+            if w.has(f"{b}.ci95_low") and w.has(f"{b}.ci95_high"):
+                parts += [" [", w.n(f"{b}.ci95_low"), ", ", w.n(f"{b}.ci95_high"), "]"]
+            parts += [", p = ", w.p(f"{b}.p")]
+            pl = f"{o}.placebos.{d}.{y}"
+            if w.has(f"{pl}.mean"):
+                parts += [" (placebo mean ", w.n(f"{pl}.mean", "+.3f"), " over ",
+                          w.n(f"{pl}.n", "d"),
+                          ", centred)" if w.v(f"{pl}.centred") else ", not centred)"]
+        parts.append(". Intervals and p: conformal inference with each design's own "
+                     "counterfactual; placebo ranks are valid only where the placebos are "
+                     "centred.")
+        out.append(w.s(*parts))
+        sim = f"{o}.simulation.{y}"
+        if w.has(f"{sim}.chosen"):
+            rows = w.v(f"{sim}.rows")
+            idx = {(r["dgp"], r["design"], r["method"], r["effect"]): i
+                   for i, r in enumerate(rows)}
+            ch = w.v(f"{sim}.chosen")
+            size = idx.get(("calibrated", ch, "conformal", 0.0))
+            power = idx.get(("calibrated", ch, "conformal", -0.2))
+            lvl = idx.get(("calibrated", "level", "conformal", 0.0))
+            parts = ["The calibrated simulation (", w.n(f"{sim}.n_draws", "d"), " draws) chose "
+                     f"the {DESIGN_BY_KEY[ch].label} design: its conformal test rejects a true "
+                     "null in ", w.n(f"{sim}.rows.{size}.reject", ".1%"), " of draws and "
+                     "detects an effect of ", w.n(f"{sim}.rows.{power}.effect", "+.1f"),
+                     " in ", w.n(f"{sim}.rows.{power}.reject", ".1%")]
+            if lvl is not None and ch != "level":
+                parts += ["; the level design's size there is ",
+                          w.n(f"{sim}.rows.{lvl}.reject", ".1%"), ", its bias ",
+                          w.n(f"{sim}.rows.{lvl}.bias", "+.3f")]
+            parts.append(".")
+            out.append(w.s(*parts))
+    return out
+
+
+def ratio_notes(w: Writer, o: str) -> list[Sentence]:
+    curve = w.v(f"{o}.sensitivity.curve") if w.has(f"{o}.sensitivity.curve") else []
+    idx = [i for i, p in enumerate(curve) if p.get("elasticity_q") is not None
+           and 0.3 <= p["content_share"] <= 0.7]
+    out = []
+    if idx:
+        a, b = idx[0], idx[-1]
+        c = f"{o}.sensitivity.curve"
+        out.append(w.s(
+            "Divided by the tariff gap, the vehicle elasticity is ",
+            w.n(f"{c}.{a}.elasticity_q", "+.2f"), " at a USMCA non-US content share of ",
+            w.n(f"{c}.{a}.content_share", ".1f"), " and ", w.n(f"{c}.{b}.elasticity_q", "+.2f"),
+            " at ", w.n(f"{c}.{b}.content_share", ".1f"), "; gamma (zero when buyers pay the "
+            "whole duty, minus one when exporters absorb it) is ", w.n(f"{c}.{a}.gamma", "+.2f"), " and ",
+            w.n(f"{c}.{b}.gamma", "+.2f"), ". The ratio is only as good as the assumed "
+            "exposure of Mexico and Canada, so it is shown as a curve, not as one number."))
+    gone = [i for i, p in enumerate(curve) if p.get("elasticity_q") is None]
+    if gone:
+        out.append(w.s(
+            "At content shares from ", w.n(f"{o}.sensitivity.curve.{gone[0]}.content_share",
+                                           ".1f"),
+            f" the comparison origins were about as exposed as {name(o)} (tariff gap below ",
+            w.n(f"{o}.sensitivity.min_gap", ".2f"), " log points): no ratio is identified."))
+    return out
+
+
+def pooled_notes(w: Writer) -> list[Sentence]:
+    p = "pooled.elasticity_q_d12"
+    if not w.has(f"{p}.coef"):
+        return []
+    return [w.s(
+        "Pooled over all ", w.n(f"{p}.n_clusters", "d"), " origins (12-month differences, "
+        "vehicles): ", w.n(f"{p}.coef", "+.2f"), " per log point of tariff; wild cluster "
+        "bootstrap p = ", w.p(f"{p}.p_wild"), " (", w.n(f"{p}.n_boot", "d"), " Webb draws); "
+        "randomization p = ", w.p(f"{p}.p_ri"), " over the ", w.n(f"{p}.n_assignments", "d"),
+        " distinct assignments of the origins' tariff paths (smallest attainable ",
+        w.p(f"{p}.min_p_ri"), ").")]
+
+
+def deal_notes(w: Writer) -> list[Sentence]:
+    out = []
+    for o in origins(w.results):
+        c = f"{o}.deal_cut"
+        if w.has(f"{c}.coef"):
+            ctrl = ", ".join(name(x) for x in w.v(f"{c}.controls"))
+            out.append(w.s(
+                f"{name(o)}'s exports to the US relative to {ctrl} ({name(o)}-reported, FOB) "
+                f"after the deal cut the duty ({_months(w, f'{c}.post_months')} against "
+                f"{_months(w, f'{c}.pre_months')}): ", w.n(f"{c}.coef"), " log points, "
+                "conformal p = ", w.p(f"{c}.p_conformal"), " over ", w.n(f"{c}.n_perm", "d"),
+                " time permutations (smallest attainable ", w.p(f"{c}.min_p_conformal"),
+                ": no 95% interval is attainable)."))
+            agree = w.v(f"{c}.signs_agree")
+            out.append(w.s(
+                "The cut's estimate hangs on the controls and the window: across leave-one-out, "
+                "single-destination, rest-of-world, value-weighted controls and an anticipation "
+                "window that leaves out the months after the deal's announcement, it runs from ",
+                w.n(f"{c}.variant_low"), " to ", w.n(f"{c}.variant_high"),
+                (". Every variant has the same sign." if agree else
+                 ", so its sign is not robust and no elasticity is read from it.")))
+            st = f"{c}.step"
+            out.append(w.s(
+                "The Section 232 step itself has only ", w.n(f"{st}.n_pre", "d"),
+                " pre-tariff months in these data: ", w.n(f"{st}.coef"), " log points (conformal p = ",
+                w.p(f"{st}.p_conformal"), ", smallest attainable ", w.p(f"{st}.min_p_conformal"),
+                ")."))
+        cov = f"{o}.deal_coverage"
+        if w.has(f"{cov}.last_month"):
+            out.append(w.s(
+                f"{name(o)}'s own export series ends in {w.v(f'{cov}.last_month')}, ",
+                w.n(f"{cov}.post_deal_days_observed", "d"), f" days after its deal of "
+                f"{w.v(f'{cov}.deal_date')}: that cannot identify a response."))
+    ex = w.results.get("exposure", {})
+    if all(k in ex and "cs50" in ex[k] for k in ("CAN", "MEX")):
+        c, m = "exposure.CAN.cs50", "exposure.MEX.cs50"
+        out.append(w.s(
+            f"Observed USMCA claim shares ({w.v(f'{c}.first_month')} to "
+            f"{w.v(f'{c}.last_month')}: Canada ", w.n(f"{c}.claim_share_mean", ".3f"),
+            ", Mexico ", w.n(f"{m}.claim_share_mean", ".3f"), " of customs value) put the duty "
+            "on Canadian cars at ", w.n(f"{c}.observed_rate_pct", ".2f"), "% and on Mexican "
+            "cars at ", w.n(f"{m}.observed_rate_pct", ".2f"), "% for a non-US content share "
+            "of ", w.n(f"{c}.content_share", ".1f"), ", against ",
+            w.n(f"{c}.assumed_rate_pct", ".2f"), "% in the all-claimed schedule; the "
+            "sensitivity curves use both."))
+    return out
+
+
+def price_notes(w: Writer) -> list[Sentence]:
+    out = []
+    for o in origins(w.results):
+        xp = f"{o}.export_prices"
+        if not w.has(f"{xp}.post_average.uv_usd_yoy"):
+            continue
+        months = sorted(k for k in w.v(xp) if k[:4].isdigit())
+        parts: list[str | Quote] = [
+            f"{name(o)}'s FOB unit value on cars exported to the US, year on year (USD; local "
+            "currency in brackets): "]
+        for k, m in enumerate(months):
+            parts += [("; " if k else "") + m.replace("_", "-") + " ",
+                      w.n(f"{xp}.{m}.uv_usd_yoy_pct", "+.1f"), "% (",
+                      w.n(f"{xp}.{m}.uv_lcu_yoy_pct", "+.1f"), "%), p = ",
+                      w.p(f"{xp}.{m}.p")]
+        parts.append(". Each month is compared with the 12-month change of every baseline "
+                     "month by conformal inference; the smallest attainable p is ")
+        parts += [w.p(f"{xp}.post_average.min_p"), "."]
+        out.append(w.s(*parts))
+        boj = f"anchors.boj_export_prices.{o}"
+        if w.has(boj):
+            bm = sorted(w.v(f"{boj}.contract_currency"))
+            parts = ["The Bank of Japan's export price index for passenger cars to North "
+                     "America (contract currency, year on year, as reported): "]
+            for k, m in enumerate(bm):
+                parts += [("; " if k else "") + m.replace("_", "-") + " ",
+                          w.n(f"{boj}.contract_currency.{m}", "+.1f"), "%"]
+            parts.append(". A matched-model index is not moved by the model mix, so its "
+                         "agreement with the unit value says the fall is a price cut.")
+            out.append(w.s(*parts))
+        y = f"{o}.headline"
+        d = w.v(f"{y}.design") if w.has(f"{y}.design") else None
+        uv = f"{o}.designs.{d}.ln_uv"
+        if d and w.has(f"{uv}.coef"):
+            out.append(w.s(
+                f"At the US border, {name(o)}'s CIF-type unit value relative to "
+                f"{_controls(w, o)} moved by ", w.n(f"{uv}.coef"), " log points "
+                f"({DESIGN_BY_KEY[d].label} design, conformal p = ", w.p(f"{uv}.p"), "), a mix "
+                "of price and model changes."))
+    ip = "import_prices.hs8703"
+    if w.has(f"{ip}.change_since_2025_03"):
+        out.append(w.s(
+            "The BLS import price index for cars (all origins, before duty; "
+            f"{w.v(f'{ip}.base_month')} = 100) fell ", w.n(f"{ip}.trough_change", ".2f",
+                                                             absolute=True),
+            f"% by {w.v(f'{ip}.trough_month')} and stood ",
+            w.n(f"{ip}.change_since_2025_03", ".2f", absolute=True),
+            f"% below its base in {w.v(f'{ip}.last_month')}."))
+    return out
+
+
+def h1_notes(w: Writer) -> list[Sentence]:
+    h = w.results.get("h1_2026", {})
+    rows = [o for o in origins(w.results) if o in h]
+    if not rows:
+        return []
+    parts: list[str | Quote] = [
+        "January-June 2026, with the deals in force, against the same months of 2024 "
+        "(US imports of HS 8703; values only, one period, no inference): "]
+    for k, o in enumerate(rows):
+        b = f"h1_2026.{o}"
+        parts += [("; " if k else "") + f"{name(o)} $", w.n(f"{b}.value_bn", ".1f"), "bn, ",
+                  w.n(f"{b}.change_vs_h1_2024_pct", "+.0f"), "%"]
+        if w.has(f"{b}.relative_to_controls"):
+            parts += [" (", w.n(f"{b}.relative_to_controls", "+.3f"),
+                      " log points relative to the comparison origins)"]
+    for c in w.v("h1_2026._note.controls"):
+        if w.has(f"h1_2026.{c}.change_vs_h1_2024_pct"):
+            parts += [f"; {name(c)} ", w.n(f"h1_2026.{c}.change_vs_h1_2024_pct", "+.0f"), "%"]
+    parts.append(". The 2024 values are Comtrade's CIF-type imports and the 2026 basis is not "
+                 "stated, so the levels differ by a few percent.")
+    out = [w.s(*parts)]
+    for o in rows:
+        b = f"h1_2026.{o}"
+        if w.has(f"{b}.own_exports_bn"):
+            out.append(w.s(
+                f"{name(o)}'s own export statistics for the same months give $",
+                w.n(f"{b}.own_exports_bn", ".2f"), "bn against US imports of $",
+                w.n(f"{b}.value_bn", ".2f"), "bn (FOB against the US value, one month of "
+                "shipping apart)."))
+    return out
+
+
+def identification_notes(results: Mapping[str, Any]) -> dict[str, list[Sentence]]:
+    """Topic -> sentences for the report's "What the shipped data can and cannot say"; topics
+    carry a letter so that the report (which sorts topics) shows them in reading order."""
+    w = Writer(results)
+    notes: dict[str, list[Sentence]] = {"A: what the shipped data can and cannot say":
+                                        general_notes(w)}
+    for k, o in enumerate(origins(results), start=1):
+        notes[f"B{k}: {name(o)}: the gap, the designs and the headline"] = origin_notes(w, o)
+        r = ratio_notes(w, o)
+        if r:
+            notes[f"C{k}: ratios for {name(o)} depend on the comparison origins' exposure"] = r
+    for key, sents in (("D: pooled estimates over all origins", pooled_notes(w)),
+                       ("E: after the deals", deal_notes(w)),
+                       ("F: who paid: prices", price_notes(w)),
+                       ("G: January-June 2026", h1_notes(w))):
+        if sents:
+            notes[key] = sents
     return notes
+
+
+def findings_markdown(sentences: list[Sentence]) -> str:
+    """The README's generated findings block (one paragraph)."""
+    return " ".join(s.text for s in sentences)
+
+
+#: the README's generated block lies between these markers (``make readme`` rewrites it)
+README_MARKERS = ("<!-- findings:start -->", "<!-- findings:end -->")
+
+
+def write_findings(answer: list[Sentence], ident: Mapping[str, list[Sentence]],
+                   reports_dir) -> dict[str, Any]:
+    """``findings.md`` (the README block) and ``findings.json`` (every sentence with the key,
+    format and printed text of each of its numbers, for the findings test)."""
+    from pathlib import Path
+
+    from autotariffs import atomic
+
+    reports_dir = Path(reports_dir)
+    payload = {"plain_answer": [s.to_dict() for s in answer],
+               "identification": {t: [s.to_dict() for s in v] for t, v in ident.items()}}
+    return {"json": atomic.write_json(payload, reports_dir / "findings.json"),
+            "md": atomic.write_text(findings_markdown(answer) + "\n",
+                                    reports_dir / "findings.md")}
+
+
+def with_findings(readme: str, block: str) -> str:
+    """``readme`` with the text between :data:`README_MARKERS` replaced by ``block``."""
+    start, end = README_MARKERS
+    if start not in readme or end not in readme:
+        raise ValueError(f"README has no {start} ... {end} block")
+    head, rest = readme.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}{block.strip()}{end}{tail}"

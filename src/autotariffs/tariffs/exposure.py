@@ -181,3 +181,19 @@ def control_series_extended(
     out = out.dropna(subset=["value_spliced_usd"])
     out["month"] = out["month"].astype("datetime64[ns]")
     return out.sort_values(["origin", "month"]).reset_index(drop=True)
+
+
+def full_exposure_rates(controls: Sequence[str], product: str = "8703") -> pd.DataFrame:
+    """Month x control origin: statutory duty (fraction) at non-US content share 1.
+
+    Built from the tariff events table (the same code as step 02) with the content share set to
+    1, so that :func:`autotariffs.models.reduced_form.control_change` can scale it to any share s
+    (the controls' Section 232 duty applies to the non-US content only, so it is linear in s).
+    """
+    from autotariffs.tariffs import schedule
+
+    m = schedule.monthly_schedule(schedule.daily_schedule(schedule.load_events(),
+                                                          usmca_nonus_share=1.0))
+    m = m[m["product"].astype(str) == product]
+    w = m.pivot(index="month", columns="origin", values="rate_pct") / 100.0
+    return w.reindex(columns=list(controls)).sort_index()
