@@ -79,11 +79,12 @@ ORIGINS     := $(patsubst $(PAR)/04_estimates_%.yaml,%,$(sort $(wildcard $(PAR)/
 EST_NB      := $(foreach o,$(ORIGINS),$(EXE)/04_estimates_$(o).ipynb)
 EST_RES     := $(foreach o,$(ORIGINS),$(RES)/04_estimates_$(o).json)
 ROB_OUT     := $(RES)/05_robustness.json
-REPORT_OUT  := reports/index.html reports/results.json reports/figures/registry.csv
+REPORT_OUT  := reports/index.html reports/results.json reports/figures/registry.csv \
+               reports/findings.json reports/findings.md
 
 .PHONY: validation all help env data tariffs descriptives estimates robustness figures report test test-unit \
         test-nbval lint lab fetch clean notebooks-refresh notebooks-sync verify verify-quick bench lock check-raw \
-        rehash-raw venv-moved
+        rehash-raw venv-moved readme
 
 all: report ## Run the whole analysis (default): data -> tariffs -> descriptives -> estimates -> robustness -> report
 
@@ -222,6 +223,9 @@ lab: $(ENV) ## JupyterLab on notebooks/ with the project kernel (LAB_ARGS="--por
 
 fetch: $(ENV) ## Opt-in live refresh into data/raw/fetched/ (Census, Comtrade, FRED; network needed)
 	$(CLI) fetch --out data/raw/fetched
+
+readme: reports/index.html ## Write the generated findings (reports/findings.md) into README.md
+	@$(CLI) readme
 
 notebooks-refresh: all ## Re-execute notebooks and store their checked outputs in notebooks/
 	@for nb in 01_build_data 02_tariff_schedule 03_descriptives 04_estimates_KOR:04_estimates 05_robustness 06_report; do \

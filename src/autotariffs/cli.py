@@ -250,9 +250,36 @@ def _cmd_refresh_notebook(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- readme --------------------------------------------------------------------------------------
+def _add_readme(sub: Any) -> None:
+    p = sub.add_parser("readme", help="write the generated findings into README.md",
+                       description="Replaces README.md's findings block (between its "
+                       "<!-- findings:start/end --> markers) with reports/findings.md, the "
+                       "sentences step 06 generated from results.json. `make readme` calls it.")
+    p.add_argument("--findings", type=Path, default=None, help="default: reports/findings.md")
+    p.add_argument("--readme", type=Path, default=None, help="default: README.md")
+    p.set_defaults(func=_cmd_readme)
+
+
+def _cmd_readme(args: argparse.Namespace) -> int:
+    from autotariffs import atomic, paths
+    from autotariffs.report.narrative import with_findings
+
+    findings = args.findings or paths.build_root() / "reports" / "findings.md"  # the build
+    readme = args.readme or paths.ROOT / "README.md"
+    if not findings.is_file():
+        raise AutotariffsError(f"{findings} not found: run make (step 06 writes it) first")
+    old = readme.read_text(encoding="utf-8")
+    new = with_findings(old, findings.read_text(encoding="utf-8"))
+    if new != old:
+        atomic.write_text(new, readme)
+    log.info("[doc ] %s %s", readme.name, "updated" if new != old else "already current")
+    return 0
+
+
 SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (
     _add_run, _add_check_params, _add_raw, _add_build_data, _add_replicate, _add_fetch,
-    _add_refresh_notebook,
+    _add_refresh_notebook, _add_readme,
 )
 
 

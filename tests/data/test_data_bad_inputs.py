@@ -160,7 +160,7 @@ def test_fred_dots_read_as_missing(raw, tmp_path):
 
 
 def test_manifest_detects_changed_byte(raw):
-    assert len(verify_manifest(raw)) == 52
+    assert len(verify_manifest(raw)) == len((raw / "SHA256SUMS").read_text().splitlines())
     p = raw / CT_M
     b = bytearray(p.read_bytes())
     b[200] = ord("9") if b[200] != ord("9") else ord("8")

@@ -69,6 +69,7 @@ def test_flows_table_contract(flows):
         "comtrade_m_8703", "comtrade_jpn_exp", "comtrade_a_8703", "census_hs10_2024",
         "census_hs2_m", "census_naics_m", "dataweb_cif_prog_m", "dataweb_hs2_2024_2025",
         "dataweb_8703_a", "usatrade_8708", "kcs_kor_exp_m", "dataweb_usmca_hs10_m",
+        "cgd_ytd_2026",
     }  # fmt: skip
     # row counts stated in PROVENANCE.md
     n = flows.groupby("source").size()
@@ -77,6 +78,8 @@ def test_flows_table_contract(flows):
     assert n["dataweb_cif_prog_m"] == 2544 and n["usatrade_8708"] == 640
     assert n["census_naics_m"] == 1044 and n["comtrade_a_8703"] == 40
     assert n["dataweb_hs2_2024_2025"] == 169 + 151
+    # trade PROVENANCE 13: six origins x 8703 and 8708, "DEU has no 8708 row in the source"
+    assert n["cgd_ytd_2026"] == 6 + 5
     # issue 14: 108 KCS rows; 1,990 claims rows of which 146 annual (shares only, not flows),
     # each monthly row split into a claimed and a not-claimed flow
     assert n["kcs_kor_exp_m"] == 108 and n["dataweb_usmca_hs10_m"] == 2 * (1990 - 146)

@@ -141,9 +141,10 @@ def test_estimates_notebook_runs_the_hs10_branch(tmp_path, hs10):
             direct["specs"][spec]["origin"]["coef"], abs=1e-9)
     assert abs(v["specs"]["passthrough_ln_uv"]["variety"]["coef"] - GAMMA) < 0.05  # truth -0.5
     assert v["levels"]["variety"] == 120 and v["specs"]["ppml_value"]["origin"]["n_clusters"] == 3
-    # KOR vs MEX, CAN on the aggregate: regressions (appendix) and the reduced form
+    # KOR vs MEX, CAN on the aggregate: regressions (appendix) and every design
     assert res["KOR"]["invalid_by_design"]["elasticity_d12"]["n_clusters"] == 3
-    assert res["KOR"]["reduced_form"]["ln_q"]["n_post"] == 4
+    assert {d: res["KOR"]["designs"][d]["ln_q"]["n_post"] for d in res["KOR"]["designs"]} == {
+        "level": 4, "yoy": 4, "trend": 4}
     table = pd.read_csv(tmp_path / "reports" / "tables" / "varieties_KOR.csv")
     assert len(table) == 8 and set(table["cluster"]) == {"origin", "variety"}
 

@@ -28,6 +28,8 @@ import pytest
 from autotariffs import atomic as aio
 from autotariffs import outputs, paths
 from autotariffs.report import html as report
+from autotariffs.report import narrative
+from autotariffs.report.narrative import Quote
 
 pytestmark = pytest.mark.browser
 
@@ -235,8 +237,10 @@ PAGE_STATE = """JSON.stringify({
                                                 complete: i.complete, w: i.naturalWidth})),
   tables: Array.from(document.querySelectorAll('table[data-table-id]'))
                .map(t => t.getAttribute('data-table-id')),
-  keys: Object.fromEntries(Array.from(document.querySelectorAll('[data-key]'))
-               .map(e => [e.getAttribute('data-key'), e.textContent.trim()])),
+  keys: Array.from(document.querySelectorAll('[data-key]'))
+               .map(e => ({key: e.getAttribute('data-key'), text: e.textContent.trim(),
+                           fmt: e.getAttribute('data-fmt'), scale: e.getAttribute('data-scale'),
+                           pct: e.getAttribute('data-pct'), abs: e.getAttribute('data-abs')})),
   figures: document.querySelectorAll('figure').length,
   height: document.documentElement.scrollHeight,
   headline_text: Array.from(document.querySelectorAll('table.headline'))
@@ -263,10 +267,15 @@ def check_page(b: Browser, reports_dir: Path) -> dict:
     if sorted(state["tables"]) != tables:
         problems.append(f"tables on page {state['tables']} != registered tables {tables}")
     results = json.loads((reports_dir / "results.json").read_text(encoding="utf-8"))
-    for key, shown in state["keys"].items():
-        want = report.format_number(report.get_dotted(results, key), key)
+    for span in state["keys"]:
+        key, shown = span["key"], span["text"]
+        if span["fmt"]:  # a number quoted in the generated prose, with its own format
+            want = Quote.render(narrative.get(results, key), span["fmt"], float(span["scale"]),
+                                span["pct"] == "1", span["abs"] == "1")
+        else:
+            want = report.format_number(report.get_dotted(results, key), key)
         if shown != want:
-            problems.append(f"headline {key}: page shows {shown!r}, results.json gives {want!r}")
+            problems.append(f"number {key}: page shows {shown!r}, results.json gives {want!r}")
         # a referee reads plain labels: no dotted key nor its last part (``p_conformal``) as text
         leaf = key.rsplit(".", 1)[-1]
         if key in state["headline_text"] or ("_" in leaf and leaf in state["headline_text"]):
@@ -341,7 +350,8 @@ def test_fixture_report_renders_cleanly(browser, tmp_path):
     rep = _fixture_reports(tmp_path)
     state = check_page(browser, rep)
     assert state["problems"] == []
-    assert state["keys"] == {"KOR.elasticity.coef": "-1.500", "KOR.elasticity.se": "0.250"}
+    assert {k["key"]: k["text"] for k in state["keys"]} == {"KOR.elasticity.coef": "-1.500",
+                                                            "KOR.elasticity.se": "0.250"}
     assert [i["w"] for i in state["images"]] == [120, 130]
     assert state["figures"] == 2 and state["tables"] == ["sim_table"]
     shot = browser.screenshot(tmp_path / "shot.png")

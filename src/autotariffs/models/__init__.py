@@ -93,7 +93,8 @@ def summarize_origin(
         },
     }
     out["crv1_validity"] = crv1_check(panel, origin, controls)
-    if panel.loc[panel["origin"] == origin, "mirror_uv"].notna().any():
+    mirror = "d12_ln_mirror_uv"  # the series mirror_passthrough regresses
+    if mirror in panel and panel.loc[panel["origin"] == origin, mirror].notna().any():
         try:
             out["mirror"] = pt.mirror_passthrough(panel)
         except ValueError as exc:  # keep the summary usable; say why the mirror is missing

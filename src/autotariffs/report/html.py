@@ -178,8 +178,11 @@ def inline_markdown(text: Any) -> markupsafe.Markup:
 
     The text is HTML-escaped first; then only code spans (`` `x` ``), ``**strong**``,
     ``*emphasis*`` and ``[links](target)`` (relative, ``#anchor`` or http(s) targets) become
-    tags. Anything else (block syntax, raw HTML) stays literal text.
+    tags. Anything else (block syntax, raw HTML) stays literal text. Text that is already
+    safe HTML (:class:`markupsafe.Markup`, e.g. the narrative's keyed sentences) is kept.
     """
+    if isinstance(text, markupsafe.Markup):
+        return text
     esc = str(markupsafe.escape("" if text is None else str(text)))
     codes: list[str] = []
 

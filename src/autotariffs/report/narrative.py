@@ -94,8 +94,11 @@ class Sentence:
         for p in self.parts:
             if isinstance(p, str):
                 out.append(html.escape(p, quote=False))
-            else:
-                out.append(f'<span data-key="{html.escape(p.key)}">{html.escape(p.text)}</span>')
+            else:  # the span says how to re-render its number from results.json (tests)
+                attrs = (f'data-key="{html.escape(p.key)}" data-fmt="{html.escape(p.fmt)}" '
+                         f'data-scale="{p.scale!r}" data-pct="{int(p.pct)}" '
+                         f'data-abs="{int(p.absolute)}"')
+                out.append(f"<span {attrs}>{html.escape(p.text)}</span>")
         return markupsafe.Markup("".join(out))
 
     def to_dict(self) -> dict:
@@ -509,12 +512,11 @@ def price_notes(w: Writer) -> list[Sentence]:
     ip = "import_prices.hs8703"
     if w.has(f"{ip}.change_since_2025_03"):
         out.append(w.s(
-            "The BLS import price index for cars (all origins, before duty; "
-            f"{w.v(f'{ip}.base_month')} = 100) fell ", w.n(f"{ip}.trough_change", ".2f",
-                                                             absolute=True),
-            f"% by {w.v(f'{ip}.trough_month')} and stood ",
+            "The BLS import price index for cars (all origins, before duty) fell ",
+            w.n(f"{ip}.trough_change", ".2f", absolute=True),
+            f"% from {w.v(f'{ip}.base_month')} to {w.v(f'{ip}.trough_month')} and stood ",
             w.n(f"{ip}.change_since_2025_03", ".2f", absolute=True),
-            f"% below its base in {w.v(f'{ip}.last_month')}."))
+            f"% below its {w.v(f'{ip}.base_month')} level in {w.v(f'{ip}.last_month')}."))
     return out
 
 
@@ -528,7 +530,7 @@ def h1_notes(w: Writer) -> list[Sentence]:
         "(US imports of HS 8703; values only, one period, no inference): "]
     for k, o in enumerate(rows):
         b = f"h1_2026.{o}"
-        parts += [("; " if k else "") + f"{name(o)} $", w.n(f"{b}.value_bn", ".1f"), "bn, ",
+        parts += [("; " if k else "") + f"{name(o)} US$", w.n(f"{b}.value_bn", ".1f"), " bn, ",
                   w.n(f"{b}.change_vs_h1_2024_pct", "+.0f"), "%"]
         if w.has(f"{b}.relative_to_controls"):
             parts += [" (", w.n(f"{b}.relative_to_controls", "+.3f"),
@@ -543,9 +545,9 @@ def h1_notes(w: Writer) -> list[Sentence]:
         b = f"h1_2026.{o}"
         if w.has(f"{b}.own_exports_bn"):
             out.append(w.s(
-                f"{name(o)}'s own export statistics for the same months give $",
-                w.n(f"{b}.own_exports_bn", ".2f"), "bn against US imports of $",
-                w.n(f"{b}.value_bn", ".2f"), "bn (FOB against the US value, one month of "
+                f"{name(o)}'s own export statistics for the same months give US$",
+                w.n(f"{b}.own_exports_bn", ".2f"), " bn against US imports of US$",
+                w.n(f"{b}.value_bn", ".2f"), " bn (FOB against the US value, one month of "
                 "shipping apart)."))
     return out
 
