@@ -122,8 +122,7 @@ h1 = facts.h1_2026(flows, design.CONTROLS)
 ipi = facts.import_price_index(macro)
 outputs.publish_table(facts.h1_table(h1), "h1_2026", facts.h1_text(h1),
                       notebook="03_descriptives", params=P)
-outputs.publish_table(pd.Series(ipi["by_month"], name="change since base (%)").rename_axis("month")
-                      .reset_index(), "import_prices", facts.import_price_text(ipi),
+outputs.publish_table(facts.import_price_table(ipi), "import_prices", facts.import_price_text(ipi),
                       notebook="03_descriptives", params=P)
 facts.h1_table(h1).round(3)
 

@@ -33,9 +33,13 @@ def test_one_params_file_adds_an_origin(tmp_path):
     run_notebook(tmp_path, "04_estimates", "04_estimates_DEU", deu)
     run_notebook(tmp_path, "06_report", "06_report", paths.PARAMS / "06_report.yaml")
     res = json.loads((tmp_path / "reports" / "results.json").read_text())
-    assert res["DEU"]["reduced_form"]["ln_q"]["n_post"] == 4
+    assert {d: v["ln_q"]["n_post"] for d, v in res["DEU"]["designs"].items()} == {
+        "level": 4, "yoy": 4, "trend": 4}
+    assert res["DEU"]["headline"]["design"] in res["DEU"]["designs"]
     assert {"KOR", "JPN", "DEU"} <= set(res)
     figs = {p.stem for p in (tmp_path / "reports" / "figures").glob("*_DEU.json")}
-    assert figs == {"event_study_DEU", "placebos_DEU", "sensitivity_DEU"}
+    assert figs == {"gap_DEU", "designs_DEU", "placebos_DEU", "breakdown_DEU", "sensitivity_DEU"}
     page = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
-    assert "reduced form for DEU" in page and 'data-key="DEU.reduced_form.ln_q.coef"' in page
+    assert "Germany: the gap, the designs and the headline" in page
+    assert 'data-key="DEU.designs.level.ln_q.coef"' in page
+    assert 'data-key="DEU.headline.pct"' in page  # the plain answer names it too

@@ -17,6 +17,7 @@ import ast
 import json
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -25,7 +26,9 @@ from autotariffs.data.build import read_flows
 from autotariffs.figures import publish
 from autotariffs.figures import reduced_form as rffig
 from autotariffs.figures.descriptives import comtrade_source, imports_by_origin_text
+from autotariffs.design import Window
 from autotariffs.models import deals
+from autotariffs.models import reduced_form as rfm
 from autotariffs.outputs import ReportError, Text, publish_table
 from autotariffs.tariffs.collected import collected_by_origin
 
@@ -158,17 +161,21 @@ def test_texts_follow_the_data_they_describe():
                           "month": pd.to_datetime(["2021-03-01", "2024-02-01"])})
     assert comtrade_source(panel).endswith(", 2021-03 to 2024-02.")
     assert imports_by_origin_text(panel).source_note == comtrade_source(panel)
-    rf = {"design": {"origin": "JPN", "controls": ["CAN"], "pre_start": "2019-01",
-                     "pre_end": "2019-12", "post_start": "2020-02", "post_end": "2020-05",
-                     "min_pre": 7},
-          "ln_v": {"label": "log customs value", "n_placebos": 11}}
-    gap = rffig.gap_text(rf, "ln_v")
-    assert gap.title == "Monthly gap: JPN vs CAN"
-    assert gap.caption.startswith("Log customs value of JPN minus the mean of CAN")
-    assert "(2019-01 to 2019-12)" in gap.caption and "(2020-02 to 2020-05)" in gap.caption
-    plac = rffig.placebo_text(rf, "ln_v")
-    assert plac.title == "In-time placebos: JPN, log customs value"
-    assert "each of 11 admissible" in plac.caption and "at least 7 baseline" in plac.caption
+    # the design comparison's texts name its own window, origin and placebo count
+    months = pd.period_range("2016-01", "2020-05", freq="M").to_timestamp()
+    rng = np.random.default_rng(0)
+    sim = pd.DataFrame([{"origin": o, "month": m, "ln_q": rng.normal(0, 0.1), "ln_v": 0.0,
+                         "ln_uv": 0.0} for o in ("JPN", "CAN") for m in months])  # SIMULATED
+    comp = rfm.compare(sim, "JPN", ["CAN"], Window("2020-02-01", "2016-03", 1, "2020-05"),
+                       outcomes=("ln_q",), n_draws=20)
+    gap = rffig.gap_text(comp, "ln_q")
+    assert gap.title == "The gap and its trend: JPN vs CAN"
+    assert gap.caption.startswith("Log vehicles of JPN minus the mean of CAN")
+    assert "(2016-03 to 2019-12)" in gap.caption
+    pl = comp.result("trend", "ln_q").placebos
+    plac = rffig.placebo_text(comp, "trend", "ln_q")
+    assert plac.title == "In-time placebos: JPN, trend-adjusted design"
+    assert f"each of {pl.n} baseline months" in plac.caption and "4 post months" in plac.caption
 
 
 # --------------------------------------------------------------------------- logic moved to src
@@ -198,7 +205,7 @@ def test_after_deals_by_origin_and_data(flows):
     kor = deals.after_deals(flows, "KOR")
     assert list(kor) == ["deal_cut"] and kor["deal_cut"] == deals.deal_results(flows)
     jpn = deals.after_deals(flows, "JPN")
-    assert jpn == {"deal_coverage": deals.japan_deal_coverage(flows)}
+    assert jpn == {"deal_coverage": deals.deal_coverage(flows, "JPN")}
     assert jpn["deal_coverage"]["deal_date"] == design.deal_date("JPN")
     assert deals.after_deals(flows, "DEU") == {}  # no data past its deal
     no_kcs = flows[flows["source"] != deals.SOURCE]

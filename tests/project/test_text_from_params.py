@@ -71,9 +71,10 @@ def test_no_stale_end_month_in_captions_notes_or_results(short_run):
     stale = {where: [t for t in ts if STALE in t] for where, ts in texts.items()}
     assert {k: v for k, v in stale.items() if v} == {}
     # and the new window is what the text says
-    rf = res["reduced_form"]
-    assert rf["design"]["post_end"] == "2025-06" and rf["ln_q"]["n_post"] == 3
-    cap = json.loads((rep / "tables" / "estimates_KOR.json").read_text())["caption"]
+    assert res["window"]["post_end"] == "2025-06"
+    assert {d: v["ln_q"]["n_post"] for d, v in res["designs"].items()} == {
+        "level": 3, "yoy": 3, "trend": 3}
+    cap = json.loads((rep / "tables" / "designs_KOR.json").read_text())["caption"]
     assert "2025-04 to 2025-06" in cap
 
 

@@ -118,6 +118,13 @@ def h1_text(block: dict) -> Text:
     )
 
 
+def import_price_table(block: dict) -> pd.DataFrame:
+    """The all-origin index by month, in percent against the base month."""
+    return pd.DataFrame({"month": list(block.get("by_month", {})),
+                         f"change since {block.get('base_month')} (%)":
+                             list(block.get("by_month", {}).values())})
+
+
 def import_price_text(block: dict) -> Text:
     """Title and caption of the all-origin import price table."""
     return Text(
