@@ -23,10 +23,10 @@ import pytest
 
 from autotariffs import design, paths
 from autotariffs.data.build import read_flows
+from autotariffs.design import Window
 from autotariffs.figures import publish
 from autotariffs.figures import reduced_form as rffig
 from autotariffs.figures.descriptives import comtrade_source, imports_by_origin_text
-from autotariffs.design import Window
 from autotariffs.models import deals
 from autotariffs.models import reduced_form as rfm
 from autotariffs.outputs import ReportError, Text, publish_table
