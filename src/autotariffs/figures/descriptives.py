@@ -165,7 +165,7 @@ def fig_imports_by_origin(panel: pd.DataFrame) -> plt.Figure:
 
 
 def fig_unit_values(panel: pd.DataFrame) -> plt.Figure:
-    """Ex-tariff unit value (customs value / vehicles, USD thousand per vehicle) by origin."""
+    """Ex-tariff unit value (Comtrade's CIF-type value / vehicles, USD thousand per vehicle)."""
     set_style()
     fn = "fig_unit_values"
     cols = ["value_usd", "quantity"]
@@ -194,7 +194,8 @@ def fig_unit_values(panel: pd.DataFrame) -> plt.Figure:
     ax.set_title("Ex-tariff unit values of US car imports (HS 8703)", loc="left")
     _frame_time([ax], df["month"], origins, shade=(True,))
     ax.legend(ncol=min(len(origins), 5), loc="upper left", bbox_to_anchor=(0, -0.12), fontsize=8)
-    note = f"{SOURCE_US} Unit value = value / quantity, before US duties. {NOTE_2022}."
+    note = (f"{SOURCE_US} Unit value = CIF-type value (freight included) / quantity, before US "
+            f"duties; it mixes price and model changes. {NOTE_2022}.")
     add_source_note(fig, note)
     fig.tight_layout()
     return fig

@@ -221,7 +221,7 @@ def fig_export_prices(series: pd.DataFrame, xp: Mapping, origin: str) -> plt.Fig
     ax.plot(lcu.index[keep], lcu[keep], color="#D55E00", marker="s", markersize=3,
             linestyle="--", label="unit value in local currency")
     ax.axhline(0, color="#333333", linewidth=0.8)
-    avg = xp["post_average"]
+    avg = xp[xp["average_key"]]
     lo, hi = avg["months"]
     ax.hlines(avg["uv_usd_yoy"], _ts(lo), _ts(hi), color="#000000", linewidth=2,
               label=f"{lo} to {hi} mean, USD: {avg['uv_usd_yoy']:+.3f}")
@@ -237,7 +237,7 @@ def fig_export_prices(series: pd.DataFrame, xp: Mapping, origin: str) -> plt.Fig
 
 def export_prices_text(xp: Mapping, origin: str) -> Text:
     """Title, caption and source note of :func:`fig_export_prices`."""
-    avg = xp["post_average"]
+    avg = xp[xp["average_key"]]
     return Text(
         f"Exporters' prices to the US: {origin}",
         f"12-month log change of the unit value (FOB value per vehicle) of {_name(origin)}'s "

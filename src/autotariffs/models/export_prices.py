@@ -23,18 +23,21 @@ from autotariffs.models import one_treated as ot
 
 @dataclass(frozen=True)
 class YoY:
-    """12-month log change of the unit value over ``months`` (one month or an average)."""
+    """12-month log change of the unit value over ``months`` (one month or an average), in USD
+    and in the exporter's ``currency`` (keys ``uv_usd_yoy``, ``uv_<currency>_yoy``)."""
 
     months: tuple[str, str]
     uv_usd_yoy: float
     uv_lcu_yoy: float
+    currency: str
     test: ot.ConformalTest
 
     def to_dict(self) -> dict:
-        return {"months": list(self.months), "uv_usd_yoy": self.uv_usd_yoy,
-                "uv_lcu_yoy": self.uv_lcu_yoy,
+        c = self.currency.lower()
+        return {"months": list(self.months), "currency": self.currency,
+                "uv_usd_yoy": self.uv_usd_yoy, f"uv_{c}_yoy": self.uv_lcu_yoy,
                 "uv_usd_yoy_pct": float(100 * np.expm1(self.uv_usd_yoy)),
-                "uv_lcu_yoy_pct": float(100 * np.expm1(self.uv_lcu_yoy)),
+                f"uv_{c}_yoy_pct": float(100 * np.expm1(self.uv_lcu_yoy)),
                 "p": self.test.p, "n_perm": self.test.n_perm, "min_p": self.test.min_p,
                 "ci95_low": ot._num(self.test.ci95_low),
                 "ci95_high": ot._num(self.test.ci95_high)}
@@ -50,9 +53,16 @@ class ExportPrices:
     by_month: tuple[YoY, ...]
     average: YoY
 
+    @property
+    def average_key(self) -> str:
+        """The average's key: first and last month abbreviated, e.g. 'apr_sep'."""
+        lo, hi = (pd.Period(m, freq="M").strftime("%b").lower() for m in self.average.months)
+        return f"{lo}_{hi}"
+
     def to_dict(self) -> dict:
         out = {m.months[0].replace("-", "_"): m.to_dict() for m in self.by_month}
-        out["post_average"] = self.average.to_dict()
+        out[self.average_key] = {**self.average.to_dict(), "average": True}
+        out["average_key"] = self.average_key
         out.update({"source": self.source, "window": self.window.to_dict(),
                     "method": "12-month log change of the FOB unit value; conformal inference "
                               "with the same-month-a-year-before counterfactual on the unit-"
@@ -72,11 +82,12 @@ def export_prices(series: pd.DataFrame, origin: str, window: Window) -> ExportPr
     ``window``'s post months, each month and on average, with conformal p-values."""
     usd, lcu = _series(series, "uv_usd"), _series(series, "uv_lcu")
     yoy = ot.YearOnYear()
+    currency = str(series["currency"].iloc[0])
 
     def one(w: Window) -> YoY:
         e_usd, e_lcu = ot.estimate(usd, yoy, w), ot.estimate(lcu, yoy, w)
         test = ot.conformal(usd, yoy, w, allow_coarse=True)
-        return YoY(e_usd.post_months, e_usd.coef, e_lcu.coef, test)
+        return YoY(e_usd.post_months, e_usd.coef, e_lcu.coef, currency, test)
 
     months = pd.period_range(window.event, window.post_end, freq="M")
     by_month = tuple(one(Window(str(m), window.baseline_start, window.donut + k, str(m)))

@@ -6,7 +6,8 @@ gamma = -1: exporters absorb the whole tariff (ex-tariff price falls one for one
 (log local currency per USD) absorbs exchange-rate-driven dollar price moves (the 2025 yen/won
 swings), so gamma is a tariff, not an FX, effect.
 
-Unit values are customs value / vehicles: a composition (model-mix) change moves them too, so
+Unit values are Comtrade's CIF-type value (freight included) / vehicles: a composition
+(model-mix) change moves them too, so
 gamma mixes price and mix responses. The Japan-reported export unit value (mirror) is an
 independent second source for JPN (MoF records, FOB, USD) and is analysed as a time series.
 """

@@ -38,7 +38,7 @@ from autotariffs.outputs import Text
 OUTCOMES: dict[str, str] = {
     "ln_q": "log vehicles",
     "ln_v": "log customs value",
-    "ln_uv": "log ex-tariff unit value",
+    "ln_uv": "log ex-tariff unit value (CIF-type)",
 }
 QTY_BASED = ("ln_q", "ln_uv")
 

@@ -329,7 +329,7 @@ def load_panel(**kwargs) -> pd.DataFrame:
 def exporter_series(flows: pd.DataFrame, fx: pd.DataFrame, origin: str,
                     product: str = "8703") -> pd.DataFrame:
     """The origin's own monthly exports of ``product`` to the US, with unit values in USD and in
-    its currency: month, value_usd, quantity, uv_usd, lcu_per_usd, uv_lcu, source.
+    its currency: month, value_usd, quantity, uv_usd, lcu_per_usd, uv_lcu, currency, source.
 
     Any source whose reporter is ``origin`` and whose monthly export rows to the USA carry
     quantities (for the snapshot: Japan-reported Comtrade exports, FOB, to 2025-09). Empty when
@@ -339,7 +339,8 @@ def exporter_series(flows: pd.DataFrame, fx: pd.DataFrame, origin: str,
               & (flows["flow"] == "export") & (flows["freq"] == "M")
               & flows["hs_code"].astype(str).str.startswith(product)
               & (flows["quantity"].astype(float) > 0)]
-    cols = ["month", "value_usd", "quantity", "uv_usd", "lcu_per_usd", "uv_lcu", "source"]
+    cols = ["month", "value_usd", "quantity", "uv_usd", "lcu_per_usd", "uv_lcu", "currency",
+            "source"]
     if f.empty:
         return pd.DataFrame(columns=cols)
     if f["source"].nunique() > 1:
@@ -350,6 +351,8 @@ def exporter_series(flows: pd.DataFrame, fx: pd.DataFrame, origin: str,
     rates = _fx_long(fx)
     out = out.merge(rates[rates["origin"] == origin].drop(columns="origin"), on="month",
                     how="left")
+    cur = fx.loc[fx["iso3"].astype(str).str.contains(origin), "currency"]
+    out["currency"] = str(cur.iloc[0]) if len(cur) else ""
     out["uv_usd"] = out["value_usd"].astype(float) / out["quantity"].astype(float)
     out["uv_lcu"] = out["uv_usd"] * out["lcu_per_usd"]
     return out[cols].sort_values("month").reset_index(drop=True)

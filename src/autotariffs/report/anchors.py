@@ -54,10 +54,11 @@ def comparison_table(results: Mapping[str, Any], block: Mapping[str, Any]) -> pd
                         | {m for b in bases.values() for m in b})
         for m in months:
             ours = xp.get(m, {})
+            cur = str(ours.get("currency", "")).lower()
             rows.append({
                 "origin": o, "month": m.replace("_", "-"),
                 "ours, USD (%)": ours.get("uv_usd_yoy_pct"),
-                "ours, local currency (%)": ours.get("uv_lcu_yoy_pct"),
+                "ours, local currency (%)": ours.get(f"uv_{cur}_yoy_pct"),
                 "ours, p (conformal)": ours.get("p"),
                 "BOJ, contract currency (%)": bases.get("contract_currency", {}).get(m),
                 "BOJ, yen (%)": bases.get("yen", {}).get(m),

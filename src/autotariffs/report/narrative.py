@@ -195,9 +195,9 @@ def who_paid(w: Writer) -> list[str | Quote]:
     """Exporters' own prices (where reported), the BOJ anchors, all-origin import prices."""
     parts: list[str | Quote] = []
     for o in origins(w.results):
-        xp = f"{o}.export_prices.post_average"
-        if not w.has(f"{xp}.uv_usd_yoy"):
+        if not w.has(f"{o}.export_prices.average_key"):
             continue
+        xp = f"{o}.export_prices.{w.v(f'{o}.export_prices.average_key')}"
         lo, hi = w.v(f"{xp}.months")
         parts += [f"{name(o)}'s carmakers cut the dollar price of the cars they shipped to the "
                   f"US: the FOB unit value of {name(o)}-reported car exports to the US fell ",
@@ -255,7 +255,7 @@ def how_sure(w: Writer) -> list[str | Quote]:
                       w.n(f"{pl}.mean", "+.2f"), ", not zero"]
     for o in origins(w.results):
         xp = f"{o}.export_prices"
-        if w.has(f"{xp}.post_average.p"):
+        if w.has(f"{xp}.average_key"):
             months = sorted(k for k in w.v(xp) if k[:4].isdigit())
             firm = [m for m in months if w.v(f"{xp}.{m}.p") <= design.ALPHA]
             run = firm[: next((i for i in range(1, len(firm))
@@ -329,6 +329,16 @@ def general_notes(w: Writer) -> list[Sentence]:
     return out
 
 
+def misfit(w: Writer, b: str) -> bool:
+    """True when a design's p-value function peaks more than a quarter of its interval's width
+    away from its estimate: no constant shift of the counterfactual fits the post months well
+    (a sign the counterfactual model is misspecified for them)."""
+    if not (w.has(f"{b}.p_peak") and w.has(f"{b}.ci95_low") and w.has(f"{b}.ci95_high")):
+        return False
+    width = w.v(f"{b}.ci95_high") - w.v(f"{b}.ci95_low")
+    return abs(w.v(f"{b}.p_peak") - w.v(f"{b}.coef")) > width / 4
+
+
 def origin_notes(w: Writer, o: str) -> list[Sentence]:
     out = []
     win = f"{o}.window"
@@ -351,6 +361,10 @@ def origin_notes(w: Writer, o: str) -> list[Sentence]:
             if w.has(f"{b}.ci95_low") and w.has(f"{b}.ci95_high"):
                 parts += [" [", w.n(f"{b}.ci95_low"), ", ", w.n(f"{b}.ci95_high"), "]"]
             parts += [", p = ", w.p(f"{b}.p")]
+            if misfit(w, b):
+                parts += [", but its p-value function peaks at ", w.n(f"{b}.p_peak"),
+                          ", away from the estimate: the counterfactual fits the post months "
+                          "poorly"]
             pl = f"{o}.placebos.{d}.{y}"
             if w.has(f"{pl}.mean"):
                 parts += [" (placebo mean ", w.n(f"{pl}.mean", "+.3f"), " over ",
@@ -474,8 +488,10 @@ def price_notes(w: Writer) -> list[Sentence]:
     out = []
     for o in origins(w.results):
         xp = f"{o}.export_prices"
-        if not w.has(f"{xp}.post_average.uv_usd_yoy"):
+        if not w.has(f"{xp}.average_key"):
             continue
+        avg = f"{xp}.{w.v(f'{xp}.average_key')}"
+        cur = w.v(f"{avg}.currency").lower()
         months = sorted(k for k in w.v(xp) if k[:4].isdigit())
         parts: list[str | Quote] = [
             f"{name(o)}'s FOB unit value on cars exported to the US, year on year (USD; local "
@@ -483,11 +499,11 @@ def price_notes(w: Writer) -> list[Sentence]:
         for k, m in enumerate(months):
             parts += [("; " if k else "") + m.replace("_", "-") + " ",
                       w.n(f"{xp}.{m}.uv_usd_yoy_pct", "+.1f"), "% (",
-                      w.n(f"{xp}.{m}.uv_lcu_yoy_pct", "+.1f"), "%), p = ",
+                      w.n(f"{xp}.{m}.uv_{cur}_yoy_pct", "+.1f"), "%), p = ",
                       w.p(f"{xp}.{m}.p")]
         parts.append(". Each month is compared with the 12-month change of every baseline "
                      "month by conformal inference; the smallest attainable p is ")
-        parts += [w.p(f"{xp}.post_average.min_p"), "."]
+        parts += [w.p(f"{avg}.min_p"), "."]
         out.append(w.s(*parts))
         boj = f"anchors.boj_export_prices.{o}"
         if w.has(boj):
