@@ -125,7 +125,6 @@ def fig_effective_vs_statutory(
     fig, axes = plt.subplots(len(partners), 1, figsize=(7.5, 2.6 * len(partners)), sharex=True,
                              squeeze=False)  # fmt: skip
     lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.offsets.MonthBegin(1)
-    events = {"2016-01-01": "KORUS: car duty 0 (Korea)", design.TARIFF.date: design.TARIFF.label}
     for ax, p in zip(axes[:, 0], partners, strict=True):
         st = ORIGIN_STYLE.get(p, {})
         e = eff[(eff["partner"] == p) & eff["period"].between(lo, hi)]
@@ -150,8 +149,7 @@ def fig_effective_vs_statutory(
         ax.set_ylim(bottom=-0.5)
         ax.set_ylabel("Duty rate (%)")
         ax.set_title(ORIGIN_LABEL.get(p, p), loc="left", fontsize=9)
-        mark_events(ax, events if p == "KOR" else {k: v for k, v in events.items()
-                                                  if not k.startswith("2016")})
+        mark_events(ax, {e.date: e.label for e in (design.KORUS, design.TARIFF) if e.concerns(p)})
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.85), fontsize=7)
     axes[-1, 0].set_xlabel("Month")
     add_source_note(
@@ -267,7 +265,7 @@ def fig_control_exposure(exposure: pd.DataFrame, start: str = "2025-01",
     share) and the assumed schedule (all cars claimed) dashed for the same shares.
     """
     set_style()
-    origins = [o for o in ("MEX", "CAN") if o in set(exposure["origin"])]
+    origins = [o for o in design.CONTROLS if o in set(exposure["origin"])]
     fig, axes = plt.subplots(1, len(origins), figsize=(7.5, 3.4), sharey=True, squeeze=False)
     lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.offsets.MonthBegin(1)
     shares = sorted(exposure["content_share"].unique())

@@ -44,7 +44,7 @@ def summarize_origin(
     leads: int = 12,
     progress: bool = True,
 ) -> dict:
-    """Everything for one origin (KOR or JPN), as a JSON-ready dict with stable keys.
+    """Everything for one origin, as a JSON-ready dict with stable keys.
 
     * ``pooled``: all origins in the panel (G = 5 for the snapshot) - elasticity (q, v; levels and
       d12), pass-through (levels, d12), PPML (quantity, value). These are common coefficients
@@ -53,7 +53,8 @@ def summarize_origin(
       default: wild bootstrap flagged uninformative, RI has 3! = 6 permutations).
     * ``event_study``: dynamic effects on ln q, ln v and ln uv (see
       :func:`autotariffs.models.event_study.event_study`).
-    * ``mirror`` (JPN only): Japan-reported export unit-value regression.
+    * ``mirror``: the export unit-value regression on the origin's own export statistics, when
+      the panel carries a mirror series for it (:func:`.passthrough.has_mirror`).
     """
     from autotariffs.models import elasticity as el
     from autotariffs.models import event_study as es
@@ -86,9 +87,9 @@ def summarize_origin(
         },
     }
     out["crv1_validity"] = crv1_check(panel, origin, controls)
-    if origin == "JPN":
+    if pt.has_mirror(panel, origin):
         try:
-            out["mirror"] = pt.mirror_passthrough(panel)
+            out["mirror"] = pt.mirror_passthrough(panel, origin)
         except ValueError as exc:  # keep the summary usable; say why the mirror is missing
             out["mirror"] = {"error": str(exc)}
     return out
@@ -194,16 +195,21 @@ POOLED_TEXT = Text(
 
 
 def invalid_table(summary: dict, reason: str) -> pd.DataFrame:
-    """Appendix: the origin-vs-controls CRV1 / wild intervals, each row saying why invalid."""
+    """Appendix: the origin-vs-controls CRV1 / wild intervals that are invalid by design.
+
+    ``reason`` (why CRV1 is invalid here) is said once, in the caption (:func:`invalid_text`),
+    not on every row; the table keeps it in ``attrs["why_invalid"]``.
+    """
     rows = []
     for name, r in summary["origin_vs_controls"].items():
         rows.append({
             "estimate": _LABELS.get(name, name), "coef": r.get("coef"),
             "crv1_ci95_low": r.get("ci95_low"), "crv1_ci95_high": r.get("ci95_high"),
             "p_crv1": r.get("p_crv1"), "p_wild": r.get("p_wild"), "G": r.get("n_clusters"),
-            "why_invalid": reason,
         })  # fmt: skip
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["why_invalid"] = reason
+    return out
 
 
 def invalid_text(origin: str, reason: str) -> Text:
