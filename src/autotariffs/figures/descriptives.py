@@ -28,6 +28,7 @@ from autotariffs import design
 from autotariffs.errors import AutotariffsError
 from autotariffs.figures import (
     EVENTS,
+    MIN_FONT_PT,
     ORIGIN_LABEL,
     ORIGIN_ORDER,
     ORIGIN_STYLE,
@@ -259,7 +260,7 @@ def fig_mirror(panel: pd.DataFrame) -> plt.Figure:
         label="3-month sums",
     )
     ax_r.axhline(1.0, color="#555555", linewidth=0.8, linestyle="--")
-    ax_r.legend(loc="upper right", fontsize=7, ncol=2)
+    ax_r.legend(loc="upper right", fontsize=MIN_FONT_PT, ncol=2)
     ax.set_ylabel("Value (USD bn per month)")
     ax.set_ylim(bottom=0)
     ax_r.set_ylabel(f"US imports / {name}'s\nexports (ratio)")
@@ -360,5 +361,5 @@ def fig_control_series_extended(ctrl: pd.DataFrame) -> plt.Figure:
     ax.set_ylabel("US imports of HS 8703 (USD bn)")
     mark_events(ax, {k: v for k, v in EVENTS.items()
                      if pd.Timestamp(k) <= ctrl["month"].max()})
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=MIN_FONT_PT)
     return fig

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from autotariffs import design
-from autotariffs.figures import ORIGIN_LABEL, ORIGIN_STYLE, mark_events, set_style
+from autotariffs.figures import MIN_FONT_PT, ORIGIN_LABEL, ORIGIN_STYLE, mark_events, set_style
 from autotariffs.figures.estimates import fig_in_time_placebos
 from autotariffs.models.reduced_form import placebo_result
 from autotariffs.outputs import Text
@@ -65,7 +65,7 @@ def fig_gap_by_month(rf: Mapping, origin: str, outcome: str = "ln_q") -> plt.Fig
     ax.set_ylabel(f"Gap in {e['label']}, seasonally adjusted")
     mark_events(ax, {k: v for k, v in design.own_events(origin).items()
                      if pd.Timestamp(k) <= s.index.max()})
-    ax.legend(loc="lower left", fontsize=7)
+    ax.legend(loc="lower left", fontsize=MIN_FONT_PT)
     return fig
 
 
@@ -109,7 +109,7 @@ def placebo_text(rf: Mapping, outcome: str = "ln_q") -> Text:
 def fig_sensitivity(sens: Mapping, origin: str) -> plt.Figure:
     """Elasticity of vehicles and gamma against the comparison origins' content share."""
     set_style()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.8))
     curve = pd.DataFrame(sens["curve"])
     obs = pd.DataFrame(sens["observed_claims"]) if sens.get("observed_claims") else None
     for ax, key, lab in ((axes[0], "elasticity_q", "elasticity of vehicles"),
@@ -127,7 +127,7 @@ def fig_sensitivity(sens: Mapping, origin: str) -> plt.Figure:
         ax.axhline(0, color="#333333", linewidth=0.8)
         ax.set_xlabel("Non-US content share (MEX, CAN)")
         ax.set_ylabel(lab)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=MIN_FONT_PT)
     fig.suptitle(f"{ORIGIN_LABEL.get(origin, origin)}: ratios depend on the comparison origins' "
                  "exposure", fontsize=9)
     fig.subplots_adjust(wspace=0.3)
