@@ -251,3 +251,12 @@ clean: ## Remove generated files (never touches data/raw/)
 	rm -rf $(PROC)/* $(RAW_OK) reports/notebooks reports/figures reports/tables reports/results \
 	  reports/index.html reports/results.json reports/screenshots
 	@echo "[clean] generated files removed; data/raw untouched"
+
+# ---- PDF versions of the figures: on demand, off the build's critical path ------------------------
+# `make` saves each figure as a PNG sized for the report; `make pdf` re-runs the steps that draw
+# figures (every step that reads figures/__init__.py, taken as changed with -W) with
+# AUTOTARIFFS_FIGURE_PDF=1 so that autotariffs.figures.save also writes <id>.pdf, and the report
+# links them. A later rebuild of a figure without the variable removes its PDF (it would be stale).
+.PHONY: pdf
+pdf: all ## Also write every figure as a vector PDF (re-runs the figure steps and the report)
+	AUTOTARIFFS_FIGURE_PDF=1 $(MAKE) -W $(SRC_FIG) report

@@ -28,7 +28,7 @@ from autotariffs.report import html as report
 
 pd.set_option("display.width", 120)
 
-from autotariffs.report import anchors, literature, narrative
+from autotariffs.report import anchors, literature, merge, narrative
 from autotariffs.replication import tables as validation
 
 _before = set(globals()) | {"_before"}  # names papermill may not override
@@ -55,7 +55,7 @@ val.groupby(["table", "column"])["match"].all().to_frame()
 # our own estimate of Japanese exporters' unit values to the US (step 04).
 
 # %%
-merged, _, _ = report.merge_results(paths.RESULTS)
+merged, _, _ = merge.merge_results(paths.RESULTS)
 boj = anchors.anchors_block(anchors.read_boj(paths.EXTERNAL / "boj_export_price_anchors" / "anchors.csv"))
 merged["anchors"] = {"boj_export_prices": boj}
 cmp = anchors.comparison_table(merged, boj)

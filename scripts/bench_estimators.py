@@ -220,7 +220,7 @@ def _figure(df: pd.DataFrame, outdir) -> None:
         ax.legend()
     add_source_note(fig, "Simulated panels, 2 high-dimensional FE, cluster-robust SEs; "
                          "scripts/bench_estimators.py")
-    save(fig, "estimator_scaling", outdir)
+    save(fig, "estimator_scaling", outdir, pdf=True)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,10 @@ class Event:
         """First day of the event's month."""
         return pd.Timestamp(self.date[:7] + "-01")
 
+    def concerns(self, origin: str) -> bool:
+        """Whether the event set the tariff on ``origin``'s cars (an event of all origins does)."""
+        return self.origins is None or origin in self.origins
+
     @property
     def timeline_label(self) -> str:
         """Label on the tariff timeline, which also says when a cut applied retroactively."""
@@ -54,6 +58,8 @@ DEALS: dict[str, Event] = {
     "KOR": Event("2025-11-01", "Korea deal", ("KOR",), retroactive=True, announced="2025-07"),
 }
 EVENTS_ALL: tuple[Event, ...] = (TARIFF, *DEALS.values())
+#: an earlier step drawn where the effective rates reach back (KORUS: Korea's car duty to 0)
+KORUS = Event("2016-01-01", "KORUS: car duty 0 (Korea)", ("KOR",))
 
 #: origins with their own per-origin estimates (one ``04_estimates_<ORIGIN>.yaml`` each)
 TREATED: tuple[str, ...] = ("KOR", "JPN")
@@ -93,17 +99,21 @@ def event_origins() -> dict[str, tuple[str, ...] | None]:
 
 
 def own_events(origin: str) -> dict[str, str]:
-    """The tariff and the origin's own deal (if any), date -> label, for per-origin figures."""
-    out = {TARIFF.date: TARIFF.label}
-    deal = DEALS.get(origin)
-    if deal is not None:
-        out[deal.date] = deal.label
-    return out
+    """The events that concern ``origin`` (the tariff and its deal, if any), date -> label."""
+    return {e.date: e.label for e in EVENTS_ALL if e.concerns(origin)}
+
+
+def deal_for(origin: str) -> Event | None:
+    """The deal that concerns ``origin`` (the EU deal for DEU), or None."""
+    return next((e for e in DEALS.values() if e.concerns(origin)), None)
 
 
 def deal_date(origin: str) -> str:
-    """The date the origin's deal took effect (KeyError for an origin without one)."""
-    return DEALS[origin].date
+    """The date the origin's deal took effect (KeyError for an origin no deal concerns)."""
+    deal = deal_for(origin)
+    if deal is None:
+        raise KeyError(f"no deal in design.DEALS concerns {origin!r}")
+    return deal.date
 
 
 @dataclass(frozen=True)

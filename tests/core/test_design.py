@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 
 from autotariffs import config, design, paths
+from autotariffs.data import countries
 from autotariffs.figures import EVENTS
-from autotariffs.figures.descriptives import EVENT_ORIGINS
 from autotariffs.figures.tariffs import TIMELINE_EVENTS
 
 PKG = Path(design.__file__).parent
@@ -97,7 +97,7 @@ def test_no_module_but_design_types_the_treated_or_comparison_origins():
 def test_stages_read_their_dates_and_defaults_from_the_design():
     assert EVENTS == {e.date: e.label for e in design.EVENTS_ALL}
     assert TIMELINE_EVENTS["2025-11-01"] == "Korea deal (retro.)"  # labels kept byte-identical
-    assert EVENT_ORIGINS[design.TARIFF.date] is None
+    assert design.TARIFF.origins is None  # the tariff concerns every origin
     spec = config.SPECS["04_estimates"]
     assert spec["event_date"].default == design.TARIFF.date
     assert spec["baseline_start"].default == design.BASELINE_START
@@ -112,3 +112,69 @@ def test_makefile_runs_04_once_per_params_file():
     line = next(ln for ln in out.splitlines() if ln.startswith("ORIGINS :="))
     files = sorted(p.stem.split("_")[-1] for p in paths.PARAMS.glob("04_estimates_*.yaml"))
     assert line.split(":=", 1)[1].split() == files
+
+
+# ---- no module but the design decides which origin an analysis concerns (issue 21.6) ------------
+#: ISO-3 codes an origin can carry: every country of the data's country table and the design's own
+#: origin codes; "USA" is the importer, never an origin of US imports.
+ORIGIN_CODES = ({c for c, bloc in zip(countries.COUNTRIES["iso3"], countries.COUNTRIES["is_bloc"],
+                                      strict=True) if not bloc}
+                | {o for e in design.EVENTS_ALL for o in e.origins or ()}) - {"USA"}
+#: modules allowed to compare an origin with a code for now, and why
+ORIGIN_COMPARISON_ALLOWED = {
+    # being rewritten (issue 20)
+    "models/deals.py": "being rewritten (issue 20)",
+    "models/reduced_form.py": "being rewritten (issue 20)",
+    "report/narrative.py": "being rewritten (issue 20)",
+    # a source contract, not an analysis: the file holds US imports and Japan's exports to the US
+    "data/sources/comtrade.py": "source contract of the Comtrade monthly file",
+}
+
+
+def _codes(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value] if node.value in ORIGIN_CODES else []
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return [c for e in node.elts for c in _codes(e)]
+    return []
+
+
+def origin_comparisons(source: str) -> list[str]:
+    """Comparisons (``==``, ``!=``, ``in``, ``not in``) of anything with an origin's ISO code."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare) and any(
+                _codes(side) for side in (node.left, *node.comparators)):
+            found.append(ast.unparse(node))
+    return found
+
+
+def test_origin_comparison_checker_can_fail():
+    assert origin_comparisons('if origin == "JPN":\n    pass\n') == ["origin == 'JPN'"]
+    assert origin_comparisons('x = df[df["origin"] != "KOR"]\n') == ["df['origin'] != 'KOR'"]
+    assert origin_comparisons('ok = o in ("DEU", "GBR")\n') == ["o in ('DEU', 'GBR')"]
+    assert origin_comparisons('ok = reporter == "USA"\n') == []  # the importer
+    assert origin_comparisons('if design.TARIFF.concerns(origin):\n    pass\n') == []
+
+
+def test_no_module_branches_on_an_origin_code():
+    """Which events, deals and series concern an origin is read from the design and the data."""
+    found = {}
+    for path in sorted(PKG.rglob("*.py")):
+        rel = str(path.relative_to(PKG))
+        if path.name == "design.py" or rel in ORIGIN_COMPARISON_ALLOWED:
+            continue
+        hits = origin_comparisons(path.read_text(encoding="utf-8"))
+        if hits:
+            found[rel] = hits
+    assert found == {}
+
+
+def test_events_say_whom_they_concern():
+    eu = design.DEALS["EU"]
+    assert eu.concerns("DEU") and eu.concerns("EUN") and not eu.concerns("JPN")
+    assert design.TARIFF.concerns("DEU") and design.TARIFF.concerns("MEX")
+    assert design.own_events("DEU") == {design.TARIFF.date: design.TARIFF.label,
+                                        eu.date: eu.label}
+    assert design.deal_date("DEU") == eu.date
+    assert design.own_events("MEX") == {design.TARIFF.date: design.TARIFF.label}

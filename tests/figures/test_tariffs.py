@@ -73,8 +73,8 @@ def test_effective_vs_statutory_shows_korus_step(tariff_schedule, tmp_path):
     assert y["2015-12"] == 2.5 and y["2016-01"] == 0.0  # KORUS step in the statutory line
     assert len(ax_kor.collections) == 1  # the DataWeb period segment
     assert ax_kor.get_ylabel() == "Duty rate (%)"
-    out1 = save(fig, "t_eff", outdir=tmp_path / "a")
-    out2 = save(fig, "t_eff", outdir=tmp_path / "b")
+    out1 = save(fig, "t_eff", outdir=tmp_path / "a", pdf=True)
+    out2 = save(fig, "t_eff", outdir=tmp_path / "b", pdf=True)
     for ext in ("png", "pdf"):
         assert out1[ext].read_bytes() == out2[ext].read_bytes()
     plt.close(fig)
@@ -102,6 +102,32 @@ def test_timeline_event_labels_do_not_overlap(tariff_schedule, tmp_path):
     boxes = _label_boxes(fig)
     assert {t for t, _ in boxes} >= {"S232 autos 25%", "UK deal", "Japan deal"}
     assert _overlaps(boxes) == []
+    plt.close(fig)
+
+
+def _crossings(fig):
+    """(label, line) pairs where a plotted series (a legend entry) runs through an event label."""
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for ax in fig.axes:
+        for t in ax.texts:
+            box = t.get_window_extent(renderer)
+            for ln in ax.get_lines():
+                if ln.get_label().startswith("_"):
+                    continue  # event lines and helpers: not data
+                path = ln.get_transform().transform_path(ln.get_path())
+                if path.intersects_bbox(box, filled=False):
+                    out.append((t.get_text(), ln.get_label()))
+    return out
+
+
+def test_timeline_event_labels_stay_clear_of_the_rates(tariff_schedule, tmp_path):
+    """No rate line (Japan's 27.5% step, the rest of the world's) runs through an event label."""
+    fig = fig_tariff_timeline(tariff_schedule, **SHARES)
+    save(fig, "tl", outdir=tmp_path)
+    boxes = _label_boxes(fig)
+    assert len(boxes) >= 5 and _overlaps(boxes) == []
+    assert _crossings(fig) == []
     plt.close(fig)
 
 

@@ -41,7 +41,7 @@ def _with_mirror(p, slope=-1.0, fx_slope=0.4, noise=0.005, seed=0):
 
 def test_mirror_passthrough_recovers_slope_with_hac():
     p = _with_mirror(_sim())
-    r = pt.mirror_passthrough(p)
+    r = pt.mirror_passthrough(p, "JPN")
     assert r["coef"] == pytest.approx(-1.0, abs=0.05)
     assert r["ci95_low"] < -1.0 < r["ci95_high"]
     assert r["n_clusters"] == 1 and r["n_obs"] == 67 - 12
@@ -53,12 +53,12 @@ def test_mirror_passthrough_needs_tariff_variation():
     p = _with_mirror(_sim())
     p.loc[p["origin"] == "JPN", "d12_ln1p_tau"] = 0.0
     with pytest.raises(ValueError, match="no tariff change"):
-        pt.mirror_passthrough(p)
+        pt.mirror_passthrough(p, "JPN")
 
 
 def test_mirror_comparison_gap():
     p = _with_mirror(_sim())
-    t = pt.mirror_comparison(p)
+    t = pt.mirror_comparison(p, "JPN")
     assert list(t.columns) == ["month", "ln_uv_us", "ln_uv_mirror", "gap", "d12_ln_uv_us",
                                "d12_ln_uv_mirror", "tau"]  # fmt: skip
     assert np.allclose(t["gap"], 0.05) and t["month"].is_monotonic_increasing
@@ -107,3 +107,13 @@ def test_summarize_origin_on_real_snapshot_runs_fast():
         json.dumps(r, allow_nan=False)
     assert summarize_pooled(panel, progress=False)["elasticity_q_levels"]["n_clusters"] == 5
     assert isinstance(panel["month"].iloc[0], pd.Timestamp)
+
+
+def test_mirror_series_is_found_in_the_data_not_by_origin_name():
+    """summarize_origin fits the mirror regression for whichever origin has a mirror series."""
+    p = _with_mirror(_sim())
+    assert pt.has_mirror(p, "JPN") and not pt.has_mirror(p, "KOR")
+    moved = p.assign(origin=p["origin"].replace({"JPN": "KOR", "KOR": "JPN"}))
+    assert pt.has_mirror(moved, "KOR") and not pt.has_mirror(moved, "JPN")
+    assert pt.mirror_passthrough(moved, "KOR")["coef"] == pytest.approx(-1.0, abs=0.05)
+    assert not pt.has_mirror(p.drop(columns="ln_mirror_uv"), "JPN")

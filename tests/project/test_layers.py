@@ -21,7 +21,8 @@ PKG = ROOT / "src" / "autotariffs"
 
 # stage -> rank; core is the package's top-level leaf modules
 RANKS = {
-    "core": 0,  # paths, errors, atomic (file writes), outputs (registry), design (study design)
+    "core": 0,  # paths, errors, atomic (file writes), outputs (registry), design (study design),
+    #             labels (printed names and the one number formatter)
     "data": 1,  # raw sources, adapters, schemas, countries, build, reconcile
     "tariffs": 2,  # statutory schedule, effective and collected rates, control exposure
     "panel": 3,  # the analysis panel from flows, tariffs and FX
@@ -32,7 +33,7 @@ RANKS = {
     "app": 7,  # runner and parameter checks (they run notebooks and read every stage's data)
 }
 CORE = {"autotariffs", "autotariffs.paths", "autotariffs.errors", "autotariffs.atomic",
-        "autotariffs.outputs", "autotariffs.design", "autotariffs.logs"}
+        "autotariffs.outputs", "autotariffs.design", "autotariffs.logs", "autotariffs.labels"}
 APP = {"autotariffs.run", "autotariffs.config", "autotariffs.cli", "autotariffs.__main__"}
 
 

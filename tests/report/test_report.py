@@ -20,8 +20,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from autotariffs import outputs
+from autotariffs import labels, outputs
 from autotariffs.outputs import ReportError
+from autotariffs.report import collect, provenance, render
 from autotariffs.report import html as report
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -102,7 +103,7 @@ def make_reports(root: Path) -> Path:
     for tab_id, (title, nb, params) in TABLES.items():
         (rep / "tables").mkdir(parents=True, exist_ok=True)
         (rep / "tables" / f"{tab_id}.csv").write_text(
-            "term,coef\nln1p_tau,-1.2345678901\nconst,2\n", encoding="utf-8"
+            f"term,coef\nln1p_tau,-1.2345678901\nconst,2\n{tab_id},3\n", encoding="utf-8"
         )
         write_json(
             rep / "tables" / f"{tab_id}.json",
@@ -270,8 +271,9 @@ def test_every_figure_and_table_present_numbered(built):
     assert page.tables == ["tab_data", "tab_elasticity"]
     html = (rep / "index.html").read_text()
     assert "Table 1. Data summary." in html and "Table 2. Elasticities." in html
-    # long floats shown with 3 decimals, integers verbatim
-    assert "<td>-1.235</td>" in html and "<td>2</td>" in html
+    # long floats shown with 3 decimals, integers verbatim, identifiers as code
+    assert '<td class="num">-1.235</td>' in html and '<td class="num">2</td>' in html
+    assert "<td><code>ln1p_tau</code></td>" in html
     assert "tables/tab_data.csv" in page.links
 
 
@@ -322,7 +324,7 @@ def test_provenance_section(built):
     fx_sha = hashlib.sha256((raw / "macro" / "fx.csv").read_bytes()).hexdigest()
     assert f'<td class="mono">{fx_sha[:12]}</td>' in html
     assert "owner/repo @ deadbeef : FX.csv" in html
-    rows = {r["file"]: r for r in report.provenance_summary(raw)}
+    rows = {r["file"]: r for r in provenance.provenance_summary(raw)}
     assert rows["trade/imports.csv"]["source"] == (
         "original: UN Comtrade monthly download; reporter USA; "
         "via: team/apmcm, commit cafe (file added later), path q2/us.xlsx"
@@ -353,12 +355,11 @@ def test_two_runs_byte_identical(tmp_path):
         assert out3[k].read_bytes() == first[k], k
 
 
-@pytest.mark.parametrize("ext", ["png", "pdf"])
-def test_missing_figure_file_is_named(tmp_path, ext):
+def test_missing_figure_file_is_named(tmp_path):
     rep = make_reports(tmp_path)
     raw = make_raw(tmp_path)
-    (rep / "figures" / f"fig_b_kor.{ext}").unlink()
-    with pytest.raises(ReportError, match=rf"fig_b_kor\.{ext} is missing") as err:
+    (rep / "figures" / "fig_b_kor.png").unlink()
+    with pytest.raises(ReportError, match=r"fig_b_kor\.png is missing") as err:
         report.build_report(rep, raw, commit=COMMIT)
     assert "04_estimates" in str(err.value)
     assert not (rep / "index.html").exists(), "no partial report on failure"
@@ -437,29 +438,8 @@ def test_write_helpers_roundtrip(tmp_path):
         outputs.write_results("nb", {"meta": 1}, results_dir=rep / "results")
 
 
-def test_format_number_rule():
-    assert report.format_number(-1.23456) == "-1.235"
-    assert report.format_number(0.4) == "0.400"
-    # integers as integers (the validation count was printed "148.000")
-    assert report.format_number(3) == "3"
-    assert report.format_number(148, "validation.n_matched") == "148"
-    assert report.format_number(3506) == "3,506"
-    assert report.format_number(38.0, "KOR.reduced_form.ln_q.n_pre") == "38"  # count key
-    assert report.format_number(38.5, "x.n_pre") == "38.500"  # not an integer: kept
-    assert report.format_number(38.0, "x.coef") == "38.000"  # estimate: 3 decimals
-    # p-values: '< 0.001' or 3 decimals, recognised from the last key part
-    assert report.format_number(0.0004, "KOR.reduced_form.ln_q.p_conformal") == "< 0.001"
-    assert report.format_number(0.001, "a.p") == "0.001"
-    assert report.format_number(0.02380952381, "a.min_p_placebo") == "0.024"
-    assert report.format_number(0.0004, "a.coef") == "0.000"  # not a p-value
-    assert report.format_number(0.0004, "a.pct") == "0.000"  # 'pct' is not 'p_...'
-    assert report.format_number(None) == "n/a"
-    assert report.format_number(float("nan")) == "n/a"
-    assert report.format_number(True) == "n/a"
-
-
 def test_inline_markdown_is_rendered_and_safe():
-    md = report.inline_markdown
+    md = render.inline_markdown
     assert str(md("run `make fetch` first")) == "run <code>make fetch</code> first"
     assert str(md("*not* **valid**")) == "<em>not</em> <strong>valid</strong>"
     assert str(md("see [the CSV](tables/x.csv)")) == 'see <a href="tables/x.csv">the CSV</a>'
@@ -532,7 +512,7 @@ def test_headline_table_plain_labels_no_raw_keys(tmp_path):
     assert page.keys["validation.n_matched"] == "148" and page.keys["validation.n_terms"] == "148"
     assert "148.000" not in html
     # parameters once per results file, not once per row
-    assert visible.count("donut=1") == 2  # 04_estimates_KOR and 04_estimates_JPN
+    assert "donut" not in visible and 'href="#runs"' in head  # parameters: in their section
     # Korea's rows come first, the deal cut after the per-origin groups
     assert (
         visible.index("Korea: US imports")
@@ -546,14 +526,14 @@ def test_long_table_preview_and_markdown_caption(tmp_path):
     raw = make_raw(tmp_path)
     report.build_report(rep, raw, commit=COMMIT)
     html = (rep / "index.html").read_text()
-    tab = html[html.index('<table class="results-table" data-table-id="long"') :]
+    tab = html[html.index('<div class="table-block" id="tab-long">') :]
     tab = tab[: tab.index("</table>")]
-    assert tab.count("<tr>") == 1 + 20  # header + first 20 rows
-    assert "<td>m019</td>" in tab and "<td>m020</td>" not in tab
-    assert "First 20 of 3,506 rows" in tab and 'href="tables/long.csv"' in tab
+    n = collect.TABLE_PREVIEW_ROWS
+    assert n == 8
+    assert tab.count("<tr>") == 1 + n  # header + first n rows
+    assert f"<td>m{n - 1:03d}</td>" in tab and f"<td>m{n:03d}</td>" not in tab
+    assert f"First {n} of 3506 rows" in tab and 'href="tables/long.csv"' in tab
     assert "<code>make fetch</code>" in tab and "<em>all</em>" in tab and "`" not in tab
-    # a short table is shown whole with its CSV link
-    assert report.TABLE_PREVIEW_ROWS == 20
 
 
 def test_source_note_once_when_drawn_in_image(tmp_path):
@@ -562,10 +542,10 @@ def test_source_note_once_when_drawn_in_image(tmp_path):
     raw = make_raw(tmp_path)
     png = rep / "figures" / "fig_b_kor.png"
     data = png.read_bytes()
-    body = b"tEXt" + report.PNG_NOTE_KEY.encode("latin-1") + b"\x00Simulated fig_b_kor"
+    body = b"tEXt" + labels.PNG_NOTE_KEY.encode("latin-1") + b"\x00Simulated fig_b_kor"
     chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
     png.write_bytes(data[:33] + chunk + data[33:])  # after IHDR
-    assert report.png_text(png) == {report.PNG_NOTE_KEY: "Simulated fig_b_kor"}
+    assert collect.png_text(png) == {labels.PNG_NOTE_KEY: "Simulated fig_b_kor"}
     report.build_report(rep, raw, commit=COMMIT)
     page = parse(rep / "index.html")
     assert "Simulated fig_b_kor" not in page.figcaptions[1]  # in the image only
@@ -590,18 +570,18 @@ def test_git_commit_and_dirty_flag(tmp_path):
             ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
         ).stdout.strip()
 
-    assert report.git_commit(repo) == ("unknown", False)  # not a repository
+    assert provenance.git_commit(repo) == ("unknown", False)  # not a repository
     git("init", "-q")
     (repo / "a.txt").write_text("a\n")
     git("add", "a.txt")
     git("commit", "-q", "-m", "init")
     sha = git("rev-parse", "HEAD")
-    assert report.git_commit(repo) == (sha, False)
+    assert provenance.git_commit(repo) == (sha, False)
     (repo / "reports").mkdir()
     (repo / "reports" / "index.html").write_text("generated\n")
-    assert report.git_commit(repo) == (sha, False), "generated outputs must not mark dirty"
+    assert provenance.git_commit(repo) == (sha, False), "generated outputs must not mark dirty"
     (repo / "a.txt").write_text("changed\n")
-    assert report.git_commit(repo) == (sha, True)
+    assert provenance.git_commit(repo) == (sha, True)
     # and the page says so
     rep = make_reports(tmp_path / "r")
     raw = make_raw(tmp_path / "r")
@@ -609,3 +589,47 @@ def test_git_commit_and_dirty_flag(tmp_path):
     html = (rep / "index.html").read_text()
     assert f"{sha} (uncommitted changes)" in html
     assert json.loads((rep / "results.json").read_text())["meta"]["dirty"] is True
+
+
+def test_identical_tables_are_shown_once_naming_every_run(tmp_path):
+    """Two runs that publish byte-identical tables (04's pooled table, once per origin) give one
+    table on the page that names both; different tables stay apart."""
+    rep = make_reports(tmp_path)
+    raw = make_raw(tmp_path)
+    for o in ("JPN", "KOR"):
+        outputs.register_table(pd.DataFrame({"estimate": ["pooled"], "coef": [0.1]}),
+                               f"pooled_{o}", "Pooled", "Same for every origin.", "04_estimates",
+                               params={"origin": o}, tables_dir=rep / "tables")
+    report.build_report(rep, raw, commit=COMMIT)
+    html = (rep / "index.html").read_text()
+    page = parse(rep / "index.html")
+    assert page.tables.count("pooled_KOR") == 1 and "pooled_JPN" not in page.tables
+    assert 'data-same-as="pooled_JPN"' in html and 'id="tab-pooled_JPN"' in html
+    assert "published by 2 runs" in html and "<code>pooled_JPN</code>" in html
+    assert {"tab_data", "tab_elasticity"} <= set(page.tables)  # different content: both shown
+
+
+def test_pdf_is_optional_and_the_registry_says_which_exist(tmp_path):
+    rep = make_reports(tmp_path)
+    raw = make_raw(tmp_path)
+    (rep / "figures" / "fig_b_kor.pdf").unlink()
+    report.build_report(rep, raw, commit=COMMIT)
+    reg = pd.read_csv(rep / "figures" / "registry.csv", dtype=str, keep_default_na=False)
+    assert dict(zip(reg["fig_id"], reg["pdf"], strict=True)) == {
+        "fig_a_imports": "fig_a_imports.pdf", "fig_b_kor": ""}
+    page = parse(rep / "index.html")
+    assert "figures/fig_b_kor.pdf" not in page.links and "figures/fig_a_imports.pdf" in page.links
+
+
+def test_origins_in_design_order(tmp_path):
+    """Within a notebook, the design's treated origins come first (KOR before JPN), then others."""
+    from autotariffs import design
+
+    rep = make_reports(tmp_path)
+    raw = make_raw(tmp_path)
+    for o in ("DEU", "JPN", "KOR"):
+        outputs.register_table(pd.DataFrame({"x": [o]}), f"est_{o}", f"Estimates {o}", "Sim.",
+                               "04_estimates", params={"origin": o}, tables_dir=rep / "tables")
+    report.build_report(rep, raw, commit=COMMIT)
+    shown = [t for t in parse(rep / "index.html").tables if t.startswith("est_")]
+    assert shown == [f"est_{o}" for o in (*design.TREATED, "DEU")]

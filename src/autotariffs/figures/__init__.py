@@ -1,8 +1,11 @@
 """One figure style for the whole package, and byte-stable saving.
 
 Every figure: seaborn ``ticks`` style, the colour-blind-safe Okabe-Ito palette, distinct line
-styles/markers so nothing depends on colour alone, axis labels with units, a source note under the
-plot, and PNG (300 dpi) plus PDF written without timestamps so reruns are byte-identical.
+styles/markers so nothing depends on colour alone, text of at least :data:`MIN_FONT_PT`, axis
+labels with units, a source note under the plot, written without timestamps so reruns are
+byte-identical. The PNG is sized for the report (at most :data:`MAX_PNG_PX` wide, shown at half
+that); the vector PDF is made only on demand (``AUTOTARIFFS_FIGURE_PDF=1``, ``make pdf``), as
+it costs more than the PNG.
 
 Each figure module keeps the title, caption and source note of its figures beside the drawing
 function (:class:`autotariffs.outputs.Text` constants, or ``*_text`` functions where the text
@@ -17,14 +20,18 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
 
 from autotariffs import design
+from autotariffs.labels import ORIGIN_NAMES, PNG_MIN_FONT_KEY, PNG_NOTE_KEY
 from autotariffs.outputs import Text, register_figure
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.text import Text as MplText  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 
 from autotariffs.atomic import atomic_path  # noqa: E402
 
@@ -48,22 +55,18 @@ ORIGIN_STYLE = {
     o: {"color": OKABE_ITO[i], "linestyle": LINESTYLES[i], "marker": MARKERS[i]}
     for i, o in enumerate(ORIGIN_ORDER)
 }
-ORIGIN_LABEL = {
-    "KOR": "Korea",
-    "JPN": "Japan",
-    "DEU": "Germany",
-    "EUN": "EU-27",
-    "GBR": "United Kingdom",
-    "MEX": "Mexico",
-    "CAN": "Canada",
-    "ROW": "Rest of world",
-}
+ORIGIN_LABEL = ORIGIN_NAMES  # the one table of origin names (autotariffs.labels)
 
 # Policy events marked on every time-series figure (dates and labels: autotariffs.design).
 EVENTS = design.event_labels()
 
-#: PNG text key holding the source note drawn in the image (read by ``report.collect_figures``).
-PNG_NOTE_KEY = "Source note"
+#: the smallest text in a figure (points): at the report's display width it reads as >= 9 px
+MIN_FONT_PT = 8.0
+#: the widest PNG (pixels): the report shows a figure at most half as wide (2x screens)
+MAX_PNG_PX = 1600
+MAX_DPI = 200
+#: environment variable that asks :func:`save` for the PDF as well (``make pdf`` sets it)
+PDF_ENV = "AUTOTARIFFS_FIGURE_PDF"
 
 _METADATA = {
     "png": {"Software": None},
@@ -119,7 +122,12 @@ def place_source_note(fig: plt.Figure) -> None:
     lefts = [inv.transform(ax.get_tightbbox(renderer).p0)[0] for ax in fig.axes if ax.get_visible()]
     y = (min(bottoms) if bottoms else 0.0) - 0.01
     x = max(min(lefts), 0.0) if lefts else 0.01
-    artist = fig.text(x, y, text, ha="left", va="top", fontsize=7, color="#444444", wrap=True)
+    artist = fig.text(x, y, text, ha="left", va="top", fontsize=MIN_FONT_PT, color="#444444",
+                      wrap=True)
+    # wrap once here: matplotlib would re-measure the note word by word at every draw
+    artist._renderer = renderer  # what Text.draw sets before it wraps
+    artist.set_text(artist._get_wrapped_text())
+    artist.set_wrap(False)
     fig._autotariffs_source_artist = artist  # type: ignore[attr-defined]
 
 
@@ -140,7 +148,7 @@ def mark_events(ax: plt.Axes, events: dict[str, str] | None = None, label: bool 
         x = mdates.date2num(pd.Timestamp(d))
         if not lo <= x <= hi:
             continue
-        ax.axvline(x, color="#555555", linestyle=":", linewidth=0.9, zorder=0)
+        ax.axvline(x, color="#555555", linestyle=":", linewidth=0.9, zorder=0, gid=EVENT_GID)
         if label:
             labels.append(
                 ax.annotate(
@@ -149,7 +157,7 @@ def mark_events(ax: plt.Axes, events: dict[str, str] | None = None, label: bool 
                     xycoords=("data", "axes fraction"),
                     xytext=(2, -2),
                     textcoords="offset points",
-                    fontsize=6.5,
+                    fontsize=MIN_FONT_PT,
                     color="#333333",
                     va="top",
                     # a light box keeps the label legible where a data line crosses it
@@ -166,14 +174,17 @@ def mark_events(ax: plt.Axes, events: dict[str, str] | None = None, label: bool 
         _stagger(ax, labels)
 
 
-EVENT_ROW_PT = 9.0
+EVENT_ROW_PT = 10.5
+#: event lines carry this gid, so that the headroom computation can leave them out
+EVENT_GID = "autotariffs-event"
 
 
-def _stagger(ax: plt.Axes, labels: list) -> None:
-    """Put each label (left to right) in the first row where it overlaps no placed label."""
-    fig = ax.figure
-    fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()
+def _stagger(ax: plt.Axes, labels: list, renderer: Any = None) -> None:
+    """Put each label (left to right) in the first row where it overlaps no placed label, then
+    raise the top of the y-axis so that no data reaches the rows of labels."""
+    if renderer is None:
+        ax.figure.draw_without_rendering()
+        renderer = ax.figure.canvas.get_renderer()
     placed: list = []
     for ann in sorted(labels, key=lambda a: a.xy[0]):
         for row in range(len(labels)):
@@ -182,20 +193,66 @@ def _stagger(ax: plt.Axes, labels: list) -> None:
             if not any(box.overlaps(other) for other in placed):
                 break
         placed.append(ann.get_window_extent(renderer))
+    _headroom(ax, min(b.y0 for b in placed))
+
+
+def _headroom(ax: plt.Axes, lowest_label_px: float, gap: float = 0.02) -> None:
+    """Raise the y-axis top so the data (``ax.dataLim``) stays below ``lowest_label_px``."""
+    frac = (ax.bbox.y1 - lowest_label_px) / ax.bbox.height + gap  # share of the axes on top
+    bottom, top = ax.get_ylim()
+    data_top = ax.dataLim.y1
+    if not 0 < frac < 0.6 or not np.isfinite(data_top) or data_top <= bottom:
+        return
+    needed = bottom + (data_top - bottom) / (1 - frac)
+    if needed > top:
+        ax.set_ylim(bottom, needed)
 
 
 def arrange_event_labels(fig: plt.Figure) -> None:
-    """Re-place the event labels of every axes for the figure's current layout."""
-    for ax in fig.axes:
-        labels = getattr(ax, "_autotariffs_event_labels", None)
-        if labels:
-            _stagger(ax, labels)
+    """Re-place the event labels of every axes for the figure's current layout (one draw)."""
+    axes = [ax for ax in fig.axes if getattr(ax, "_autotariffs_event_labels", None)]
+    if not axes:
+        return
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        _stagger(ax, ax._autotariffs_event_labels, renderer)
+
+
+def smallest_font_pt(fig: plt.Figure) -> float:
+    """The size (points) of the smallest visible text in ``fig``."""
+
+    def shown(t: MplText) -> bool:
+        return bool(t.get_visible() and t.get_text().strip()
+                    and (t.axes is None or t.axes.get_visible()))
+
+    sizes = [t.get_fontsize() for t in fig.findobj(MplText) if shown(t)]
+    return float(min(sizes)) if sizes else float("nan")
+
+
+def png_extent(fig: plt.Figure, max_px: int = MAX_PNG_PX) -> tuple[int, Bbox]:
+    """The resolution that makes the tightly cropped PNG at most ``max_px`` wide (at most
+    :data:`MAX_DPI`), and that crop (inches, padded as ``savefig.pad_inches``)."""
+    fig.draw_without_rendering()
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer())
+    bbox = bbox.padded(float(plt.rcParams["savefig.pad_inches"]))
+    return int(min(MAX_DPI, (max_px - 4) // bbox.width)), bbox
+
+
+def pdf_wanted() -> bool:
+    """True when the build asks for PDF versions (``AUTOTARIFFS_FIGURE_PDF=1``)."""
+    return os.environ.get(PDF_ENV) == "1"
 
 
 def save(
-    fig: plt.Figure, fig_id: str, outdir: str | os.PathLike[str] | None = None
+    fig: plt.Figure, fig_id: str, outdir: str | os.PathLike[str] | None = None,
+    pdf: bool | None = None,
 ) -> dict[str, Path]:
-    """Save ``fig`` as ``<fig_id>.png`` (300 dpi) and ``<fig_id>.pdf`` atomically, no timestamps."""
+    """Save ``fig`` as ``<fig_id>.png`` (sized for the report) and, if ``pdf`` (default: the
+    ``AUTOTARIFFS_FIGURE_PDF`` setting), ``<fig_id>.pdf``; atomically, without timestamps.
+
+    Without the PDF, an older ``<fig_id>.pdf`` is removed: it would no longer match the PNG.
+    """
     from autotariffs import paths
 
     outdir = Path(outdir) if outdir is not None else paths.FIGURES
@@ -203,15 +260,22 @@ def save(
     place_source_note(fig)
     note = getattr(fig, "_autotariffs_source_note", None)
     out: dict[str, Path] = {}
-    for ext in ("png", "pdf"):
-        target = outdir / f"{fig_id}.{ext}"
-        meta = dict(_METADATA[ext])
-        if note and ext == "png":
-            # the report reads this key and then does not print the note again under the image
-            meta[PNG_NOTE_KEY] = note
+    meta = dict(_METADATA["png"])
+    if note:
+        # the report reads this key and then does not print the note again under the image
+        meta[PNG_NOTE_KEY] = note
+    meta[PNG_MIN_FONT_KEY] = f"{smallest_font_pt(fig):g}"
+    out["png"] = outdir / f"{fig_id}.png"
+    dpi, bbox = png_extent(fig)
+    with atomic_path(out["png"]) as tmp:  # the crop is passed: savefig then draws only once
+        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches=bbox, metadata=meta)
+    target = outdir / f"{fig_id}.pdf"
+    if pdf_wanted() if pdf is None else pdf:
         with atomic_path(target) as tmp:
-            fig.savefig(tmp, format=ext, metadata=meta)
-        out[ext] = target
+            fig.savefig(tmp, format="pdf", metadata=dict(_METADATA["pdf"]))
+        out["pdf"] = target
+    else:
+        target.unlink(missing_ok=True)
     return out
 
 

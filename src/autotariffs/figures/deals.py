@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from autotariffs import design
-from autotariffs.figures import ORIGIN_STYLE, add_source_note, mark_events, set_style
+from autotariffs.figures import MIN_FONT_PT, ORIGIN_STYLE, add_source_note, mark_events, set_style
 from autotariffs.models.deals import (
     DEAL_EVENTS,
     END,
@@ -72,7 +72,7 @@ def fig_deal_event_study(es: pd.DataFrame, cut: dict | None = None,
     ax.tick_params(axis="x", labelrotation=30)
     ax.set_xlabel("Month of export (Korean customs)")
     ax.set_ylabel("Difference in ln export value\nrelative to reference month")
-    ax.legend(loc="lower left", fontsize=7)
+    ax.legend(loc="lower left", fontsize=MIN_FONT_PT)
     add_source_note(fig, DEALS_SOURCE.format(ref=es.attrs.get("ref", "2025-03")))
     return fig
 

@@ -28,6 +28,7 @@ from autotariffs import design
 from autotariffs.errors import AutotariffsError
 from autotariffs.figures import (
     EVENTS,
+    MIN_FONT_PT,
     ORIGIN_LABEL,
     ORIGIN_ORDER,
     ORIGIN_STYLE,
@@ -44,16 +45,15 @@ SOURCE_US = (
     "USD, CIF-type (ex-tariff); quantities in vehicles."
 )
 SOURCE_MIRROR = (
-    "Source: UN Comtrade monthly; US-reported imports from Japan (CIF-type, USD) and "
-    "Japan-reported exports to the US (Japan MoF via Comtrade, FOB, USD), HS 8703."
+    "Source: UN Comtrade monthly; US-reported imports from {name} (CIF-type, USD) and "
+    "{name}-reported exports to the US ({name}'s customs statistics via Comtrade, FOB, USD), "
+    "HS 8703."
 )
 NOTE_2022 = (
     "2022 (shaded): monthly quantities are Comtrade estimates (fractional) for all five origins; "
     "JPN/MEX sum to 0.86x/1.11x of the annual counts, DEU to about twice its 2021 count. "
     "2022 quantities and unit values are unreliable"
 )
-# Policy events and the origins they concern; an event is drawn only if one of them is plotted.
-EVENT_ORIGINS = design.event_origins()
 MIRROR_ALIASES = {"mirror_v": "mirror_value_usd", "mirror_q": "mirror_quantity"}
 _MARKEVERY = 6
 _REL_TOL_UV = 1e-6
@@ -121,10 +121,10 @@ def _frame_time(
     lo, hi = months.min(), months.max()
     x0, x1 = lo - pd.Timedelta(days=15), hi + pd.Timedelta(days=45)
     events = {
-        d: t
-        for d, t in EVENTS.items()
-        if lo <= pd.Timestamp(d) <= hi + pd.offsets.MonthEnd(0)
-        and (EVENT_ORIGINS.get(d) is None or set(EVENT_ORIGINS[d]) & set(origins))
+        e.date: e.label
+        for e in design.EVENTS_ALL
+        if lo <= pd.Timestamp(e.date) <= hi + pd.offsets.MonthEnd(0)
+        and any(e.concerns(o) for o in origins)
     }
     for i, ax in enumerate(axes):
         ax.set_xlim(x0, x1)
@@ -201,24 +201,37 @@ def fig_unit_values(panel: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def fig_mirror_japan(panel: pd.DataFrame) -> plt.Figure:
-    """US-reported imports from Japan vs Japan-reported exports to the US (USD bn), and their ratio.
+def mirror_origin(panel: pd.DataFrame) -> str:
+    """The origin whose own export statistics (``mirror_v``) the panel carries; exactly one."""
+    p = panel.rename(columns={v: k for k, v in MIRROR_ALIASES.items() if k not in panel.columns})
+    if "mirror_v" not in p.columns:
+        raise FigureDataError("mirror figure: panel lacks column 'mirror_v' (no mirror series)")
+    found = sorted(p.loc[p["mirror_v"].notna(), "origin"].astype(str).unique())
+    if len(found) != 1:
+        raise FigureDataError(f"mirror figure: expected one origin with a mirror series "
+                              f"('mirror_v'), found {found}")
+    return found[0]
+
+
+def fig_mirror(panel: pd.DataFrame) -> plt.Figure:
+    """US-reported imports from the origin with a mirror series vs that origin's reported exports
+    to the US (USD bn), and their ratio.
 
     The ratio should sit a few percent above 1 (CIF vs FOB valuation) and move with shipping
     lags; a break after April 2025 would flag valuation or timing changes, not tariff effects.
     """
     set_style()
-    fn = "fig_mirror_japan"
+    fn = "fig_mirror"
     p = panel.rename(columns={v: k for k, v in MIRROR_ALIASES.items() if k not in panel.columns})
     df = _monthly(p, ["value_usd", "mirror_v"], fn)
-    df = df[(df["origin"] == "JPN") & df["value_usd"].notna()].reset_index(drop=True)
-    if df.empty or df["mirror_v"].notna().sum() == 0:
-        raise FigureDataError(f"{fn}: no JPN rows with a Japan-reported export value ('mirror_v')")
+    origin = mirror_origin(df)
+    name = ORIGIN_LABEL.get(origin, origin)
+    df = df[(df["origin"] == origin) & df["value_usd"].notna()].reset_index(drop=True)
     fig, (ax, ax_r) = plt.subplots(
         2, 1, figsize=(7.0, 5.6), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
     )
-    st = _style("JPN")
-    ax.plot(df["month"], df["value_usd"] / 1e9, **{**st, "label": "US-reported imports from Japan"})
+    st = _style(origin)
+    ax.plot(df["month"], df["value_usd"] / 1e9, **{**st, "label": f"US-reported imports from {name}"})
     ax.plot(
         df["month"],
         df["mirror_v"] / 1e9,
@@ -228,7 +241,7 @@ def fig_mirror_japan(panel: pd.DataFrame) -> plt.Figure:
         markersize=3.5,
         markevery=_MARKEVERY,
         linewidth=1.3,
-        label="Japan-reported exports to the US",
+        label=f"{name}-reported exports to the US",
     )
     ok = df["value_usd"].notna() & (df["mirror_v"] > 0)
     ratio = df["value_usd"] / df["mirror_v"].where(ok)
@@ -248,17 +261,18 @@ def fig_mirror_japan(panel: pd.DataFrame) -> plt.Figure:
         label="3-month sums",
     )
     ax_r.axhline(1.0, color="#555555", linewidth=0.8, linestyle="--")
-    ax_r.legend(loc="upper right", fontsize=7, ncol=2)
+    ax_r.legend(loc="upper right", fontsize=MIN_FONT_PT, ncol=2)
     ax.set_ylabel("Value (USD bn per month)")
     ax.set_ylim(bottom=0)
-    ax_r.set_ylabel("US imports / JP exports\n(ratio)")
+    ax_r.set_ylabel(f"US imports / {name}'s\nexports (ratio)")
     ax_r.set_xlabel("Month")
-    ax.set_title("Mirror check: US imports from Japan vs Japan's exports to the US", loc="left")
-    _frame_time([ax, ax_r], df["month"], ["JPN"])
+    ax.set_title(f"Mirror check: US imports from {name} vs {name}'s exports to the US",
+                 loc="left")
+    _frame_time([ax, ax_r], df["month"], [origin])
     ax.legend(loc="lower left", fontsize=8)
     add_source_note(
         fig,
-        SOURCE_MIRROR
+        SOURCE_MIRROR.format(name=name)
         + " Ratio slightly > 1 expected from CIF vs FOB valuation; monthly noise from shipping lags.",
     )
     fig.tight_layout()
@@ -283,11 +297,12 @@ def unit_values_text(panel: pd.DataFrame) -> Text:
                 comtrade_source(panel))
 
 
-def mirror_japan_text(panel: pd.DataFrame) -> Text:
-    return Text("US-reported imports from Japan vs Japan-reported exports",
-                "Monthly value of HS 8703 trade Japan→US as reported by each side (mirror "
+def mirror_text(panel: pd.DataFrame) -> Text:
+    name = ORIGIN_LABEL.get(o := mirror_origin(panel), o)
+    return Text(f"US-reported imports from {name} vs {name}-reported exports",
+                f"Monthly value of HS 8703 trade {name}→US as reported by each side (mirror "
                 "statistics).",
-                "Source: UN Comtrade monthly HS 8703; US imports and Japan-reported exports.")
+                f"Source: UN Comtrade monthly HS 8703; US imports and {name}-reported exports.")
 
 
 #: name -> (figure function, text function), both of the panel, in the order 03 publishes them
@@ -295,7 +310,7 @@ DESCRIPTIVE_FIGURES: dict[str, tuple[Callable[[pd.DataFrame], plt.Figure],
                                      Callable[[pd.DataFrame], Text]]] = {
     "imports_by_origin": (fig_imports_by_origin, imports_by_origin_text),
     "unit_values": (fig_unit_values, unit_values_text),
-    "mirror_japan": (fig_mirror_japan, mirror_japan_text),
+    "mirror_japan": (fig_mirror, mirror_text),
 }
 
 
@@ -335,7 +350,7 @@ def fig_control_series_extended(ctrl: pd.DataFrame) -> plt.Figure:
     """
     set_style()
     fig, ax = plt.subplots()
-    for o in ("CAN", "MEX"):
+    for o in sorted(ctrl["origin"].unique()):
         g = ctrl[ctrl["origin"] == o].sort_values("month")
         st = ORIGIN_STYLE.get(o, ORIGIN_STYLE["ROW"])
         ax.plot(g["month"], g["value_spliced_usd"] / 1e9, color=st["color"],
@@ -347,5 +362,5 @@ def fig_control_series_extended(ctrl: pd.DataFrame) -> plt.Figure:
     ax.set_ylabel("US imports of HS 8703 (USD bn)")
     mark_events(ax, {k: v for k, v in EVENTS.items()
                      if pd.Timestamp(k) <= ctrl["month"].max()})
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=MIN_FONT_PT)
     return fig

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 
 from autotariffs.figures import (
+    MIN_FONT_PT,
     add_source_note,
     set_style,
 )
@@ -43,7 +44,7 @@ def fig_in_time_placebos(placebo_result: Mapping, title: str, xlabel: str) -> pl
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Number of placebo dates")
     ax.set_title(title, fontsize=9)
-    ax.legend(loc="upper left", fontsize=7)
+    ax.legend(loc="upper left", fontsize=MIN_FONT_PT)
     add_source_note(
         fig,
         "Placebos: the same difference-in-differences estimator with a fake event at every "

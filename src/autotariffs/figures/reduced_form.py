@@ -21,7 +21,14 @@ import numpy as np
 import pandas as pd
 
 from autotariffs import design
-from autotariffs.figures import OKABE_ITO, ORIGIN_LABEL, ORIGIN_STYLE, mark_events, set_style
+from autotariffs.figures import (
+    MIN_FONT_PT,
+    OKABE_ITO,
+    ORIGIN_LABEL,
+    ORIGIN_STYLE,
+    mark_events,
+    set_style,
+)
 from autotariffs.figures.estimates import fig_in_time_placebos
 from autotariffs.models.one_treated import DESIGNS
 from autotariffs.models.reduced_form import OUTCOMES, Comparison
@@ -74,7 +81,7 @@ def fig_gap_trend(comp: Comparison, outcome: str = design.HEADLINE_OUTCOME) -> p
     ax.set_ylabel(f"Gap in {OUTCOMES.get(outcome, outcome)}\n(month of year removed)")
     mark_events(ax, {k: v for k, v in design.own_events(comp.origin).items()
                      if pd.Timestamp(k) <= full.max()})
-    ax.legend(loc="lower right", fontsize=7, ncols=2)
+    ax.legend(loc="lower right", fontsize=MIN_FONT_PT, ncols=2)
     return fig
 
 
@@ -116,7 +123,7 @@ def fig_designs(comp: Comparison) -> plt.Figure:
             if not (np.isfinite(lo) and np.isfinite(hi)):
                 note = "no 95% set attainable" if r.conformal.coarse else "95% set empty"
                 ax.annotate(note, (r.estimate.coef, k), xytext=(0, 7),
-                            textcoords="offset points", ha="center", fontsize=6.5)
+                            textcoords="offset points", ha="center", fontsize=MIN_FONT_PT)
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_title(OUTCOMES.get(y, y), fontsize=9)
         ax.set_xlabel("log points")
@@ -189,7 +196,7 @@ def fig_breakdown(comp: Comparison, outcome: str = design.HEADLINE_OUTCOME) -> p
                label=f"breakdown of the set, M = {b.breakdown_identified:.4f}")
     ax.set_xlabel("M: largest month-to-month change in the trend's slope (log points / month)")
     ax.set_ylabel("effect on the gap (log points)")
-    ax.legend(loc="lower left", fontsize=7)
+    ax.legend(loc="lower left", fontsize=MIN_FONT_PT)
     return fig
 
 
@@ -231,7 +238,7 @@ def fig_export_prices(series: pd.DataFrame, xp: Mapping, origin: str) -> plt.Fig
     ax.set_ylabel("12-month log change")
     mark_events(ax, {k: v for k, v in design.own_events(origin).items()
                      if pd.Timestamp(k) <= usd.index.max()})
-    ax.legend(loc="lower left", fontsize=7)
+    ax.legend(loc="lower left", fontsize=MIN_FONT_PT)
     return fig
 
 
@@ -263,7 +270,7 @@ def export_prices_table_text(xp: Mapping, origin: str) -> Text:
 def fig_sensitivity(sens: Mapping, origin: str) -> plt.Figure:
     """Elasticity of vehicles and gamma against the comparison origins' content share."""
     set_style()
-    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.8))
     curve = pd.DataFrame(sens["curve"])
     obs = pd.DataFrame(sens["observed_claims"]) if sens.get("observed_claims") else None
     for ax, key, lab in ((axes[0], "elasticity_q", "elasticity of vehicles"),
@@ -281,7 +288,7 @@ def fig_sensitivity(sens: Mapping, origin: str) -> plt.Figure:
         ax.axhline(0, color="#333333", linewidth=0.8)
         ax.set_xlabel("Non-US content share (MEX, CAN)")
         ax.set_ylabel(lab)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=MIN_FONT_PT)
     fig.suptitle(f"{_name(origin)}: ratios depend on the comparison origins' exposure",
                  fontsize=9)
     fig.subplots_adjust(wspace=0.35)

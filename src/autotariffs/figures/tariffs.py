@@ -14,6 +14,7 @@ import pandas as pd
 
 from autotariffs import design
 from autotariffs.figures import (
+    MIN_FONT_PT,
     ORIGIN_LABEL,
     ORIGIN_ORDER,
     ORIGIN_STYLE,
@@ -88,7 +89,7 @@ def fig_tariff_timeline(
     ax.set_ylabel(f"US duty on HS {product}, all-in (% ad valorem)")
     mark_events(ax, TIMELINE_EVENTS)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
-              title="Origin (lines overlap\nwhere rates are equal)", title_fontsize=7)  # fmt: skip
+              title="Origin (lines overlap\nwhere rates are equal)", title_fontsize=MIN_FONT_PT)  # fmt: skip
     notes = []
     if usmca_nonus_share is not None:
         notes.append(f"Mexico/Canada: USMCA vehicles pay 25% on non-US content, assumed share "
@@ -125,7 +126,6 @@ def fig_effective_vs_statutory(
     fig, axes = plt.subplots(len(partners), 1, figsize=(7.5, 2.6 * len(partners)), sharex=True,
                              squeeze=False)  # fmt: skip
     lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.offsets.MonthBegin(1)
-    events = {"2016-01-01": "KORUS: car duty 0 (Korea)", design.TARIFF.date: design.TARIFF.label}
     for ax, p in zip(axes[:, 0], partners, strict=True):
         st = ORIGIN_STYLE.get(p, {})
         e = eff[(eff["partner"] == p) & eff["period"].between(lo, hi)]
@@ -150,9 +150,8 @@ def fig_effective_vs_statutory(
         ax.set_ylim(bottom=-0.5)
         ax.set_ylabel("Duty rate (%)")
         ax.set_title(ORIGIN_LABEL.get(p, p), loc="left", fontsize=9)
-        mark_events(ax, events if p == "KOR" else {k: v for k, v in events.items()
-                                                  if not k.startswith("2016")})
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.85), fontsize=7)
+        mark_events(ax, {e.date: e.label for e in (design.KORUS, design.TARIFF) if e.concerns(p)})
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.85), fontsize=MIN_FONT_PT)
     axes[-1, 0].set_xlabel("Month")
     add_source_note(
         fig,
@@ -226,7 +225,7 @@ def fig_statutory_vs_collected(
         ax.set_ylabel("Duty rate (%)")
         ax.set_title(ORIGIN_LABEL.get(p, p), loc="left", fontsize=9)
         mark_events(ax, TIMELINE_EVENTS)
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.80), fontsize=7)
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.80), fontsize=MIN_FONT_PT)
     ax = axes[-1, 0]
     nw = t[(t["source"] == "census_naics_m") & (t["scope"] == "NAICS light vehicles")]
     nw = nw.sort_values("period")
@@ -238,7 +237,7 @@ def fig_statutory_vs_collected(
     ax.set_ylabel("Duty rate (%)")
     ax.set_title("All origins", loc="left", fontsize=9)
     mark_events(ax, TIMELINE_EVENTS, label=False)
-    ax.legend(loc="upper left", fontsize=7)
+    ax.legend(loc="upper left", fontsize=MIN_FONT_PT)
     for a in axes[:, 0]:
         a.set_xlim(lo, hi)
     axes[-1, 0].xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
@@ -267,7 +266,7 @@ def fig_control_exposure(exposure: pd.DataFrame, start: str = "2025-01",
     share) and the assumed schedule (all cars claimed) dashed for the same shares.
     """
     set_style()
-    origins = [o for o in ("MEX", "CAN") if o in set(exposure["origin"])]
+    origins = [o for o in design.CONTROLS if o in set(exposure["origin"])]
     fig, axes = plt.subplots(1, len(origins), figsize=(7.5, 3.4), sharey=True, squeeze=False)
     lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.offsets.MonthBegin(1)
     shares = sorted(exposure["content_share"].unique())
@@ -295,7 +294,7 @@ def fig_control_exposure(exposure: pd.DataFrame, start: str = "2025-01",
         ax.set_xlabel("Month")
         mark_events(ax, {design.TARIFF.date: design.TARIFF.label})
     axes[0, 0].set_ylabel("Duty on HS 8703 (% of customs value)")
-    axes[0, 0].legend(loc="lower right", fontsize=6.5)
+    axes[0, 0].legend(loc="lower right", fontsize=MIN_FONT_PT)
     add_source_note(
         fig,
         "Source: USITC DataWeb HS10 8703 imports for consumption from Canada and Mexico, "

@@ -75,8 +75,8 @@ def summarize_origin(
       (G = 3 by default: invalid by design with one treated cluster, kept for the appendix).
     * ``event_study``: dynamic effects on ln q, ln v and ln uv
       (:func:`autotariffs.models.event_study.event_study`).
-    * ``mirror``: the exporter-reported unit-value regression, where the panel carries the
-      origin's own export series (the Japan-reported mirror in the snapshot).
+    * ``mirror``: the export unit-value regression on the origin's own export statistics, when
+      the panel carries a mirror series for it (:func:`.passthrough.has_mirror`).
     """
     from autotariffs.models import event_study as es
     from autotariffs.models import passthrough as pt
@@ -93,10 +93,9 @@ def summarize_origin(
         },
     }
     out["crv1_validity"] = crv1_check(panel, origin, controls)
-    mirror = "d12_ln_mirror_uv"  # the series mirror_passthrough regresses
-    if mirror in panel and panel.loc[panel["origin"] == origin, mirror].notna().any():
+    if pt.has_mirror(panel, origin):
         try:
-            out["mirror"] = pt.mirror_passthrough(panel)
+            out["mirror"] = pt.mirror_passthrough(panel, origin)
         except ValueError as exc:  # keep the summary usable; say why the mirror is missing
             out["mirror"] = {"error": str(exc)}
     return out
@@ -204,16 +203,21 @@ POOLED_TEXT = Text(
 
 
 def invalid_table(summary: dict, reason: str) -> pd.DataFrame:
-    """Appendix: the origin-vs-controls CRV1 / wild intervals, each row saying why invalid."""
+    """Appendix: the origin-vs-controls CRV1 / wild intervals that are invalid by design.
+
+    ``reason`` (why CRV1 is invalid here) is said once, in the caption (:func:`invalid_text`),
+    not on every row; the table keeps it in ``attrs["why_invalid"]``.
+    """
     rows = []
     for name, r in summary["origin_vs_controls"].items():
         rows.append({
             "estimate": _LABELS.get(name, name), "coef": r.get("coef"),
             "crv1_ci95_low": r.get("ci95_low"), "crv1_ci95_high": r.get("ci95_high"),
             "p_crv1": r.get("p_crv1"), "p_wild": r.get("p_wild"), "G": r.get("n_clusters"),
-            "why_invalid": reason,
         })  # fmt: skip
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["why_invalid"] = reason
+    return out
 
 
 def invalid_text(origin: str, reason: str) -> Text:

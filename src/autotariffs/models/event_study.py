@@ -39,7 +39,6 @@ from autotariffs.models.elasticity import (
 from autotariffs.models.fe import FEResult, feols
 
 EVENT_MONTH = design.TARIFF.month
-DEALS = {o: pd.Timestamp(design.deal_date(o)) for o in ("JPN", "KOR")}
 
 
 @dataclass
@@ -83,7 +82,8 @@ def event_study(
     progress: bool = True,
     drop_qty_estimated: bool = True,
 ) -> EventStudy:
-    """Dynamic effects for ``origin`` (KOR or JPN) vs ``controls`` around 2025-04."""
+    """Dynamic effects for ``origin`` vs ``controls`` around the tariff month; the notes say
+    whether the sample reaches the deal that concerns the origin (``design.deal_for``)."""
     if origin in controls:
         raise EstimationError(f"origin {origin} is also listed among controls {list(controls)}")
     if leads < 2:
@@ -196,7 +196,8 @@ def event_study(
             "origin makes WCR unreliable (MacKinnon & Webb 2017); read the CIs as descriptive"
         )
     end = df["month"].max()
-    deal = DEALS.get(origin)
+    event = design.deal_for(origin)
+    deal = pd.Timestamp(event.date) if event is not None else None
     if deal is not None and end >= deal.to_period("M").to_timestamp():
         notes.append(f"sample reaches {origin}'s deal date {deal.date()}: lags from "
                      f"k={int(_k(pd.Series([deal])).iloc[0])} are post-deal (15% all-in)")  # fmt: skip

@@ -7,9 +7,8 @@ gamma = -1: exporters absorb the whole tariff (ex-tariff price falls one for one
 swings), so gamma is a tariff, not an FX, effect.
 
 Unit values are Comtrade's CIF-type value (freight included) / vehicles: a composition
-(model-mix) change moves them too, so
-gamma mixes price and mix responses. The Japan-reported export unit value (mirror) is an
-independent second source for JPN (MoF records, FOB, USD) and is analysed as a time series.
+(model-mix) change moves them too, so gamma mixes price and mix responses. An origin's own export statistics (the mirror flow,
+FOB, USD), where the panel has them, are a second source analysed as a time series.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from autotariffs.labels import origin_name
 from autotariffs.models.elasticity import (
     FE_D12,
     FE_LEVELS,
@@ -62,14 +62,22 @@ def passthrough(
     return out
 
 
+def has_mirror(panel: pd.DataFrame, origin: str) -> bool:
+    """Whether the panel carries a mirror series (the origin's own export statistics) for it."""
+    if "ln_mirror_uv" not in panel.columns:
+        return False
+    return bool(panel.loc[panel["origin"] == origin, "ln_mirror_uv"].notna().any())
+
+
 def mirror_passthrough(
     panel: pd.DataFrame,
+    origin: str,
     fx_control: bool = True,
     maxlags: int = 12,
     start: str | None = None,
     end: str | None = None,
 ) -> dict:
-    """JPN only: d12 ln(Japan-reported export uv) on d12 ln(1+tau_JPN) [+ d12 ln JPY/USD].
+    """d12 ln(origin-reported export uv) on d12 ln(1+tau) [+ d12 ln FX], for one origin.
 
     A single time series: Newey-West (HAC, Bartlett, ``maxlags`` = 12 because overlapping 12-month
     differences are MA(11) by construction) standard errors and a t(n-k) reference. Caveats
@@ -79,9 +87,9 @@ def mirror_passthrough(
     the same months; no cluster inference is possible.
     """
     cols = ["d12_ln_mirror_uv", "d12_ln1p_tau"] + (["d12_ln_fx"] if fx_control else [])
-    df = panel[panel["origin"] == "JPN"].copy()
+    df = panel[panel["origin"] == origin].copy()
     if df.empty:
-        raise EstimationError("mirror_passthrough: the panel has no JPN rows")
+        raise EstimationError(f"mirror_passthrough: the panel has no {origin} rows")
     df = window(df, start, end)
     missing = [c for c in cols if c not in df.columns]
     if missing:
@@ -89,8 +97,8 @@ def mirror_passthrough(
     df = df[np.isfinite(df[cols].astype(float)).all(axis=1)].sort_values("month")
     if len(df) < 12 or df["d12_ln1p_tau"].abs().max() == 0:
         raise EstimationError(
-            f"mirror_passthrough: {len(df)} usable JPN months and no tariff change in the "
-            "sample; need the Japan-reported mirror flow (source comtrade_jpn_exp) over the event"
+            f"mirror_passthrough: {len(df)} usable {origin} months and no tariff change in the "
+            f"sample; need {origin}'s own export statistics (the mirror flow) over the event"
         )
     exog = sm.add_constant(df[cols[1:]].astype(float))
     with warnings.catch_warnings():
@@ -102,6 +110,7 @@ def mirror_passthrough(
     dfree = int(res.df_resid)
     q = stats.t.ppf(0.975, dfree)
     n_post = int((df["d12_ln1p_tau"].abs() > 0).sum())
+    name = origin_name(origin)
     return to_jsonable(
         {
             "coef": b,
@@ -114,26 +123,27 @@ def mirror_passthrough(
             "n_months_with_tariff_change": n_post,
             "sample_start": df["month"].min().strftime("%Y-%m"),
             "sample_end": df["month"].max().strftime("%Y-%m"),
-            "data_source": "comtrade_jpn_exp (Japan-reported exports to USA)",
+            "data_source": f"mirror flow ({name}-reported exports to USA)",
             "spec": f"OLS {cols[0]} ~ const + {' + '.join(cols[1:])}; Newey-West HAC({maxlags})",
             "notes": [
-                "single time series (JPN): no cluster-robust, bootstrap or RI inference possible",
+                f"single time series ({origin}): no cluster-robust, bootstrap or RI inference "
+                "possible",
                 f"tariff regressor non-zero in only {n_post} months: effectively a before/after "
                 "comparison of y/y export unit-value growth",
-                "Japan-reported exports are FOB at Japanese customs and lead US arrivals by about "
-                "a month (shipping time); unit values mix price and model-mix changes",
+                f"{name}-reported exports are FOB at the exporter's customs and lead US arrivals "
+                "by about a month (shipping time); unit values mix price and model-mix changes",
             ],
         }
     )
 
 
-def mirror_comparison(panel: pd.DataFrame) -> pd.DataFrame:
-    """JPN month table: US-side vs Japan-reported unit values (logs), their gap and d12 terms.
+def mirror_comparison(panel: pd.DataFrame, origin: str) -> pd.DataFrame:
+    """Month table of one origin: US-side vs origin-reported unit values (logs), gap, d12 terms.
 
     Columns: month, ln_uv_us, ln_uv_mirror, gap (= us - mirror: freight, insurance, timing and
     valuation differences), d12_ln_uv_us, d12_ln_uv_mirror, tau. Sorted by month.
     """
-    df = panel[panel["origin"] == "JPN"].sort_values("month")
+    df = panel[panel["origin"] == origin].sort_values("month")
     out = pd.DataFrame(
         {
             "month": df["month"].to_numpy(),

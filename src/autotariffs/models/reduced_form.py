@@ -30,16 +30,14 @@ import pandas as pd
 
 from autotariffs import design as study
 from autotariffs.design import Window
+from autotariffs.labels import OUTCOME_LABELS
 from autotariffs.models import calibration
 from autotariffs.models import one_treated as ot
 from autotariffs.models.drift import Pretrend, SmoothnessBounds, pretrend, smoothness_bounds
 from autotariffs.outputs import Text
 
-OUTCOMES: dict[str, str] = {
-    "ln_q": "log vehicles",
-    "ln_v": "log customs value",
-    "ln_uv": "log ex-tariff unit value (CIF-type)",
-}
+#: the reduced form's outcomes and their labels (the one table: autotariffs.labels)
+OUTCOMES: dict[str, str] = {y: OUTCOME_LABELS[y] for y in ("ln_q", "ln_v", "ln_uv")}
 QTY_BASED = ("ln_q", "ln_uv")
 
 

@@ -166,15 +166,14 @@ def build_panel(
     for c in D12_BASES:
         p[f"d12_{c}"] = _d12(p, c, keys)
 
-    # mirror: Japan-reported exports to the USA (JPN rows only)
+    # mirror: an origin's own exports to the USA (the reporter's rows of the mirror source)
     m = flows[(flows["source"] == MIRROR_SOURCE)]
-    m = m[(m["reporter"] == "JPN") & (m["partner"] == "USA") & (m["flow"] == "export")]
+    m = m[(m["partner"] == "USA") & (m["flow"] == "export")]
     if source == "snapshot" and not m.empty:
         m = m.assign(month=pd.to_datetime(m["month"]).dt.to_period("M").dt.to_timestamp())
-        m = m[["month", "value_usd", "quantity"]].rename(
-            columns={"value_usd": "mirror_v", "quantity": "mirror_q"}
+        m = m[["reporter", "month", "value_usd", "quantity"]].rename(
+            columns={"reporter": "origin", "value_usd": "mirror_v", "quantity": "mirror_q"}
         )
-        m["origin"] = "JPN"
         p = p.merge(m, on=["origin", "month"], how="left")
     else:
         p["mirror_v"] = np.nan

@@ -24,9 +24,9 @@ from typing import Any
 import markupsafe
 
 from autotariffs import design
+from autotariffs.labels import in_design_order, origin_name
 from autotariffs.models.one_treated import DESIGN_BY_KEY
 from autotariffs.models.reduced_form import OUTCOMES
-from autotariffs.report.html import ORIGIN_NAMES
 
 MINUS = "\u2212"
 
@@ -137,14 +137,13 @@ class Writer:
 
 
 def name(code: str) -> str:
-    return ORIGIN_NAMES.get(code, code)
+    return origin_name(code)
 
 
 def origins(results: Mapping[str, Any]) -> list[str]:
     """Origins with a headline: the study design's treated origins first, then the others."""
-    have = [k for k, v in results.items() if isinstance(v, Mapping) and "headline" in v]
-    return [o for o in design.TREATED if o in have] + sorted(o for o in have
-                                                             if o not in design.TREATED)
+    return in_design_order(k for k, v in results.items()
+                           if isinstance(v, Mapping) and "headline" in v)
 
 
 def _months(w: Writer, key: str) -> str:

@@ -70,6 +70,25 @@ def _stat(monthly: pd.DataFrame, origin: str, period: pd.Timestamp, n: int) -> f
     return float(s.mean(skipna=False)) if len(s) else np.nan
 
 
+#: the sourced explanation of an origin's known disagreement, and when it applies: "retroactive"
+#: (in the month its retroactive deal took effect) or "below" (collected below statutory)
+KNOWN_GAPS: dict[str, tuple[str, str]] = {
+    "KOR": ("retroactive", EXPLAIN["kor_retro"]),
+    "JPN": ("below", EXPLAIN["jpn_offset"]),
+}
+
+
+def _known_gap(origin: str, month: pd.Timestamp, collected: float, statutory: float) -> str:
+    """The explanation of a disagreement (``EXPLAIN["other"]`` when no known one applies)."""
+    kind, text = KNOWN_GAPS.get(origin, ("", ""))
+    deal = design.deal_for(origin)
+    if kind == "retroactive" and deal is not None and deal.retroactive and month == deal.month:
+        return text
+    if kind == "below" and collected < statutory:
+        return text
+    return EXPLAIN["other"]
+
+
 def _note_rows(note: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for _, r in note.iterrows():
@@ -77,12 +96,7 @@ def _note_rows(note: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
         c = float(r["collected_rate_pct"])
         expl = ""
         if np.isfinite(st) and abs(c - st) >= AGREE_PP:
-            if r["origin"] == "KOR" and r["month"] == pd.Timestamp(design.deal_date("KOR")):
-                expl = EXPLAIN["kor_retro"]
-            elif r["origin"] == "JPN" and c < st:
-                expl = EXPLAIN["jpn_offset"]
-            else:
-                expl = EXPLAIN["other"]
+            expl = _known_gap(r["origin"], r["month"], c, st)
         rows.append(dict(origin=r["origin"], period=r["month"], freq="M", n_months=1,
                          source="budgetlab_note", scope="HS 8703", statutory_rate_pct=st,
                          collected_rate_pct=c, denominator="customs value",
