@@ -51,21 +51,27 @@ EXE     := reports/notebooks
 PROC    := data/processed
 RES     := reports/results
 
-# ---- source groups: each notebook depends on the modules it really imports ----------------------
-S := src/autotariffs
-SRC_CORE    := $(S)/__init__.py $(S)/paths.py $(S)/atomic.py $(S)/outputs.py $(S)/errors.py \
-               $(S)/config.py $(S)/run.py
-SRC_FIG     := $(S)/figures/__init__.py
-SRC_DATA    := $(SRC_CORE) $(wildcard $(S)/data/*.py) $(wildcard $(S)/data/sources/*.py)
-SRC_TARIFF  := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/tariffs/*.py) $(S)/figures/tariffs.py
-SRC_PANEL   := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/panel/*.py) $(S)/data/schemas.py
-SRC_DESC    := $(SRC_PANEL) $(S)/figures/descriptives.py $(wildcard $(S)/tariffs/*.py) \
-               $(S)/figures/tariffs.py $(S)/data/sources/budgetlab.py $(S)/data/sources/dataweb.py
-SRC_MODELS  := $(SRC_PANEL) $(wildcard $(S)/models/*.py) $(S)/figures/estimates.py \
-               $(S)/figures/reduced_form.py $(S)/figures/deals.py $(S)/figures/robustness.py \
-               $(S)/tariffs/schedule.py $(S)/data/sources/dataweb.py
-SRC_REPORT  := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/report/*.py) $(wildcard $(S)/report/templates/*) \
-               $(S)/replication/tables.py $(S)/replication/columns.py
+# ---- source prerequisites: computed from the imports, not kept by hand ---------------------------
+# Each step depends on every source file it runs: the import closure (imports inside functions
+# included) of its notebook's code cells or its subcommand, plus the runner Make calls (`autotariffs
+# run`: cli, run, config and what they import), plus data files such as report/templates/.
+# scripts/make_deps.py (stdlib ast) writes them as DEPS_<step> into $(DEPS_MK) (git-ignored); Make
+# rewrites that file when a module, a source folder, a notebook or the script changes and then
+# reads it again, so editing design.py reruns exactly the steps whose code imports it.
+S       := src/autotariffs
+# (absolute, so that `make -f <project>/Makefile` from another folder finds them too)
+DEPS_MK := $(ROOT)/.make/deps.mk
+# every folder below $(1) but __pycache__ (pure make, no shell: a no-op make stays fast)
+subdirs  = $(foreach d,$(patsubst %/.,%,$(wildcard $(1)/*/.)),$(if $(filter __pycache__,$(notdir $(d))),,$(d) $(call subdirs,$(d))))
+SRC_DIRS := $(ROOT)/$(S) $(call subdirs,$(ROOT)/$(S))
+SRC_PY   := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.py))
+
+# (a folder's time stamp changes when a file in it is added, removed or renamed)
+$(DEPS_MK): $(ROOT)/scripts/make_deps.py $(SRC_PY) $(SRC_DIRS) $(wildcard $(ROOT)/$(NB)/*.ipynb)
+	@$(PYTHON_BOOT) $(ROOT)/scripts/make_deps.py $@
+
+include $(DEPS_MK)
+
 RAW_FILES   := $(shell find data/raw -type f ! -path 'data/raw/fetched/*' | LC_ALL=C sort)
 EXT_FILES   := $(shell find data/external -type f | LC_ALL=C sort)
 
@@ -126,7 +132,7 @@ check-raw: ## Verify data/raw against data/raw/SHA256SUMS
 	@$(CLI) raw verify
 
 # verified once before 01 and 02 (which both read data/raw): a mismatch prints one line, once
-$(RAW_OK): $(RAW_FILES) | $(ENV)
+$(RAW_OK): $(RAW_FILES) $(DEPS_raw_verify) | $(ENV)
 	@$(CLI) raw verify
 	@mkdir -p $(@D) && touch $@
 
@@ -139,7 +145,7 @@ rehash-raw: ## Record a deliberate raw-file change: make rehash-raw FILE=data/ra
 data: $(EXE)/01_build_data.ipynb ## Build flows, FX, coverage and reconciliation from data/raw
 
 $(EXE)/01_build_data.ipynb $(DATA_OUT) &: $(NB)/01_build_data.ipynb $(PAR)/01_build_data.yaml \
-		$(SRC_DATA) $(RAW_FILES) requirements.lock | $(ENV) $(RAW_OK)
+		$(DEPS_01_build_data) $(RAW_FILES) requirements.lock | $(ENV) $(RAW_OK)
 	$(RUN) $< $(PAR)/01_build_data.yaml $(EXE)/01_build_data.ipynb
 
 # ---- 02 tariffs -----------------------------------------------------------------------------------
@@ -147,14 +153,14 @@ tariffs: $(EXE)/02_tariff_schedule.ipynb ## Build the monthly tariff schedule an
 
 # (the statutory schedule needs only the event table, not 01's flows: -j2 runs 01 and 02 together)
 $(EXE)/02_tariff_schedule.ipynb $(TARIFF_OUT) &: $(NB)/02_tariff_schedule.ipynb \
-		$(PAR)/02_tariff_schedule.yaml $(SRC_TARIFF) $(RAW_FILES) requirements.lock | $(ENV) $(RAW_OK)
+		$(PAR)/02_tariff_schedule.yaml $(DEPS_02_tariff_schedule) $(RAW_FILES) requirements.lock | $(ENV) $(RAW_OK)
 	$(RUN) $< $(PAR)/02_tariff_schedule.yaml $(EXE)/02_tariff_schedule.ipynb
 
 # ---- 03 descriptives ------------------------------------------------------------------------------
 descriptives: $(EXE)/03_descriptives.ipynb ## Analysis panel and descriptive figures
 
 $(EXE)/03_descriptives.ipynb $(PANEL_OUT) &: $(NB)/03_descriptives.ipynb \
-		$(PAR)/03_descriptives.yaml $(SRC_DESC) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
+		$(PAR)/03_descriptives.yaml $(DEPS_03_descriptives) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
 	$(RUN) $< $(PAR)/03_descriptives.yaml $(EXE)/03_descriptives.ipynb
 
 # ---- 04 estimates: one notebook, one run per params file -------------------------------------------
@@ -162,31 +168,29 @@ estimates: $(EST_NB) ## Elasticity, pass-through, event study for each origin (K
 
 # (04 and 05 build their panel with panel.py from flows, tariffs and FX, so they run beside 03)
 $(EXE)/04_estimates_%.ipynb $(RES)/04_estimates_%.json &: $(NB)/04_estimates.ipynb \
-		$(PAR)/04_estimates_%.yaml $(SRC_MODELS) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
+		$(PAR)/04_estimates_%.yaml $(DEPS_04_estimates) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
 	$(RUN) $< $(PAR)/04_estimates_$*.yaml $(EXE)/04_estimates_$*.ipynb
 
 # ---- 05 robustness --------------------------------------------------------------------------------
 robustness: $(EXE)/05_robustness.ipynb ## Placebos, leave-one-out, content share, PPML, windows
 
 $(EXE)/05_robustness.ipynb $(ROB_OUT) &: $(NB)/05_robustness.ipynb $(PAR)/05_robustness.yaml \
-		$(SRC_MODELS) $(SRC_TARIFF) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
+		$(DEPS_05_robustness) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
 	$(RUN) $< $(PAR)/05_robustness.yaml $(EXE)/05_robustness.ipynb
 
 figures: $(EXE)/02_tariff_schedule.ipynb $(EXE)/03_descriptives.ipynb $(EST_NB) $(EXE)/05_robustness.ipynb ## Every figure (reports/figures/)
 
 # ---- validation: published tables reproduced with our estimators (independent of 01-05) ------------
-SRC_VALID   := $(SRC_CORE) $(wildcard $(S)/replication/*.py) \
-               $(S)/models/demean.py $(S)/models/fe.py $(S)/models/ppml.py
 validation: $(PROC)/validation.csv ## Reproduce Yotov et al. (2016) and Santos Silva-Tenreyro (2006) tables
 
-$(PROC)/validation.csv: $(SRC_VALID) $(EXT_FILES) requirements.lock | $(ENV)
+$(PROC)/validation.csv: $(DEPS_replicate) $(EXT_FILES) requirements.lock | $(ENV)
 	$(CLI) replicate $@
 
 # ---- 06 report ------------------------------------------------------------------------------------
 report: reports/index.html ## HTML report, results.json and figure registry
 
 # (03 and 05, the longest steps, are listed first so that -j2 starts them first)
-$(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.yaml $(SRC_REPORT) \
+$(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.yaml $(DEPS_06_report) \
 		$(RES)/01_build_data.json $(TARIFF_OUT) $(PANEL_OUT) $(ROB_OUT) $(EST_RES) $(PROC)/validation.csv \
 		requirements.lock | $(ENV)
 	$(RUN) $< $(PAR)/06_report.yaml $(EXE)/06_report.ipynb

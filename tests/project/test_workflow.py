@@ -25,35 +25,20 @@ import nbformat
 import pandas as pd
 import pytest
 from support import ROOT
-from support.project import clean_env, run_make
+from support.project import clean_env, copy_project, run_make, stand_in_venv
 
 TIMEOUT = 300
-PROJECT_FILES = ("Makefile", "pyproject.toml", "requirements.lock")
-PROJECT_DIRS = ("src", "notebooks", "data/raw", "data/external")
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make not installed")
 
 
 def _copy_project(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for f in PROJECT_FILES:
-        shutil.copy2(ROOT / f, dest / f)
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "fetched", ".ipynb_checkpoints")
-    for d in PROJECT_DIRS:
-        shutil.copytree(ROOT / d, dest / d, ignore=ignore, copy_function=shutil.copy2)
-    (dest / "data" / "processed").mkdir(parents=True, exist_ok=True)
-    return dest
+    return copy_project(dest)
 
 
 def _fake_venv(proj: Path, built_for: Path) -> None:
     """A .venv as `make env` leaves it: the stamp (newer than the lock) and the recorded folder."""
-    venv = proj / ".venv"
-    venv.mkdir(exist_ok=True)
-    (venv / ".project-root").write_text(f"{built_for}\n")
-    earlier = time.time() - 60
-    for f in ("requirements.lock", "pyproject.toml"):
-        os.utime(proj / f, (earlier, earlier))
-    (venv / ".installed").touch()
+    stand_in_venv(proj, built_for)
 
 
 def _env(src: Path | None = None, **extra: str) -> dict[str, str]:
