@@ -9,7 +9,7 @@
 # in JupyterLab writes to scratch/ (see autotariffs.paths).
 #
 # Reading top to bottom: environment -> raw-data check -> 01 data and 02 tariffs (independent)
-# -> 03 descriptives, 04 estimates (KOR, JPN) and 05 robustness (each builds the panel with
+# -> 03 descriptives, 04 estimates (one run per origin's params file) and 05 robustness (each builds the panel with
 # autotariffs.panel from 01's and 02's outputs) -> 06 report. Each notebook run is one recipe that
 # writes every output atomically; .DELETE_ON_ERROR removes targets of a failed step.
 
@@ -22,7 +22,7 @@ SHELL := bash
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
 MAKEFLAGS += --no-builtin-rules --no-print-directory
-# Two jobs by default (the reference machine has 2 cores): 01 beside 02, then 03, 04 (KOR, JPN),
+# Two jobs by default (the reference machine has 2 cores): 01 beside 02, then 03, 04 (each origin),
 # 05 and the validation step two at a time. Lines of parallel steps are kept whole.
 ifeq ($(MAKELEVEL),0)
 MAKEFLAGS += -j2 --output-sync=line
@@ -40,6 +40,8 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 ENV     := $(VENV)/.installed
 VENV_AT := $(VENV)/.project-root
+# the venv's Jupyter configuration (see the environment section)
+JUPYTER_CFG := $(VENV)/etc/jupyter/jupyter_config.json
 KERNEL  := autotariffs
 # the `autotariffs` command (src/autotariffs/cli.py) of this venv; `$(PY) -m` so that PY=... overrides it
 CLI     := $(PY) -m autotariffs
@@ -81,6 +83,9 @@ DATA_OUT    := $(PROC)/flows.parquet $(PROC)/fx_monthly.parquet $(PROC)/macro_mo
 TARIFF_OUT  := $(PROC)/tariffs_monthly.parquet $(RES)/02_tariff_schedule.json
 PANEL_OUT   := $(PROC)/panel.parquet $(RES)/03_descriptives.json
 # one run of 04 per params file: adding an origin is adding notebooks/params/04_estimates_<O>.yaml
+comma := ,
+empty :=
+space := $(empty) $(empty)
 ORIGINS     := $(patsubst $(PAR)/04_estimates_%.yaml,%,$(sort $(wildcard $(PAR)/04_estimates_*.yaml)))
 EST_NB      := $(foreach o,$(ORIGINS),$(EXE)/04_estimates_$(o).ipynb)
 EST_RES     := $(foreach o,$(ORIGINS),$(RES)/04_estimates_$(o).json)
@@ -91,13 +96,13 @@ REPORT_OUT  := reports/index.html reports/results.json reports/figures/registry.
         test-nbval lint lab fetch clean notebooks-refresh notebooks-sync verify verify-quick bench lock check-raw \
         rehash-raw venv-moved
 
-all: report ## Run the whole analysis (default): data -> tariffs -> descriptives -> estimates -> robustness -> report
+all: report | $(JUPYTER_CFG) ## Run the whole analysis (default): data -> tariffs -> descriptives -> estimates -> robustness -> report
 
 help: ## List the targets
-	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -v origins="$(subst $(space),$(comma)$(space),$(ORIGINS))" 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{gsub(/[{]origins[}]/, origins, $$2); printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # ---- environment: .venv from the lock, with a named Jupyter kernel -------------------------------
-env: $(ENV) ## Create/refresh .venv from requirements.lock and register the 'autotariffs' kernel
+env: $(ENV) $(JUPYTER_CFG) ## Create/refresh .venv from requirements.lock and register the 'autotariffs' kernel
 
 # A venv is tied to its folder (editable install, kernel spec, script shebangs): one built for
 # another folder (project copied or moved) is rebuilt here.
@@ -112,13 +117,26 @@ endif
 $(ENV): requirements.lock pyproject.toml
 	@echo "[env ] creating $(VENV) from requirements.lock with $(PYTHON_BOOT)"
 	@$(PYTHON_BOOT) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 required, found {sys.version.split()[0]} at {sys.executable}; set PYTHON_BOOT=/path/to/python3.11"'
-	rm -rf $(VENV)
-	$(PYTHON_BOOT) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (autotariffs)" >/dev/null
+	@rm -rf $(VENV)
+	@$(PYTHON_BOOT) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (autotariffs)" >/dev/null
 	@printf '%s\n' "$(ROOT)" > $(VENV_AT)
 	@touch $@
+
+# The venv's Jupyter apps (jupyter lab, jupyter nbconvert) start kernels with CurveZMQ keys: the
+# kernel spec declares Curve support, but jupyter_client provisions none by default, so ipykernel
+# warns "Kernel is running over TCP without encryption" on every start. nbconvert's kernels are
+# shut down without an interrupt when idle (no "KeyboardInterrupt caught in kernel"; see
+# autotariffs.run.QuietShutdownKernelManager). (The runner uses IPC sockets and that manager.)
+$(JUPYTER_CFG): | $(ENV)
+	@mkdir -p $(@D)
+	@printf '%s\n' '{' \
+	  '  "KernelManager": {"transport_encryption": "auto"},' \
+	  '  "MappingKernelManager": {"transport_encryption": "auto"},' \
+	  '  "NotebookClient": {"kernel_manager_class": "autotariffs.run.QuietShutdownKernelManager"}' \
+	  '}' > $@
 
 lock: ## Regenerate requirements.lock and environment.yml from pyproject.toml (needs network)
 	$(PY) -m pip install --quiet uv
@@ -146,7 +164,7 @@ data: $(EXE)/01_build_data.ipynb ## Build flows, FX, coverage and reconciliation
 
 $(EXE)/01_build_data.ipynb $(DATA_OUT) &: $(NB)/01_build_data.ipynb $(PAR)/01_build_data.yaml \
 		$(DEPS_01_build_data) $(RAW_FILES) requirements.lock | $(ENV) $(RAW_OK)
-	$(RUN) $< $(PAR)/01_build_data.yaml $(EXE)/01_build_data.ipynb
+	@$(RUN) $< $(PAR)/01_build_data.yaml $(EXE)/01_build_data.ipynb
 
 # ---- 02 tariffs -----------------------------------------------------------------------------------
 tariffs: $(EXE)/02_tariff_schedule.ipynb ## Build the monthly tariff schedule and effective rates
@@ -154,29 +172,29 @@ tariffs: $(EXE)/02_tariff_schedule.ipynb ## Build the monthly tariff schedule an
 # (the statutory schedule needs only the event table, not 01's flows: -j2 runs 01 and 02 together)
 $(EXE)/02_tariff_schedule.ipynb $(TARIFF_OUT) &: $(NB)/02_tariff_schedule.ipynb \
 		$(PAR)/02_tariff_schedule.yaml $(DEPS_02_tariff_schedule) $(RAW_FILES) requirements.lock | $(ENV) $(RAW_OK)
-	$(RUN) $< $(PAR)/02_tariff_schedule.yaml $(EXE)/02_tariff_schedule.ipynb
+	@$(RUN) $< $(PAR)/02_tariff_schedule.yaml $(EXE)/02_tariff_schedule.ipynb
 
 # ---- 03 descriptives ------------------------------------------------------------------------------
 descriptives: $(EXE)/03_descriptives.ipynb ## Analysis panel and descriptive figures
 
 $(EXE)/03_descriptives.ipynb $(PANEL_OUT) &: $(NB)/03_descriptives.ipynb \
 		$(PAR)/03_descriptives.yaml $(DEPS_03_descriptives) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
-	$(RUN) $< $(PAR)/03_descriptives.yaml $(EXE)/03_descriptives.ipynb
+	@$(RUN) $< $(PAR)/03_descriptives.yaml $(EXE)/03_descriptives.ipynb
 
 # ---- 04 estimates: one notebook, one run per params file -------------------------------------------
-estimates: $(EST_NB) ## Elasticity, pass-through, event study for each origin (KOR, JPN)
+estimates: $(EST_NB) ## Elasticity, pass-through, event study for each origin with a params file ({origins})
 
 # (04 and 05 build their panel with panel.py from flows, tariffs and FX, so they run beside 03)
 $(EXE)/04_estimates_%.ipynb $(RES)/04_estimates_%.json &: $(NB)/04_estimates.ipynb \
 		$(PAR)/04_estimates_%.yaml $(DEPS_04_estimates) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
-	$(RUN) $< $(PAR)/04_estimates_$*.yaml $(EXE)/04_estimates_$*.ipynb
+	@$(RUN) $< $(PAR)/04_estimates_$*.yaml $(EXE)/04_estimates_$*.ipynb
 
 # ---- 05 robustness --------------------------------------------------------------------------------
 robustness: $(EXE)/05_robustness.ipynb ## Placebos, leave-one-out, content share, PPML, windows
 
 $(EXE)/05_robustness.ipynb $(ROB_OUT) &: $(NB)/05_robustness.ipynb $(PAR)/05_robustness.yaml \
 		$(DEPS_05_robustness) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
-	$(RUN) $< $(PAR)/05_robustness.yaml $(EXE)/05_robustness.ipynb
+	@$(RUN) $< $(PAR)/05_robustness.yaml $(EXE)/05_robustness.ipynb
 
 figures: $(EXE)/02_tariff_schedule.ipynb $(EXE)/03_descriptives.ipynb $(EST_NB) $(EXE)/05_robustness.ipynb ## Every figure (reports/figures/)
 
@@ -184,7 +202,7 @@ figures: $(EXE)/02_tariff_schedule.ipynb $(EXE)/03_descriptives.ipynb $(EST_NB) 
 validation: $(PROC)/validation.csv ## Reproduce Yotov et al. (2016) and Santos Silva-Tenreyro (2006) tables
 
 $(PROC)/validation.csv: $(DEPS_replicate) $(EXT_FILES) requirements.lock | $(ENV)
-	$(CLI) replicate $@
+	@$(CLI) replicate $@
 
 # ---- 06 report ------------------------------------------------------------------------------------
 report: reports/index.html ## HTML report, results.json and figure registry
@@ -193,7 +211,7 @@ report: reports/index.html ## HTML report, results.json and figure registry
 $(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.yaml $(DEPS_06_report) \
 		$(RES)/01_build_data.json $(TARIFF_OUT) $(PANEL_OUT) $(ROB_OUT) $(EST_RES) $(PROC)/validation.csv \
 		requirements.lock | $(ENV)
-	$(RUN) $< $(PAR)/06_report.yaml $(EXE)/06_report.ipynb
+	@$(RUN) $< $(PAR)/06_report.yaml $(EXE)/06_report.ipynb
 
 # ---- checks -----------------------------------------------------------------------------------------
 NBVAL_OPTS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -32,6 +33,7 @@ from typing import Any
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 import nbformat  # noqa: E402
+from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
 from autotariffs import paths  # noqa: E402
 from autotariffs.atomic import atomic_path  # noqa: E402
@@ -91,21 +93,46 @@ def load_params(params_file: Path, notebook: str) -> dict[str, Any]:
     return check_params_file(notebook, params_file)
 
 
-def _ipc_kernel_manager(ipc_dir: str) -> type:
-    """A kernel manager on IPC (Unix socket) transport, sockets in ``ipc_dir``: local by
-    construction, and ipykernel's "running over TCP without encryption" warning never appears."""
-    from jupyter_client.manager import AsyncKernelManager
+#: how long a kernel asked to shut down may take to exit before it is interrupted (it is idle
+#: after the last cell: ipykernel exits in well under a second)
+SHUTDOWN_ASK_S = 3.0
 
-    class IPCKernelManager(AsyncKernelManager):
+
+class QuietShutdownKernelManager(AsyncKernelManager):
+    """A kernel manager whose shutdown asks the kernel to exit before interrupting it.
+
+    Why: jupyter_client's ``shutdown_kernel`` always sends SIGINT first, then the shutdown request
+    (jupyter_client PR 620). A kernel that is still inside a message handler when the signal lands
+    logs ``KeyboardInterrupt caught in kernel`` on its stderr, at the end of any papermill or
+    nbconvert run that hits that window. After the last cell there is nothing to interrupt, so this
+    manager sends the shutdown request and waits for the kernel to exit; only a kernel still
+    running after :data:`SHUTDOWN_ASK_S` (a cell that did not finish) is interrupted as before.
+    The venv's Jupyter configuration (``make env``) makes ``jupyter nbconvert`` use it too.
+    """
+
+    async def _async_interrupt_kernel(self) -> None:
+        if self.shutting_down and self.has_kernel:
+            await self._async_request_shutdown()
+            try:
+                await asyncio.wait_for(self._async_wait(pollinterval=0.05), SHUTDOWN_ASK_S)
+                return  # it exited on the request: nothing left to interrupt
+            except TimeoutError:
+                pass  # still running a cell: interrupt it, then shut down as usual
+        await super()._async_interrupt_kernel()
+
+
+def _ipc_kernel_manager(ipc_dir: str) -> type:
+    """The runner's kernel manager: IPC (Unix socket) transport, sockets in ``ipc_dir`` (local by
+    construction, so ipykernel has no reason to warn "running over TCP without encryption"), the
+    shutdown of :class:`QuietShutdownKernelManager`, and the kernel's own stderr in a log beside
+    the sockets, whose tail :func:`execute` shows if the kernel dies."""
+    class IPCKernelManager(QuietShutdownKernelManager):
         def __init__(self, **kw: Any) -> None:
             kw.setdefault("transport", "ipc")
             kw.setdefault("ip", os.path.join(ipc_dir, "kernel"))
             super().__init__(**kw)
 
         async def _async_pre_start_kernel(self, **kw: Any):
-            # the kernel's own stderr (e.g. "KeyboardInterrupt caught in kernel" when it is shut
-            # down) goes to a log beside the sockets, not to the terminal; run() prints its tail
-            # only if the kernel dies
             kw.setdefault("stderr", open(kernel_log(ipc_dir), "ab"))  # noqa: SIM115
             return await super()._async_pre_start_kernel(**kw)
 

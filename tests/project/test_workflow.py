@@ -116,6 +116,10 @@ def test_a_copied_project_builds_into_itself_and_converges(pristine, tmp_path):
 
     first = _make(copy, "tariffs", src=orig / "src")
     assert first.returncode == 0, first.stdout + first.stderr
+    # quiet (issue 21): each step says what it does in one tagged line ([raw ], [run ], [ ok ]);
+    # no recipe echo (`python -m autotariffs run ...`), no kernel-transport or interrupt noise
+    lines = [ln for ln in (first.stdout + first.stderr).splitlines() if ln.strip()]
+    assert lines and all(ln.startswith("[") for ln in lines), first.stdout + first.stderr
     assert _outputs(orig) == before, "the copy's make wrote into the original project"
     made = _outputs(copy)
     for f in ("data/processed/tariffs_monthly.parquet", "reports/results/02_tariff_schedule.json",
