@@ -24,8 +24,12 @@ SHELL := bash
 MAKEFLAGS += --no-builtin-rules --no-print-directory
 # Two jobs by default (the reference machine has 2 cores): 01 beside 02, then 03, 04 (each origin),
 # 05 and the validation step two at a time. Lines of parallel steps are kept whole.
+# (`make lab` runs JupyterLab in the foreground: no output sync, or make would hold back its log,
+# the URL with its token included, until the server exits)
 ifeq ($(MAKELEVEL),0)
+ifeq ($(filter lab,$(MAKECMDGOALS)),)
 MAKEFLAGS += -j2 --output-sync=line
+endif
 endif
 
 # One BLAS thread per process: on 2 cores, threaded BLAS in small regressions only adds contention
@@ -235,10 +239,14 @@ lint: $(ENV) ## ruff
 	$(PY) -m ruff check src tests scripts
 
 # LAB_ARGS passes options through, e.g. make lab LAB_ARGS="--port=8899 --no-browser"; as root
-# (containers) --allow-root is added. Notebooks run here write to scratch/, never to the build.
+# (containers) --allow-root is added. JupyterLab opens at the project root, in notebooks/; its log
+# streams to the terminal (the URL with its token included). Notebooks run there write to
+# scratch/ (created here so that it can be browsed), never to the build.
 LAB_ARGS ?=
-lab: $(ENV) ## JupyterLab on notebooks/ with the project kernel (LAB_ARGS="--port=N --no-browser")
-	$(PY) -m jupyterlab --ServerApp.root_dir=$(ROOT)/$(NB) \
+lab: $(ENV) | $(JUPYTER_CFG) ## JupyterLab at the project root (notebooks/, scratch/), project kernel; prints its URL (LAB_ARGS="--port=N --no-browser")
+	@mkdir -p scratch
+	@echo "[lab ] JupyterLab on $(ROOT): sources in notebooks/, interactive runs write to scratch/; open the URL with ?token= below (Ctrl-C stops it)"
+	@exec $(PY) -m jupyterlab --ServerApp.root_dir=$(ROOT) --ServerApp.default_url=/lab/tree/$(NB) \
 	  --MappingKernelManager.default_kernel_name=$(KERNEL) \
 	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
