@@ -40,7 +40,8 @@ def copy_project(dest: Path, root: Path = ROOT) -> Path:
 
 def stand_in_venv(proj: Path, built_for: Path | None = None) -> None:
     """A ``.venv`` as ``make env`` leaves it (its stamp newer than the lock, the folder it was
-    built for), so that ``make PY=<this interpreter>`` builds no environment."""
+    built for, its Jupyter configuration), so that ``make PY=<this interpreter>`` builds no
+    environment."""
     venv = proj / ".venv"
     venv.mkdir(exist_ok=True)
     (venv / ".project-root").write_text(f"{built_for or proj}\n")
@@ -48,6 +49,9 @@ def stand_in_venv(proj: Path, built_for: Path | None = None) -> None:
     for f in ("requirements.lock", "pyproject.toml"):
         os.utime(proj / f, (earlier, earlier))
     (venv / ".installed").touch()
+    cfg = venv / "etc" / "jupyter" / "jupyter_config.json"  # (make env writes the real one)
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    cfg.write_text("{}\n")
 
 
 def clean_env(drop: tuple[str, ...], **extra: str) -> dict[str, str]:
