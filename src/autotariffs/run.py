@@ -3,8 +3,9 @@
 ``autotariffs run NOTEBOOK.ipynb PARAMS.yaml OUTPUT.ipynb`` (the command line is in
 :mod:`autotariffs.cli`; this module is what it calls)
 
-1. validates the params file against :mod:`autotariffs.config` and against the data (origins in the
-   chosen source, start/end within its months) *before* starting a kernel;
+1. validates the params file against :mod:`autotariffs.config` (spec, file name against ``origin``)
+   and against the data (origins in the chosen source, start/end within its months, a baseline
+   long enough for the inference) *before* starting a kernel;
 2. executes with papermill on the project kernel (IPC transport, ``AUTOTARIFFS_BUILD=1`` so the
    notebook writes the build, not scratch/) into a temporary file next to the target;
 3. strips volatile metadata (timings, absolute paths, progress-bar output) so executed copies are
@@ -37,7 +38,7 @@ from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
 from autotariffs import paths  # noqa: E402
 from autotariffs.atomic import atomic_path  # noqa: E402
-from autotariffs.config import ParameterError, check_against_data, check_params_file  # noqa: E402
+from autotariffs.config import ParameterError, check  # noqa: E402
 
 KERNEL = "autotariffs"
 # errors raised on purpose by the package or its notebooks: one line on the terminal is enough
@@ -87,10 +88,6 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             kept.append(out)
         cell["outputs"] = kept
     return nb
-
-
-def load_params(params_file: Path, notebook: str) -> dict[str, Any]:
-    return check_params_file(notebook, params_file)
 
 
 #: how long a kernel asked to shut down may take to exit before it is interrupted (it is idle
@@ -149,13 +146,9 @@ def failed_path(output: Path) -> Path:
 
 
 def check_params(params_file: Path, notebook: str) -> dict[str, Any]:
-    """Params file against the spec, then against the data of the build (no kernel needed)."""
-    params = load_params(params_file, notebook)
-    try:
-        check_against_data(notebook, params, paths.build_root() / "data" / "processed" / "flows.parquet")
-    except ParameterError as exc:
-        raise ParameterError(f"{params_file}: {exc}") from None
-    return params
+    """Params file against the spec and its name, then against the data of the build, the
+    baseline against the inference's needs included (:func:`autotariffs.config.check`)."""
+    return check(notebook, params_file)
 
 
 def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNEL) -> float:
