@@ -11,7 +11,8 @@
 # Reading top to bottom: environment -> raw-data check -> 01 data and 02 tariffs (independent)
 # -> 03 descriptives, 04 estimates (one run per origin's params file) and 05 robustness (each builds the panel with
 # autotariffs.panel from 01's and 02's outputs) -> 06 report. Each notebook run is one recipe that
-# writes every output atomically; .DELETE_ON_ERROR removes targets of a failed step.
+# writes every output atomically, and a failed or interrupted step puts its previous outputs back
+# (the runner's journal), so they are .PRECIOUS to make; .DELETE_ON_ERROR covers the other steps.
 
 # the project root is where this Makefile is, whatever the current directory or the editable install
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
@@ -95,6 +96,9 @@ EST_NB      := $(foreach o,$(ORIGINS),$(EXE)/04_estimates_$(o).ipynb)
 EST_RES     := $(foreach o,$(ORIGINS),$(RES)/04_estimates_$(o).json)
 ROB_OUT     := $(RES)/05_robustness.json
 REPORT_OUT  := reports/index.html reports/results.json reports/figures/registry.csv
+# a notebook step (autotariffs run) keeps its previous outputs together when it fails: make must not
+# delete one of them (.DELETE_ON_ERROR would, leaving e.g. a notebook without its results)
+.PRECIOUS: $(EXE)/%.ipynb $(DATA_OUT) $(TARIFF_OUT) $(PANEL_OUT) $(EST_RES) $(ROB_OUT) $(REPORT_OUT)
 
 .PHONY: validation all help env data tariffs descriptives estimates robustness figures report test test-unit \
         test-nbval lint lab fetch clean notebooks-refresh notebooks-sync verify verify-quick bench lock check-raw \

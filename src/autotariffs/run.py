@@ -9,9 +9,12 @@
 2. executes with papermill on the project kernel (IPC transport, ``AUTOTARIFFS_BUILD=1`` so the
    notebook writes the build, not scratch/) into a temporary file next to the target;
 3. strips volatile metadata (timings, absolute paths, progress-bar output) so executed copies are
-   byte-stable; 4. renames onto the target. Any failure or interrupt (SIGINT, SIGTERM, a killed
-   kernel) leaves no target behind, so the next ``make`` simply reruns the step. A failed
-   execution is kept as ``<target>.failed.ipynb`` (with the traceback); a known error
+   byte-stable; 4. renames onto the target. Every file the kernel writes goes through
+   :mod:`autotariffs.atomic`, which records it in the step's journal: on any failure or interrupt
+   (a cell error, SIGINT, SIGTERM, a killed kernel) the runner puts the previous version of each
+   back (or removes a new one), so the previous executed notebook and its results stay together
+   and the next ``make`` reruns the step. A failed execution is kept as
+   ``<target>.failed.ipynb`` (with the traceback); a known error
    (:class:`autotariffs.errors.AutotariffsError`, bad parameters) prints as one line.
 """
 
@@ -37,7 +40,7 @@ import nbformat  # noqa: E402
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
 from autotariffs import paths  # noqa: E402
-from autotariffs.atomic import atomic_path  # noqa: E402
+from autotariffs.atomic import JOURNAL_ENV, atomic_path, commit, rollback  # noqa: E402
 from autotariffs.config import ParameterError, check  # noqa: E402
 
 KERNEL = "autotariffs"
@@ -152,6 +155,9 @@ def check_params(params_file: Path, notebook: str) -> dict[str, Any]:
 
 
 def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNEL) -> float:
+    """Check, execute and store one notebook step; a failed or interrupted step leaves the
+    previous outputs (executed notebook, results, tables, figures, data) as they were, plus
+    ``<output>.failed.ipynb`` with the traceback when a cell failed."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -160,34 +166,45 @@ def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNE
     os.environ[paths.BUILD_ENV] = "1"  # the kernel inherits it: this run writes the build
     t0 = time.perf_counter()
     failed = failed_path(output)
-    with atomic_path(output, suffix=".ipynb") as tmp, \
-            tempfile.TemporaryDirectory(prefix="autotariffs-kernel-") as ipc:
+    with tempfile.TemporaryDirectory(prefix="autotariffs-kernel-") as ipc:
+        journal = Path(ipc) / "journal.jsonl"  # what the kernel replaced (autotariffs.atomic)
         try:
-            pm.execute_notebook(
-                str(notebook),
-                str(tmp),
-                parameters=params,
-                kernel_name=kernel,
-                cwd=str(notebook.parent),
-                progress_bar=sys.stderr.isatty(),
-                log_output=False,
-                report_mode=False,
-                kernel_manager_class=_ipc_kernel_manager(ipc),
-            )
-        except PapermillExecutionError:
-            if tmp.is_file() and tmp.stat().st_size:
-                shutil.copyfile(tmp, failed)  # the executed notebook keeps the traceback
+            with atomic_path(output, suffix=".ipynb") as tmp:
+                os.environ[JOURNAL_ENV] = str(journal)  # for the kernel only
+                try:
+                    pm.execute_notebook(
+                        str(notebook),
+                        str(tmp),
+                        parameters=params,
+                        kernel_name=kernel,
+                        cwd=str(notebook.parent),
+                        progress_bar=sys.stderr.isatty(),
+                        log_output=False,
+                        report_mode=False,
+                        kernel_manager_class=_ipc_kernel_manager(ipc),
+                    )
+                except PapermillExecutionError:
+                    if tmp.is_file() and tmp.stat().st_size:
+                        shutil.copyfile(tmp, failed)  # the executed notebook keeps the traceback
+                    raise
+                except (KeyboardInterrupt, ParameterError):
+                    raise
+                except Exception as exc:  # e.g. the kernel died: say what it printed before dying
+                    log = Path(kernel_log(ipc))
+                    tail = (log.read_text(errors="replace").strip().splitlines()[-8:]
+                            if log.is_file() else [])
+                    if tail:
+                        raise RuntimeError(f"{exc}\nkernel stderr (last lines):\n"
+                                           + "\n".join(tail)) from exc
+                    raise
+                finally:
+                    os.environ.pop(JOURNAL_ENV, None)
+                nb = nbformat.read(tmp, as_version=4)
+                nbformat.write(strip_volatile(nb), tmp)
+        except BaseException:
+            rollback(journal)  # the step's outputs as they were before it
             raise
-        except (KeyboardInterrupt, ParameterError):
-            raise
-        except Exception as exc:  # e.g. the kernel died: say what it printed before dying
-            log = Path(kernel_log(ipc))
-            tail = log.read_text(errors="replace").strip().splitlines()[-8:] if log.is_file() else []
-            if tail:
-                raise RuntimeError(f"{exc}\nkernel stderr (last lines):\n" + "\n".join(tail)) from exc
-            raise
-        nb = nbformat.read(tmp, as_version=4)
-        nbformat.write(strip_volatile(nb), tmp)
+        commit(journal)
     failed.unlink(missing_ok=True)
     return time.perf_counter() - t0
 
