@@ -1,15 +1,17 @@
 """Fault injection on a tiny two-stage pipeline built like the project's (tests/fixtures/pipeline).
 
 The fixture Makefile has the project's recipe shape: grouped targets (executed notebook + data
-output), ``.DELETE_ON_ERROR`` and ``autotariffs run`` on the ``autotariffs`` kernel. The
-fixture notebooks carry real notebook names (``03_descriptives``, ``06_report``) so run.py
-validates their params files against ``autotariffs.config.SPECS``; they compute on simulated data
-and take fault controls from environment variables (see the notebooks' second cell).
+output), ``.DELETE_ON_ERROR`` with the notebook steps' outputs ``.PRECIOUS`` and ``autotariffs
+run`` on the ``autotariffs`` kernel. The fixture notebooks carry real notebook names
+(``03_descriptives``, ``06_report``) so run.py validates their params files against
+``autotariffs.config.SPECS``; they compute on simulated data and take fault controls from
+environment variables (see the notebooks' second cell).
 
-What must hold after any failure or interrupt: make exits non-zero, no target of the failed step
-exists (not even the data file the notebook wrote before the fault), no ``.name.XXXX`` temporary
-file is left, no kernel process is orphaned, and the next plain ``make`` completes with outputs
-byte-identical (SHA-256) to a clean run.
+What must hold after any failure or interrupt: make exits non-zero, the failed step's outputs are
+as before it ran (none on a first build, not even the data file the notebook wrote before the
+fault; after a good build, the previous notebook and results together, issue 21), no
+``.name.XXXX`` temporary or backup file is left, no kernel process is orphaned, and the next
+plain ``make`` completes with outputs byte-identical (SHA-256) to a clean run.
 """
 
 from __future__ import annotations
