@@ -9,9 +9,10 @@
 # in JupyterLab writes to scratch/ (see autotariffs.paths).
 #
 # Reading top to bottom: environment -> raw-data check -> 01 data and 02 tariffs (independent)
-# -> 03 descriptives, 04 estimates (KOR, JPN) and 05 robustness (each builds the panel with
+# -> 03 descriptives, 04 estimates (one run per origin's params file) and 05 robustness (each builds the panel with
 # autotariffs.panel from 01's and 02's outputs) -> 06 report. Each notebook run is one recipe that
-# writes every output atomically; .DELETE_ON_ERROR removes targets of a failed step.
+# writes every output atomically, and a failed or interrupted step puts its previous outputs back
+# (the runner's journal), so they are .PRECIOUS to make; .DELETE_ON_ERROR covers the other steps.
 
 # the project root is where this Makefile is, whatever the current directory or the editable install
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
@@ -22,10 +23,14 @@ SHELL := bash
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
 MAKEFLAGS += --no-builtin-rules --no-print-directory
-# Two jobs by default (the reference machine has 2 cores): 01 beside 02, then 03, 04 (KOR, JPN),
+# Two jobs by default (the reference machine has 2 cores): 01 beside 02, then 03, 04 (each origin),
 # 05 and the validation step two at a time. Lines of parallel steps are kept whole.
+# (`make lab` runs JupyterLab in the foreground: no output sync, or make would hold back its log,
+# the URL with its token included, until the server exits)
 ifeq ($(MAKELEVEL),0)
+ifeq ($(filter lab,$(MAKECMDGOALS)),)
 MAKEFLAGS += -j2 --output-sync=line
+endif
 endif
 
 # One BLAS thread per process: on 2 cores, threaded BLAS in small regressions only adds contention
@@ -40,6 +45,8 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 ENV     := $(VENV)/.installed
 VENV_AT := $(VENV)/.project-root
+# the venv's Jupyter configuration (see the environment section)
+JUPYTER_CFG := $(VENV)/etc/jupyter/jupyter_config.json
 KERNEL  := autotariffs
 # the `autotariffs` command (src/autotariffs/cli.py) of this venv; `$(PY) -m` so that PY=... overrides it
 CLI     := $(PY) -m autotariffs
@@ -51,21 +58,27 @@ EXE     := reports/notebooks
 PROC    := data/processed
 RES     := reports/results
 
-# ---- source groups: each notebook depends on the modules it really imports ----------------------
-S := src/autotariffs
-SRC_CORE    := $(S)/__init__.py $(S)/paths.py $(S)/atomic.py $(S)/outputs.py $(S)/errors.py \
-               $(S)/config.py $(S)/run.py
-SRC_FIG     := $(S)/figures/__init__.py
-SRC_DATA    := $(SRC_CORE) $(wildcard $(S)/data/*.py) $(wildcard $(S)/data/sources/*.py)
-SRC_TARIFF  := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/tariffs/*.py) $(S)/figures/tariffs.py
-SRC_PANEL   := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/panel/*.py) $(S)/data/schemas.py
-SRC_DESC    := $(SRC_PANEL) $(S)/figures/descriptives.py $(wildcard $(S)/tariffs/*.py) \
-               $(S)/figures/tariffs.py $(S)/data/sources/budgetlab.py $(S)/data/sources/dataweb.py
-SRC_MODELS  := $(SRC_PANEL) $(wildcard $(S)/models/*.py) $(S)/figures/estimates.py \
-               $(S)/figures/reduced_form.py $(S)/figures/deals.py $(S)/figures/robustness.py \
-               $(S)/tariffs/schedule.py $(S)/data/sources/dataweb.py
-SRC_REPORT  := $(SRC_CORE) $(SRC_FIG) $(wildcard $(S)/report/*.py) $(wildcard $(S)/report/templates/*) \
-               $(S)/replication/tables.py $(S)/replication/columns.py
+# ---- source prerequisites: computed from the imports, not kept by hand ---------------------------
+# Each step depends on every source file it runs: the import closure (imports inside functions
+# included) of its notebook's code cells or its subcommand, plus the runner Make calls (`autotariffs
+# run`: cli, run, config and what they import), plus data files such as report/templates/.
+# scripts/make_deps.py (stdlib ast) writes them as DEPS_<step> into $(DEPS_MK) (git-ignored); Make
+# rewrites that file when a module, a source folder, a notebook or the script changes and then
+# reads it again, so editing design.py reruns exactly the steps whose code imports it.
+S       := src/autotariffs
+# (absolute, so that `make -f <project>/Makefile` from another folder finds them too)
+DEPS_MK := $(ROOT)/.make/deps.mk
+# every folder below $(1) but __pycache__ (pure make, no shell: a no-op make stays fast)
+subdirs  = $(foreach d,$(patsubst %/.,%,$(wildcard $(1)/*/.)),$(if $(filter __pycache__,$(notdir $(d))),,$(d) $(call subdirs,$(d))))
+SRC_DIRS := $(ROOT)/$(S) $(call subdirs,$(ROOT)/$(S))
+SRC_PY   := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.py))
+
+# (a folder's time stamp changes when a file in it is added, removed or renamed)
+$(DEPS_MK): $(ROOT)/scripts/make_deps.py $(SRC_PY) $(SRC_DIRS) $(wildcard $(ROOT)/$(NB)/*.ipynb)
+	@$(PYTHON_BOOT) $(ROOT)/scripts/make_deps.py $@
+
+include $(DEPS_MK)
+
 RAW_FILES   := $(shell find data/raw -type f ! -path 'data/raw/fetched/*' | LC_ALL=C sort)
 EXT_FILES   := $(shell find data/external -type f | LC_ALL=C sort)
 
@@ -75,24 +88,30 @@ DATA_OUT    := $(PROC)/flows.parquet $(PROC)/fx_monthly.parquet $(PROC)/macro_mo
 TARIFF_OUT  := $(PROC)/tariffs_monthly.parquet $(RES)/02_tariff_schedule.json
 PANEL_OUT   := $(PROC)/panel.parquet $(RES)/03_descriptives.json
 # one run of 04 per params file: adding an origin is adding notebooks/params/04_estimates_<O>.yaml
+comma := ,
+empty :=
+space := $(empty) $(empty)
 ORIGINS     := $(patsubst $(PAR)/04_estimates_%.yaml,%,$(sort $(wildcard $(PAR)/04_estimates_*.yaml)))
 EST_NB      := $(foreach o,$(ORIGINS),$(EXE)/04_estimates_$(o).ipynb)
 EST_RES     := $(foreach o,$(ORIGINS),$(RES)/04_estimates_$(o).json)
 ROB_OUT     := $(RES)/05_robustness.json
 REPORT_OUT  := reports/index.html reports/results.json reports/figures/registry.csv \
                reports/findings.json reports/findings.md
+# a notebook step (autotariffs run) keeps its previous outputs together when it fails: make must not
+# delete one of them (.DELETE_ON_ERROR would, leaving e.g. a notebook without its results)
+.PRECIOUS: $(EXE)/%.ipynb $(DATA_OUT) $(TARIFF_OUT) $(PANEL_OUT) $(EST_RES) $(ROB_OUT) $(REPORT_OUT)
 
 .PHONY: validation all help env data tariffs descriptives estimates robustness figures report test test-unit \
         test-nbval lint lab fetch clean notebooks-refresh notebooks-sync verify verify-quick bench lock check-raw \
         rehash-raw venv-moved readme
 
-all: report ## Run the whole analysis (default): data -> tariffs -> descriptives -> estimates -> robustness -> report
+all: report | $(JUPYTER_CFG) ## Run the whole analysis (default): data -> tariffs -> descriptives -> estimates -> robustness -> report
 
 help: ## List the targets
-	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -v origins="$(subst $(space),$(comma)$(space),$(ORIGINS))" 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{gsub(/[{]origins[}]/, origins, $$2); printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # ---- environment: .venv from the lock, with a named Jupyter kernel -------------------------------
-env: $(ENV) ## Create/refresh .venv from requirements.lock and register the 'autotariffs' kernel
+env: $(ENV) $(JUPYTER_CFG) ## Create/refresh .venv from requirements.lock and register the 'autotariffs' kernel
 
 # A venv is tied to its folder (editable install, kernel spec, script shebangs): one built for
 # another folder (project copied or moved) is rebuilt here.
@@ -107,13 +126,26 @@ endif
 $(ENV): requirements.lock pyproject.toml
 	@echo "[env ] creating $(VENV) from requirements.lock with $(PYTHON_BOOT)"
 	@$(PYTHON_BOOT) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 required, found {sys.version.split()[0]} at {sys.executable}; set PYTHON_BOOT=/path/to/python3.11"'
-	rm -rf $(VENV)
-	$(PYTHON_BOOT) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (autotariffs)" >/dev/null
+	@rm -rf $(VENV)
+	@$(PYTHON_BOOT) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (autotariffs)" >/dev/null
 	@printf '%s\n' "$(ROOT)" > $(VENV_AT)
 	@touch $@
+
+# The venv's Jupyter apps (jupyter lab, jupyter nbconvert) start kernels with CurveZMQ keys: the
+# kernel spec declares Curve support, but jupyter_client provisions none by default, so ipykernel
+# warns "Kernel is running over TCP without encryption" on every start. nbconvert's kernels are
+# shut down without an interrupt when idle (no "KeyboardInterrupt caught in kernel"; see
+# autotariffs.run.QuietShutdownKernelManager). (The runner uses IPC sockets and that manager.)
+$(JUPYTER_CFG): | $(ENV)
+	@mkdir -p $(@D)
+	@printf '%s\n' '{' \
+	  '  "KernelManager": {"transport_encryption": "auto"},' \
+	  '  "MappingKernelManager": {"transport_encryption": "auto"},' \
+	  '  "NotebookClient": {"kernel_manager_class": "autotariffs.run.QuietShutdownKernelManager"}' \
+	  '}' > $@
 
 lock: ## Regenerate requirements.lock and environment.yml from pyproject.toml (needs network)
 	$(PY) -m pip install --quiet uv
@@ -127,7 +159,7 @@ check-raw: ## Verify data/raw against data/raw/SHA256SUMS
 	@$(CLI) raw verify
 
 # verified once before 01 and 02 (which both read data/raw): a mismatch prints one line, once
-$(RAW_OK): $(RAW_FILES) | $(ENV)
+$(RAW_OK): $(RAW_FILES) $(DEPS_raw_verify) | $(ENV)
 	@$(CLI) raw verify
 	@mkdir -p $(@D) && touch $@
 
@@ -140,57 +172,55 @@ rehash-raw: ## Record a deliberate raw-file change: make rehash-raw FILE=data/ra
 data: $(EXE)/01_build_data.ipynb ## Build flows, FX, coverage and reconciliation from data/raw
 
 $(EXE)/01_build_data.ipynb $(DATA_OUT) &: $(NB)/01_build_data.ipynb $(PAR)/01_build_data.yaml \
-		$(SRC_DATA) $(RAW_FILES) requirements.lock | $(ENV) $(RAW_OK)
-	$(RUN) $< $(PAR)/01_build_data.yaml $(EXE)/01_build_data.ipynb
+		$(DEPS_01_build_data) $(RAW_FILES) requirements.lock | $(ENV) $(RAW_OK)
+	@$(RUN) $< $(PAR)/01_build_data.yaml $(EXE)/01_build_data.ipynb
 
 # ---- 02 tariffs -----------------------------------------------------------------------------------
 tariffs: $(EXE)/02_tariff_schedule.ipynb ## Build the monthly tariff schedule and effective rates
 
 # (the statutory schedule needs only the event table, not 01's flows: -j2 runs 01 and 02 together)
 $(EXE)/02_tariff_schedule.ipynb $(TARIFF_OUT) &: $(NB)/02_tariff_schedule.ipynb \
-		$(PAR)/02_tariff_schedule.yaml $(SRC_TARIFF) $(RAW_FILES) requirements.lock | $(ENV) $(RAW_OK)
-	$(RUN) $< $(PAR)/02_tariff_schedule.yaml $(EXE)/02_tariff_schedule.ipynb
+		$(PAR)/02_tariff_schedule.yaml $(DEPS_02_tariff_schedule) $(RAW_FILES) requirements.lock | $(ENV) $(RAW_OK)
+	@$(RUN) $< $(PAR)/02_tariff_schedule.yaml $(EXE)/02_tariff_schedule.ipynb
 
 # ---- 03 descriptives ------------------------------------------------------------------------------
 descriptives: $(EXE)/03_descriptives.ipynb ## Analysis panel and descriptive figures
 
 $(EXE)/03_descriptives.ipynb $(PANEL_OUT) &: $(NB)/03_descriptives.ipynb \
-		$(PAR)/03_descriptives.yaml $(SRC_DESC) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
-	$(RUN) $< $(PAR)/03_descriptives.yaml $(EXE)/03_descriptives.ipynb
+		$(PAR)/03_descriptives.yaml $(DEPS_03_descriptives) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
+	@$(RUN) $< $(PAR)/03_descriptives.yaml $(EXE)/03_descriptives.ipynb
 
 # ---- 04 estimates: one notebook, one run per params file -------------------------------------------
-estimates: $(EST_NB) ## Elasticity, pass-through, event study for each origin (KOR, JPN)
+estimates: $(EST_NB) ## Elasticity, pass-through, event study for each origin with a params file ({origins})
 
 # (04 and 05 build their panel with panel.py from flows, tariffs and FX, so they run beside 03)
 $(EXE)/04_estimates_%.ipynb $(RES)/04_estimates_%.json &: $(NB)/04_estimates.ipynb \
-		$(PAR)/04_estimates_%.yaml $(SRC_MODELS) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
-	$(RUN) $< $(PAR)/04_estimates_$*.yaml $(EXE)/04_estimates_$*.ipynb
+		$(PAR)/04_estimates_%.yaml $(DEPS_04_estimates) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
+	@$(RUN) $< $(PAR)/04_estimates_$*.yaml $(EXE)/04_estimates_$*.ipynb
 
 # ---- 05 robustness --------------------------------------------------------------------------------
 robustness: $(EXE)/05_robustness.ipynb ## Placebos, leave-one-out, content share, PPML, windows
 
 $(EXE)/05_robustness.ipynb $(ROB_OUT) &: $(NB)/05_robustness.ipynb $(PAR)/05_robustness.yaml \
-		$(SRC_MODELS) $(SRC_TARIFF) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
-	$(RUN) $< $(PAR)/05_robustness.yaml $(EXE)/05_robustness.ipynb
+		$(DEPS_05_robustness) $(DATA_OUT) $(TARIFF_OUT) requirements.lock | $(ENV)
+	@$(RUN) $< $(PAR)/05_robustness.yaml $(EXE)/05_robustness.ipynb
 
 figures: $(EXE)/02_tariff_schedule.ipynb $(EXE)/03_descriptives.ipynb $(EST_NB) $(EXE)/05_robustness.ipynb ## Every figure (reports/figures/)
 
 # ---- validation: published tables reproduced with our estimators (independent of 01-05) ------------
-SRC_VALID   := $(SRC_CORE) $(wildcard $(S)/replication/*.py) \
-               $(S)/models/demean.py $(S)/models/fe.py $(S)/models/ppml.py
 validation: $(PROC)/validation.csv ## Reproduce Yotov et al. (2016) and Santos Silva-Tenreyro (2006) tables
 
-$(PROC)/validation.csv: $(SRC_VALID) $(EXT_FILES) requirements.lock | $(ENV)
-	$(CLI) replicate $@
+$(PROC)/validation.csv: $(DEPS_replicate) $(EXT_FILES) requirements.lock | $(ENV)
+	@$(CLI) replicate $@
 
 # ---- 06 report ------------------------------------------------------------------------------------
 report: reports/index.html ## HTML report, results.json and figure registry
 
 # (03 and 05, the longest steps, are listed first so that -j2 starts them first)
-$(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.yaml $(SRC_REPORT) \
+$(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.yaml $(DEPS_06_report) \
 		$(RES)/01_build_data.json $(TARIFF_OUT) $(PANEL_OUT) $(ROB_OUT) $(EST_RES) $(PROC)/validation.csv \
 		requirements.lock | $(ENV)
-	$(RUN) $< $(PAR)/06_report.yaml $(EXE)/06_report.ipynb
+	@$(RUN) $< $(PAR)/06_report.yaml $(EXE)/06_report.ipynb
 
 # ---- checks -----------------------------------------------------------------------------------------
 NBVAL_OPTS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
@@ -214,10 +244,14 @@ lint: $(ENV) ## ruff
 	$(PY) -m ruff check src tests scripts
 
 # LAB_ARGS passes options through, e.g. make lab LAB_ARGS="--port=8899 --no-browser"; as root
-# (containers) --allow-root is added. Notebooks run here write to scratch/, never to the build.
+# (containers) --allow-root is added. JupyterLab opens at the project root, in notebooks/; its log
+# streams to the terminal (the URL with its token included). Notebooks run there write to
+# scratch/ (created here so that it can be browsed), never to the build.
 LAB_ARGS ?=
-lab: $(ENV) ## JupyterLab on notebooks/ with the project kernel (LAB_ARGS="--port=N --no-browser")
-	$(PY) -m jupyterlab --ServerApp.root_dir=$(ROOT)/$(NB) \
+lab: $(ENV) | $(JUPYTER_CFG) ## JupyterLab at the project root (notebooks/, scratch/), project kernel; prints its URL (LAB_ARGS="--port=N --no-browser")
+	@mkdir -p scratch
+	@echo "[lab ] JupyterLab on $(ROOT): sources in notebooks/, interactive runs write to scratch/; open the URL with ?token= below (Ctrl-C stops it)"
+	@exec $(PY) -m jupyterlab --ServerApp.root_dir=$(ROOT) --ServerApp.default_url=/lab/tree/$(NB) \
 	  --MappingKernelManager.default_kernel_name=$(KERNEL) \
 	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 

@@ -93,22 +93,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
 # ---- check-params ------------------------------------------------------------------------------------
 def _add_check_params(sub: Any) -> None:
     p = sub.add_parser("check-params", help="check a params file against a notebook's spec",
-                       description="Check PARAMS (YAML) against the parameter spec of NOTEBOOK "
-                       "(e.g. 04_estimates); exit 2 with one line naming the fix if it is wrong.")
+                       description="Check PARAMS (YAML) as `autotariffs run` does before a kernel "
+                       "starts: against the parameter spec of NOTEBOOK (e.g. 04_estimates), its "
+                       "file name, and the data of the build (origins, months, the baseline the "
+                       "inference needs); exit 2 with one line naming the fix if it is wrong.")
     p.add_argument("notebook", help="notebook name, e.g. 04_estimates")
     p.add_argument("params", type=Path)
     p.set_defaults(func=_cmd_check_params)
 
 
 def _cmd_check_params(args: argparse.Namespace) -> int:
-    from autotariffs.config import ParameterError, check_params_file
+    from autotariffs.config import ParameterError, check
 
     try:
-        check_params_file(args.notebook, args.params)
+        check(args.notebook, args.params)
     except ParameterError as exc:
         log.error("[fail] check-params: %s", one_line(exc))
         return EXIT_USAGE
-    log.info("[ ok ] %s matches the %s spec", args.params, args.notebook)
+    log.info("[ ok ] %s passes the checks %s makes before its kernel starts", args.params,
+             args.notebook)
     return 0
 
 

@@ -236,14 +236,46 @@ _NoDatesLoader.yaml_implicit_resolvers = {
 
 
 def check_params_file(notebook: str, path: str | Path) -> dict[str, Any]:
-    """Validate a params YAML file against the notebook spec (used by Make before papermill)."""
+    """Validate a params YAML file against the notebook spec (used by Make before papermill), and
+    its name against its ``origin`` (``04_estimates_DEU.yaml`` must run DEU)."""
     data = load_params_file(path)
     ns = {name: p.default for name, p in SPECS[notebook].items()} if notebook in SPECS else {}
     ns.update(data)
     try:
-        return validate(notebook, ns, before=set())
+        params = validate(notebook, ns, before=set())
+        _check_name(notebook, Path(path), params)
     except ParameterError as exc:
         raise ParameterError(f"{path}: {exc}; fix the params file") from exc
+    return params
+
+
+def _check_name(notebook: str, path: Path, params: Mapping[str, Any]) -> None:
+    """A per-origin params file (``<notebook>_<ORIGIN>.yaml``) must set that origin: Make names
+    the run's outputs after the file, the notebook after ``origin``."""
+    if "origin" not in SPECS.get(notebook, {}) or not path.stem.startswith(f"{notebook}_"):
+        return
+    named, origin = path.stem[len(notebook) + 1:], params.get("origin")
+    if named != origin:
+        raise ParameterError(
+            f"the file name says origin {named!r} but parameter 'origin' is {origin!r} (its "
+            f"outputs would be {notebook}_{named}.*, its results {origin}'s): set origin: "
+            f"{named} in it, or name the file {notebook}_{origin}.yaml")
+
+
+def check(notebook: str, path: str | Path, processed: str | Path | None = None) -> dict[str, Any]:
+    """Everything checked before a kernel starts: the params file against the spec and its name,
+    then against the data of the build in ``processed`` (default: the build's data/processed),
+    the baseline against the inference's needs included. Used by ``autotariffs run`` and
+    ``autotariffs check-params``; raises :class:`ParameterError` (one line, names the file)."""
+    from autotariffs import paths
+
+    params = check_params_file(notebook, path)
+    processed = Path(processed) if processed is not None else paths.build_root() / "data" / "processed"
+    try:
+        check_against_data(notebook, params, processed / "flows.parquet")
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from None
+    return params
 
 
 def data_coverage(source: str, flows_file: str | Path, product: str = "8703") -> tuple[set[str], str, str]:
@@ -286,6 +318,55 @@ def check_against_data(notebook: str, params: Mapping[str, Any], flows_file: str
                 f"parameter {key!r}: month {v!r} is outside the data ({first} to {last} "
                 f"for source {source!r})"
             )
+    if not problems and "baseline_start" in SPECS[notebook]:
+        problem = baseline_problem(params, Path(flows_file).parent, source, first)
+        if problem:
+            problems.append(problem)
     if problems:
         raise ParameterError("; ".join(problems) + "; fix the params file")
 
+
+def baseline_problem(params: Mapping[str, Any], processed: Path, source: str,
+                     first: str) -> str | None:
+    """Whether the baseline (``baseline_start``, and ``start``, where the sample begins) leaves the
+    design comparison enough months (:mod:`autotariffs.models.requirements`), counted on the
+    months with data of the panel built from ``processed`` like the notebook's; if the panel
+    inputs are not built, every month is assumed to have data. Returns one line or None."""
+    import pandas as pd
+
+    from autotariffs import design
+    from autotariffs.models import requirements as req
+    from autotariffs.panel import build as pb
+
+    origin, controls = params["origin"], list(params["controls"])
+    end, donut = params["end"], params["donut"]
+    files = [processed / f for f in ("flows.parquet", "tariffs_monthly.parquet", "fx_monthly.parquet")]
+    if all(f.is_file() for f in files):
+        flows, tariffs, fx = (pd.read_parquet(f) for f in files)
+        # the whole data range (earlier months do not change which baseline works)
+        panel = pb.build_panel(flows, tariffs, fx, start=first, end=end, source=source)
+        if "hs_code" in panel.columns:
+            panel = pb.origin_month(panel)
+        gaps = req.gaps(panel, origin, controls)
+        basis = f"the months in which {', '.join([origin, *controls])} have data"
+    else:
+        gaps = req.all_months(first, end)
+        basis = "every month assumed to have data (the panel inputs are not built)"
+    start = max(params["start"], params["baseline_start"])
+    window = design.Window(params["event_date"], start, donut, end)
+    why = {y: req.baseline_problem(g, window, headline=y in (design.HEADLINE_OUTCOME, "all"))
+           for y, g in gaps.items()}
+    why = {y: w for y, w in why.items() if w}
+    if not why:
+        return None
+    latest = req.latest_baseline_start(gaps, window)
+    outcome, reason = next(iter(why.items()))
+    label = req.OUTCOMES.get(outcome, "every outcome")
+    setting = (f"with event_date {params['event_date']}, donut {donut}, end {end} and {basis}")
+    if latest is None:
+        return (f"no baseline is long enough for {origin}'s design comparison ({reason}, {label}; "
+                f"{setting}): move event_date or end")
+    key = "baseline_start" if params["baseline_start"] > latest else "start"
+    also = " (and start)" if key == "baseline_start" and params["start"] > latest else ""
+    return (f"parameter {key!r} = {params[key]!r} is too late for {origin}'s design comparison: "
+            f"{reason} ({label}); the latest valid {key}{also} is {latest!r} ({setting})")

@@ -9,8 +9,11 @@ Where outputs go (:func:`output_root`):
 * the project root when ``AUTOTARIFFS_BUILD=1``, which only the Make runner
   (``autotariffs run``) sets: only a Make build writes ``data/processed`` and ``reports``;
 * otherwise ``<root>/scratch`` (git-ignored): a notebook run in JupyterLab, ``jupyter nbconvert
-  --execute`` or a script can never overwrite the published build. :func:`announce` says so in
-  the notebook's first output and seeds the scratch folder with the build's current inputs.
+  --execute`` or a script can never overwrite the published build.
+
+In a notebook kernel outside ``make``, importing this module (which every stage does before it
+reads or writes a file) seeds ``scratch/`` with the build's processed data and results and says
+so (:func:`announce`): whatever a notebook calls first, it reads what the last ``make`` built.
 """
 
 from __future__ import annotations
@@ -102,14 +105,39 @@ def seed_scratch(out: Path = OUT, root: Path = ROOT) -> list[str]:
 
 
 def announce() -> None:
-    """In an interactive kernel outside ``make``, say once (logging) where this run writes
-    (scratch/) and seed scratch/ with the build's inputs. Silent in Make builds, tests and plain
-    scripts."""
+    """In an interactive kernel outside ``make``: seed scratch/ with the build's inputs and say
+    (logging, the notebook's first output) that this run writes there. Runs once, when this
+    module is first imported in the kernel; silent in Make builds, tests and plain scripts."""
     global _announced
     if _announced or not is_scratch() or not _in_kernel():
         return
     _announced = True
+    from autotariffs import logs
+
+    logs.configure()
     seed_scratch()
     logging.getLogger(__name__).info(
         "[scratch] interactive run: outputs go to %s (not data/processed or reports/; only `make` "
         "writes the published build)", OUT)
+
+
+def missing(path: Path, what: str = "input") -> str:
+    """Why ``path`` (an expected output of an earlier step) is missing, and the fix that is true
+    here: an error message's advice for a build, an output root or scratch/."""
+    if is_scratch():
+        try:
+            rel = path.relative_to(OUT)
+        except ValueError:
+            rel = None
+        if rel is not None and (ROOT / rel).is_file():
+            return (f"missing {what} {path}: scratch/ was not seeded from the build's {rel} (a "
+                    "notebook kernel seeds it when it imports autotariffs; in a script call "
+                    "autotariffs.paths.seed_scratch() first)")
+        where = f"the build has no {rel} either" if rel is not None else "it is not in the build"
+        return (f"missing {what} {path}: {where}; run `make` in {ROOT} first (interactive runs "
+                "read the last build through scratch/)")
+    return f"missing {what} {path}: run `make` in {ROOT} first (it builds data/processed/)"
+
+
+# a notebook kernel outside make: seed scratch/ before anything can read it (first import)
+announce()

@@ -3,19 +3,24 @@
 ``autotariffs run NOTEBOOK.ipynb PARAMS.yaml OUTPUT.ipynb`` (the command line is in
 :mod:`autotariffs.cli`; this module is what it calls)
 
-1. validates the params file against :mod:`autotariffs.config` and against the data (origins in the
-   chosen source, start/end within its months) *before* starting a kernel;
+1. validates the params file against :mod:`autotariffs.config` (spec, file name against ``origin``)
+   and against the data (origins in the chosen source, start/end within its months, a baseline
+   long enough for the inference) *before* starting a kernel;
 2. executes with papermill on the project kernel (IPC transport, ``AUTOTARIFFS_BUILD=1`` so the
    notebook writes the build, not scratch/) into a temporary file next to the target;
 3. strips volatile metadata (timings, absolute paths, progress-bar output) so executed copies are
-   byte-stable; 4. renames onto the target. Any failure or interrupt (SIGINT, SIGTERM, a killed
-   kernel) leaves no target behind, so the next ``make`` simply reruns the step. A failed
-   execution is kept as ``<target>.failed.ipynb`` (with the traceback); a known error
+   byte-stable; 4. renames onto the target. Every file the kernel writes goes through
+   :mod:`autotariffs.atomic`, which records it in the step's journal: on any failure or interrupt
+   (a cell error, SIGINT, SIGTERM, a killed kernel) the runner puts the previous version of each
+   back (or removes a new one), so the previous executed notebook and its results stay together
+   and the next ``make`` reruns the step. A failed execution is kept as
+   ``<target>.failed.ipynb`` (with the traceback); a known error
    (:class:`autotariffs.errors.AutotariffsError`, bad parameters) prints as one line.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -32,10 +37,11 @@ from typing import Any
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 import nbformat  # noqa: E402
+from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
 from autotariffs import paths  # noqa: E402
-from autotariffs.atomic import atomic_path  # noqa: E402
-from autotariffs.config import ParameterError, check_against_data, check_params_file  # noqa: E402
+from autotariffs.atomic import JOURNAL_ENV, atomic_path, commit, rollback  # noqa: E402
+from autotariffs.config import ParameterError, check  # noqa: E402
 
 KERNEL = "autotariffs"
 # errors raised on purpose by the package or its notebooks: one line on the terminal is enough
@@ -87,25 +93,46 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def load_params(params_file: Path, notebook: str) -> dict[str, Any]:
-    return check_params_file(notebook, params_file)
+#: how long a kernel asked to shut down may take to exit before it is interrupted (it is idle
+#: after the last cell: ipykernel exits in well under a second)
+SHUTDOWN_ASK_S = 3.0
+
+
+class QuietShutdownKernelManager(AsyncKernelManager):
+    """A kernel manager whose shutdown asks the kernel to exit before interrupting it.
+
+    Why: jupyter_client's ``shutdown_kernel`` always sends SIGINT first, then the shutdown request
+    (jupyter_client PR 620). A kernel that is still inside a message handler when the signal lands
+    logs ``KeyboardInterrupt caught in kernel`` on its stderr, at the end of any papermill or
+    nbconvert run that hits that window. After the last cell there is nothing to interrupt, so this
+    manager sends the shutdown request and waits for the kernel to exit; only a kernel still
+    running after :data:`SHUTDOWN_ASK_S` (a cell that did not finish) is interrupted as before.
+    The venv's Jupyter configuration (``make env``) makes ``jupyter nbconvert`` use it too.
+    """
+
+    async def _async_interrupt_kernel(self) -> None:
+        if self.shutting_down and self.has_kernel:
+            await self._async_request_shutdown()
+            try:
+                await asyncio.wait_for(self._async_wait(pollinterval=0.05), SHUTDOWN_ASK_S)
+                return  # it exited on the request: nothing left to interrupt
+            except TimeoutError:
+                pass  # still running a cell: interrupt it, then shut down as usual
+        await super()._async_interrupt_kernel()
 
 
 def _ipc_kernel_manager(ipc_dir: str) -> type:
-    """A kernel manager on IPC (Unix socket) transport, sockets in ``ipc_dir``: local by
-    construction, and ipykernel's "running over TCP without encryption" warning never appears."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class IPCKernelManager(AsyncKernelManager):
+    """The runner's kernel manager: IPC (Unix socket) transport, sockets in ``ipc_dir`` (local by
+    construction, so ipykernel has no reason to warn "running over TCP without encryption"), the
+    shutdown of :class:`QuietShutdownKernelManager`, and the kernel's own stderr in a log beside
+    the sockets, whose tail :func:`execute` shows if the kernel dies."""
+    class IPCKernelManager(QuietShutdownKernelManager):
         def __init__(self, **kw: Any) -> None:
             kw.setdefault("transport", "ipc")
             kw.setdefault("ip", os.path.join(ipc_dir, "kernel"))
             super().__init__(**kw)
 
         async def _async_pre_start_kernel(self, **kw: Any):
-            # the kernel's own stderr (e.g. "KeyboardInterrupt caught in kernel" when it is shut
-            # down) goes to a log beside the sockets, not to the terminal; run() prints its tail
-            # only if the kernel dies
             kw.setdefault("stderr", open(kernel_log(ipc_dir), "ab"))  # noqa: SIM115
             return await super()._async_pre_start_kernel(**kw)
 
@@ -122,16 +149,15 @@ def failed_path(output: Path) -> Path:
 
 
 def check_params(params_file: Path, notebook: str) -> dict[str, Any]:
-    """Params file against the spec, then against the data of the build (no kernel needed)."""
-    params = load_params(params_file, notebook)
-    try:
-        check_against_data(notebook, params, paths.build_root() / "data" / "processed" / "flows.parquet")
-    except ParameterError as exc:
-        raise ParameterError(f"{params_file}: {exc}") from None
-    return params
+    """Params file against the spec and its name, then against the data of the build, the
+    baseline against the inference's needs included (:func:`autotariffs.config.check`)."""
+    return check(notebook, params_file)
 
 
 def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNEL) -> float:
+    """Check, execute and store one notebook step; a failed or interrupted step leaves the
+    previous outputs (executed notebook, results, tables, figures, data) as they were, plus
+    ``<output>.failed.ipynb`` with the traceback when a cell failed."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -140,34 +166,45 @@ def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNE
     os.environ[paths.BUILD_ENV] = "1"  # the kernel inherits it: this run writes the build
     t0 = time.perf_counter()
     failed = failed_path(output)
-    with atomic_path(output, suffix=".ipynb") as tmp, \
-            tempfile.TemporaryDirectory(prefix="autotariffs-kernel-") as ipc:
+    with tempfile.TemporaryDirectory(prefix="autotariffs-kernel-") as ipc:
+        journal = Path(ipc) / "journal.jsonl"  # what the kernel replaced (autotariffs.atomic)
         try:
-            pm.execute_notebook(
-                str(notebook),
-                str(tmp),
-                parameters=params,
-                kernel_name=kernel,
-                cwd=str(notebook.parent),
-                progress_bar=sys.stderr.isatty(),
-                log_output=False,
-                report_mode=False,
-                kernel_manager_class=_ipc_kernel_manager(ipc),
-            )
-        except PapermillExecutionError:
-            if tmp.is_file() and tmp.stat().st_size:
-                shutil.copyfile(tmp, failed)  # the executed notebook keeps the traceback
+            with atomic_path(output, suffix=".ipynb") as tmp:
+                os.environ[JOURNAL_ENV] = str(journal)  # for the kernel only
+                try:
+                    pm.execute_notebook(
+                        str(notebook),
+                        str(tmp),
+                        parameters=params,
+                        kernel_name=kernel,
+                        cwd=str(notebook.parent),
+                        progress_bar=sys.stderr.isatty(),
+                        log_output=False,
+                        report_mode=False,
+                        kernel_manager_class=_ipc_kernel_manager(ipc),
+                    )
+                except PapermillExecutionError:
+                    if tmp.is_file() and tmp.stat().st_size:
+                        shutil.copyfile(tmp, failed)  # the executed notebook keeps the traceback
+                    raise
+                except (KeyboardInterrupt, ParameterError):
+                    raise
+                except Exception as exc:  # e.g. the kernel died: say what it printed before dying
+                    log = Path(kernel_log(ipc))
+                    tail = (log.read_text(errors="replace").strip().splitlines()[-8:]
+                            if log.is_file() else [])
+                    if tail:
+                        raise RuntimeError(f"{exc}\nkernel stderr (last lines):\n"
+                                           + "\n".join(tail)) from exc
+                    raise
+                finally:
+                    os.environ.pop(JOURNAL_ENV, None)
+                nb = nbformat.read(tmp, as_version=4)
+                nbformat.write(strip_volatile(nb), tmp)
+        except BaseException:
+            rollback(journal)  # the step's outputs as they were before it
             raise
-        except (KeyboardInterrupt, ParameterError):
-            raise
-        except Exception as exc:  # e.g. the kernel died: say what it printed before dying
-            log = Path(kernel_log(ipc))
-            tail = log.read_text(errors="replace").strip().splitlines()[-8:] if log.is_file() else []
-            if tail:
-                raise RuntimeError(f"{exc}\nkernel stderr (last lines):\n" + "\n".join(tail)) from exc
-            raise
-        nb = nbformat.read(tmp, as_version=4)
-        nbformat.write(strip_volatile(nb), tmp)
+        commit(journal)
     failed.unlink(missing_ok=True)
     return time.perf_counter() - t0
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from autotariffs import cli, config
+from autotariffs import cli, config, paths
 from autotariffs.config import ParameterError, check_params_file, validate
 
 
@@ -124,3 +131,96 @@ def test_cli_exit_codes(tmp_path):
     with pytest.raises(SystemExit) as usage:  # argparse: usage error, exit 2
         cli.main(["check-params", "only-one-arg"])
     assert usage.value.code == 2
+
+
+# ---- checks before the kernel (issue 21, item 4) ---------------------------------------------------
+
+BUILT = paths.build_root() / "data" / "processed"
+needs_build = pytest.mark.skipif(
+    not all((BUILT / f).is_file() for f in ("flows.parquet", "tariffs_monthly.parquet",
+                                            "fx_monthly.parquet")),
+    reason="the build is not there (run make first)")
+
+
+def _check_params(path: Path, *env: tuple[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "autotariffs", "check-params", "04_estimates",
+                           str(path)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **dict(env)})
+
+
+def _next_month(ym: str) -> str:
+    y, m = map(int, ym.split("-"))
+    return f"{y + m // 12}-{m % 12 + 1:02d}"
+
+
+@needs_build
+def test_a_too_short_baseline_is_rejected_with_the_latest_start_that_runs(tmp_path):
+    """baseline_start 2024-01 (the README's 12-month comparison) passed check-params and died in
+    the kernel. Now one line names the file, the parameter, its value and the latest valid start;
+    the real reduced form on the built panel runs from that start and not from one month later."""
+    params = tmp_path / "04_estimates_KOR.yaml"
+    params.write_text('origin: "KOR"\nbaseline_start: "2024-01"\n')
+    res = _check_params(params)
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.returncode == 2 and len(lines) == 1, res.stdout + res.stderr
+    assert str(params) in lines[0] and "parameter 'baseline_start' = '2024-01'" in lines[0]
+    assert "Traceback" not in res.stderr and lines[0].endswith("fix the params file"), lines[0]
+    m = re.search(r"the latest valid baseline_start is '(\d{4}-\d{2})'", lines[0])
+    assert m, lines[0]
+    latest = m[1]
+
+    from autotariffs.models import reduced_form as rfm
+    from autotariffs.models.inference import InferenceError
+    from autotariffs.panel import build as apanel
+
+    panel = apanel.load_panel(start="2020-01", end="2025-07", source="snapshot")
+    kw = {"event_month": "2025-04", "end": "2025-07", "donut": 1}  # the KOR file's defaults
+    rfm.reduced_form(panel, "KOR", ["MEX", "CAN"], pre_start=latest, **kw)  # runs
+    with pytest.raises(InferenceError):
+        rfm.reduced_form(panel, "KOR", ["MEX", "CAN"], pre_start=_next_month(latest), **kw)
+    params.write_text(f'origin: "KOR"\nbaseline_start: "{latest}"\n')
+    assert cli.main(["check-params", "04_estimates", str(params)]) == 0
+
+
+@needs_build
+def test_a_late_start_is_named_when_it_is_what_shortens_the_baseline(tmp_path):
+    params = tmp_path / "04_estimates_JPN.yaml"
+    params.write_text('origin: "JPN"\nstart: "2024-06"\n')  # baseline_start stays 2021-01
+    with pytest.raises(ParameterError) as exc:
+        config.check("04_estimates", params)
+    msg = str(exc.value)
+    assert "parameter 'start' = '2024-06'" in msg and "the latest valid start is" in msg, msg
+
+
+@needs_build
+def test_the_runner_rejects_a_too_short_baseline_before_a_kernel(tmp_path):
+    out_root = tmp_path / "out"
+    (out_root / "data" / "processed").mkdir(parents=True)
+    for f in ("flows.parquet", "tariffs_monthly.parquet", "fx_monthly.parquet"):
+        shutil.copy2(BUILT / f, out_root / "data" / "processed" / f)
+    params = tmp_path / "04_estimates_KOR.yaml"
+    params.write_text('origin: "KOR"\nbaseline_start: "2024-01"\n')
+    out = out_root / "reports" / "notebooks" / "04_estimates_KOR.ipynb"
+    res = subprocess.run([sys.executable, "-m", "autotariffs", "run",
+                          str(paths.NOTEBOOKS / "04_estimates.ipynb"), str(params), str(out)],
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "AUTOTARIFFS_OUTPUT_ROOT": str(out_root)})
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.returncode == 2 and len(lines) == 1, res.stderr
+    assert "'baseline_start' = '2024-01'" in lines[0] and str(params) in lines[0], lines[0]
+    assert not (out_root / "reports").exists(), "a kernel ran or something was written"
+
+
+@pytest.mark.parametrize("text", ['origin: "KOR"\n', "n_boot: 99\n"])
+def test_a_params_file_named_for_another_origin_is_rejected(tmp_path, text):
+    """04_estimates_DEU.yaml that runs KOR (set, or by default): its outputs would be named DEU,
+    its results KOR's, and 04_estimates_DEU.json would never be written (make never settles)."""
+    params = tmp_path / "04_estimates_DEU.yaml"
+    params.write_text(text)
+    res = _check_params(params)
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.returncode == 2 and len(lines) == 1, res.stdout + res.stderr
+    assert str(params) in lines[0] and "'DEU'" in lines[0] and "'origin' is 'KOR'" in lines[0]
+    assert "set origin: DEU" in lines[0] and "04_estimates_KOR.yaml" in lines[0], lines[0]
+    params.write_text(text.replace("KOR", "DEU") if "origin" in text else 'origin: "DEU"\n' + text)
+    assert config.check_params_file("04_estimates", params)["origin"] == "DEU"

@@ -115,9 +115,9 @@ def run_notebook_on_simulated_census(tmp_path, hs10, notebook: str, params: str)
     (tmp_path / "data" / "processed").mkdir(parents=True, exist_ok=True)
     for name, frame in processed_inputs(hs10).items():
         write_parquet(frame, tmp_path / "data" / "processed" / f"{name}.parquet")
-    pfile = tmp_path / f"{notebook}_census.yaml"
-    pfile.write_text(params, encoding="utf-8")
     stem = notebook + ("_KOR" if notebook == "04_estimates" else "")
+    pfile = tmp_path / f"{stem}.yaml"  # (a per-origin file is named after its origin)
+    pfile.write_text(params, encoding="utf-8")
     run_notebook(tmp_path, notebook, stem, pfile)
     return json.loads((tmp_path / "reports" / "results" / f"{stem}.json").read_text())
 

@@ -1,15 +1,17 @@
 """Fault injection on a tiny two-stage pipeline built like the project's (tests/fixtures/pipeline).
 
 The fixture Makefile has the project's recipe shape: grouped targets (executed notebook + data
-output), ``.DELETE_ON_ERROR`` and ``autotariffs run`` on the ``autotariffs`` kernel. The
-fixture notebooks carry real notebook names (``03_descriptives``, ``06_report``) so run.py
-validates their params files against ``autotariffs.config.SPECS``; they compute on simulated data
-and take fault controls from environment variables (see the notebooks' second cell).
+output), ``.DELETE_ON_ERROR`` with the notebook steps' outputs ``.PRECIOUS`` and ``autotariffs
+run`` on the ``autotariffs`` kernel. The fixture notebooks carry real notebook names
+(``03_descriptives``, ``06_report``) so run.py validates their params files against
+``autotariffs.config.SPECS``; they compute on simulated data and take fault controls from
+environment variables (see the notebooks' second cell).
 
-What must hold after any failure or interrupt: make exits non-zero, no target of the failed step
-exists (not even the data file the notebook wrote before the fault), no ``.name.XXXX`` temporary
-file is left, no kernel process is orphaned, and the next plain ``make`` completes with outputs
-byte-identical (SHA-256) to a clean run.
+What must hold after any failure or interrupt: make exits non-zero, the failed step's outputs are
+as before it ran (none on a first build, not even the data file the notebook wrote before the
+fault; after a good build, the previous notebook and results together, issue 21), no
+``.name.XXXX`` temporary or backup file is left, no kernel process is orphaned, and the next
+plain ``make`` completes with outputs byte-identical (SHA-256) to a clean run.
 """
 
 from __future__ import annotations
@@ -250,3 +252,89 @@ def test_sigterm_to_the_job_leaves_no_target(tmp_path):
     assert "[stop] 03_descriptives: interrupted; no output written" in text, text
     _assert_clean_failure(proj, ALL, text)
     _assert_gone([runner.pid, kernel.pid])
+
+
+# ---- a failed step after a good build: the previous outputs stay together (issue 21, item 5) -------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A pipeline built once, copied (times kept) by each test that breaks a rebuild."""
+    proj = _copy(tmp_path_factory.mktemp("built"), "proj")
+    res = _make(proj)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return proj
+
+
+def _rebuild_copy(built: Path, tmp_path: Path, title: object) -> tuple[Path, dict[str, str]]:
+    """A copy of the built pipeline whose stage 2 is stale (a new title), with its outputs' hashes."""
+    proj = tmp_path / "proj"
+    shutil.copytree(built, proj, symlinks=True, copy_function=shutil.copy2)
+    before = _hashes(proj)
+    (proj / "params" / "06_report.yaml").write_text(f"title: {json.dumps(title)}\n")
+    return proj, before
+
+
+def _assert_previous_kept(proj: Path, before: dict[str, str], log: str) -> None:
+    assert _hashes(proj) == before, f"the failed step changed the previous outputs:\n{log}"
+    hidden = sorted(p.name for p in (proj / "out").iterdir() if p.name.startswith("."))
+    assert not hidden, f"temporary or backup files left in out/: {hidden}\n{log}"
+
+
+def test_a_cell_error_keeps_the_previous_notebook_and_results_and_a_failed_notebook(built, tmp_path):
+    """Stage 2 rewrites report.json, then a cell raises: the previous executed notebook and the
+    previous report.json stay (not a new report.json beside an old notebook, and neither deleted),
+    06_report.failed.ipynb has the traceback, and the next make reruns the step."""
+    proj, before = _rebuild_copy(built, tmp_path, "new title")
+    res = _make(proj, FIXTURE_RAISE_REPORT="1")
+    text = res.stdout + res.stderr
+    assert res.returncode != 0, text
+    _assert_previous_kept(proj, before, text)
+    failed = proj / "out" / "06_report.failed.ipynb"
+    assert "simulated failure in stage REPORT" in failed.read_text(), "no failed notebook to read"
+    assert _make(proj, "-q").returncode == 1, "the failed step must still be due"
+
+    again = _make(proj)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert json.loads((proj / "out" / "report.json").read_text())["title"] == "new title"
+    assert not failed.exists(), "a successful rerun removes the failed notebook"
+
+
+def test_a_parameter_error_keeps_the_previous_notebook_and_results(built, tmp_path):
+    proj, before = _rebuild_copy(built, tmp_path, 7)  # title must be a string
+    res = _make(proj)
+    text = res.stdout + res.stderr
+    assert res.returncode != 0 and "'title' must be str" in text, text
+    _assert_previous_kept(proj, before, text)
+
+
+def test_an_interrupt_puts_back_the_results_the_step_had_rewritten(built, tmp_path):
+    proj, before = _rebuild_copy(built, tmp_path, "new title")
+    proc, log = _start_make(proj, FIXTURE_SLEEP_REPORT="60")
+    report = proj / "out" / "report.json"
+    _wait_for(lambda: "new title" in report.read_text(), proc, log, "stage 2 to rewrite its results")
+    runner, kernel = _kernel_of(proc)
+    os.killpg(proc.pid, signal.SIGINT)
+    rc = proc.wait(timeout=TIMEOUT)
+    text = log.read_text()
+    assert rc != 0, text
+    _assert_previous_kept(proj, before, text)
+    _assert_gone([runner.pid, kernel.pid])
+
+
+def test_the_project_makefile_keeps_every_notebook_steps_outputs_like_the_fixture():
+    """The fixture's .PRECIOUS mirrors the project's: make must not delete one output of a failed
+    notebook step (the runner has put them all back), e.g. the notebook beside its results."""
+    from support import ROOT
+
+    res = subprocess.run(["make", "-pq"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env=clean_env(("MAKE", "MFLAGS")))
+    precious = {w for line in res.stdout.splitlines() if line.startswith(".PRECIOUS:")
+                for w in line.split()[1:]}
+    origins = sorted(p.stem.removeprefix("04_estimates_")
+                     for p in (ROOT / "notebooks" / "params").glob("04_estimates_*.yaml"))
+    needed = {"reports/notebooks/%.ipynb", "data/processed/flows.parquet",
+              "data/processed/panel.parquet", "reports/results/05_robustness.json",
+              "reports/results.json", "reports/index.html",
+              *(f"reports/results/04_estimates_{o}.json" for o in origins)}
+    assert needed <= precious, sorted(needed - precious)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import secrets
+import queue
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,35 +27,20 @@ import nbformat
 import pandas as pd
 import pytest
 from support import ROOT
-from support.project import clean_env, run_make
+from support.project import clean_env, copy_project, run_make, stand_in_venv
 
 TIMEOUT = 300
-PROJECT_FILES = ("Makefile", "pyproject.toml", "requirements.lock")
-PROJECT_DIRS = ("src", "notebooks", "data/raw", "data/external")
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make not installed")
 
 
 def _copy_project(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for f in PROJECT_FILES:
-        shutil.copy2(ROOT / f, dest / f)
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "fetched", ".ipynb_checkpoints")
-    for d in PROJECT_DIRS:
-        shutil.copytree(ROOT / d, dest / d, ignore=ignore, copy_function=shutil.copy2)
-    (dest / "data" / "processed").mkdir(parents=True, exist_ok=True)
-    return dest
+    return copy_project(dest)
 
 
 def _fake_venv(proj: Path, built_for: Path) -> None:
     """A .venv as `make env` leaves it: the stamp (newer than the lock) and the recorded folder."""
-    venv = proj / ".venv"
-    venv.mkdir(exist_ok=True)
-    (venv / ".project-root").write_text(f"{built_for}\n")
-    earlier = time.time() - 60
-    for f in ("requirements.lock", "pyproject.toml"):
-        os.utime(proj / f, (earlier, earlier))
-    (venv / ".installed").touch()
+    stand_in_venv(proj, built_for)
 
 
 def _env(src: Path | None = None, **extra: str) -> dict[str, str]:
@@ -131,6 +118,10 @@ def test_a_copied_project_builds_into_itself_and_converges(pristine, tmp_path):
 
     first = _make(copy, "tariffs", src=orig / "src")
     assert first.returncode == 0, first.stdout + first.stderr
+    # quiet (issue 21): each step says what it does in one tagged line ([raw ], [run ], [ ok ]);
+    # no recipe echo (`python -m autotariffs run ...`), no kernel-transport or interrupt noise
+    lines = [ln for ln in (first.stdout + first.stderr).splitlines() if ln.strip()]
+    assert lines and all(ln.startswith("[") for ln in lines), first.stdout + first.stderr
     assert _outputs(orig) == before, "the copy's make wrote into the original project"
     made = _outputs(copy)
     for f in ("data/processed/tariffs_monthly.parquet", "reports/results/02_tariff_schedule.json",
@@ -199,39 +190,68 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_make_lab_starts_with_lab_args_as_this_user(pristine, tmp_path):
+def _lines_until(proc: subprocess.Popen, pattern: re.Pattern[str], seconds: float,
+                 seen: list[str]) -> re.Match[str] | None:
+    """Read ``proc``'s merged output line by line (appending to ``seen``) until a line matches
+    ``pattern``; None if the process ends or ``seconds`` pass first."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
+            return None
+        seen.append(line)
+        if m := pattern.search(line):
+            return m
+    return None
+
+
+def test_make_lab_streams_its_url_and_opens_at_the_project_root(pristine, tmp_path):
+    """`make lab` prints JupyterLab's URL with its token while the server runs (no output sync
+    holding it back), serves the project root (notebooks/ and scratch/), with LAB_ARGS passed
+    through and the project kernel as default, as this user."""
     requests = pytest.importorskip("requests")
     pytest.importorskip("jupyterlab")
     proj = _clone(pristine, tmp_path / "proj")
     _fake_venv(proj, built_for=proj)
-    (proj / ".venv" / "bin").mkdir()  # the old recipe ran .venv/bin/jupyter: give it one
-    (proj / ".venv" / "bin" / "jupyter").symlink_to(Path(sys.executable).with_name("jupyter"))
-    port, token = _free_port(), secrets.token_hex(16)
-    args = (f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} --ServerApp.port_retries=0 "
-            f"--IdentityProvider.token={token}")
-    log = (tmp_path / "lab.log").open("w")
+    port = _free_port()
+    args = f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} --ServerApp.port_retries=0"
     env = _env(proj / "src", JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
                JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTER_PLATFORM_DIRS="1")
     proc = subprocess.Popen(["make", f"PY={sys.executable}", "lab", f"LAB_ARGS={args}"], cwd=proj,
-                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"token {token}"}
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    seen: list[str] = []
+    url = re.compile(rf"(http://127\.0\.0\.1:{port}/\S*)\?token=([0-9a-f]+)")
     try:
-        deadline = time.monotonic() + 120
+        m = _lines_until(proc, url, 30, seen)
+        assert m, f"no URL with a token within 30 s:\n{''.join(seen)}"
+        assert any("scratch/" in line for line in seen), "make lab does not say where runs write"
+        base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"token {m[2]}"}
+        deadline = time.monotonic() + 60  # (the URL is printed as the server starts listening)
         while True:
-            if proc.poll() is not None:
-                pytest.fail(f"make lab exited ({proc.returncode}):\n"
-                            f"{(tmp_path / 'lab.log').read_text()}")
             with contextlib.suppress(requests.RequestException):
                 if requests.get(f"{base}/api/status", headers=headers, timeout=5).ok:
                     break
-            if time.monotonic() > deadline:
-                pytest.fail(f"lab did not answer:\n{(tmp_path / 'lab.log').read_text()}")
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail(f"lab did not answer with the printed token:\n{''.join(seen)}")
             time.sleep(0.5)
         specs = requests.get(f"{base}/api/kernelspecs", headers=headers, timeout=10).json()
         assert specs["default"] == "autotariffs"
         assert requests.get(f"{base}/lab", headers=headers, timeout=30).ok
         contents = requests.get(f"{base}/api/contents", headers=headers, timeout=10).json()
-        assert "04_estimates.ipynb" in {c["name"] for c in contents["content"]}
+        names = {c["name"] for c in contents["content"]}
+        assert {"notebooks", "scratch"} <= names, names
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -240,8 +260,7 @@ def test_make_lab_starts_with_lab_args_as_this_user(pristine, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
-        log.close()
-    text = (tmp_path / "lab.log").read_text()
+    text = "".join(seen)
     assert "Running as root is not recommended" not in text, text
 
 

@@ -7,9 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from support import FIXTURES
+from support import FIXTURES, ROOT
+
+# what `make` reads in a project: a copy of these is a project without a venv or outputs
+PROJECT_FILES = ("Makefile", "pyproject.toml", "requirements.lock", "scripts/make_deps.py")
+PROJECT_DIRS = ("src", "notebooks", "data/raw", "data/external")
 
 
 def copy_fixture(name: str, dest: Path) -> Path:
@@ -17,6 +22,36 @@ def copy_fixture(name: str, dest: Path) -> Path:
     build in it, break it, or interrupt its build)."""
     shutil.copytree(FIXTURES / name, dest)
     return dest
+
+
+def copy_project(dest: Path, root: Path = ROOT) -> Path:
+    """A copy of this project's sources at ``dest`` (mtimes kept): what ``make`` reads, without
+    ``.venv``, outputs or caches."""
+    dest.mkdir(parents=True)
+    for f in PROJECT_FILES:
+        (dest / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / f, dest / f)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "fetched", ".ipynb_checkpoints")
+    for d in PROJECT_DIRS:
+        shutil.copytree(root / d, dest / d, ignore=ignore, copy_function=shutil.copy2)
+    (dest / "data" / "processed").mkdir(parents=True, exist_ok=True)
+    return dest
+
+
+def stand_in_venv(proj: Path, built_for: Path | None = None) -> None:
+    """A ``.venv`` as ``make env`` leaves it (its stamp newer than the lock, the folder it was
+    built for, its Jupyter configuration), so that ``make PY=<this interpreter>`` builds no
+    environment."""
+    venv = proj / ".venv"
+    venv.mkdir(exist_ok=True)
+    (venv / ".project-root").write_text(f"{built_for or proj}\n")
+    earlier = time.time() - 60
+    for f in ("requirements.lock", "pyproject.toml"):
+        os.utime(proj / f, (earlier, earlier))
+    (venv / ".installed").touch()
+    cfg = venv / "etc" / "jupyter" / "jupyter_config.json"  # (make env writes the real one)
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    cfg.write_text("{}\n")
 
 
 def clean_env(drop: tuple[str, ...], **extra: str) -> dict[str, str]:

@@ -152,9 +152,9 @@ class Design(ABC):
         if n_post == 0:
             raise InferenceError("no post-event months with complete data: move the event or "
                                  "extend the sample")
-        if n_pre == 0:
-            raise InferenceError("no baseline months: move baseline_start earlier or reduce the "
-                                 "donut")
+        if n_pre < max(1, self.min_pre):
+            raise InferenceError(f"the {self.label} design needs {self.min_pre} baseline months, "
+                                 f"got {n_pre}: move baseline_start earlier or reduce the donut")
         c = self.counterfactual(months, pre, post)
         if not np.isfinite(c).all():
             raise InferenceError(f"{self.label}: some post month has no counterfactual")

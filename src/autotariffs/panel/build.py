@@ -300,7 +300,7 @@ def available_origins(product: str = "8703") -> set[str]:
 
     f = paths.PROCESSED / "flows.parquet"
     if not f.exists():
-        raise PanelError(f"missing processed input {f}: run the data build first")
+        raise PanelError(paths.missing(f, "processed input"))
     fl = pd.read_parquet(f)
     sel = ((fl["reporter"] == "USA") & (fl["flow"] == "import")
            & fl["hs_code"].astype(str).str.startswith(product))
@@ -318,9 +318,9 @@ def load_panel(**kwargs) -> pd.DataFrame:
         "tariffs": paths.PROCESSED / "tariffs_monthly.parquet",
         "fx": paths.PROCESSED / "fx_monthly.parquet",
     }
-    missing = [str(f) for f in files.values() if not f.exists()]
+    missing = [f for f in files.values() if not f.exists()]
     if missing:
-        raise PanelError(f"missing processed input(s) {missing}: run the data build first")
+        raise PanelError(paths.missing(missing[0], "processed input"))
     frames = {k: pd.read_parquet(v) for k, v in files.items()}
     return build_panel(frames["flows"], frames["tariffs"], frames["fx"], **kwargs)
 
