@@ -157,7 +157,7 @@ def _next_month(ym: str) -> str:
 def test_a_too_short_baseline_is_rejected_with_the_latest_start_that_runs(tmp_path):
     """baseline_start 2024-01 (the README's 12-month comparison) passed check-params and died in
     the kernel. Now one line names the file, the parameter, its value and the latest valid start;
-    the real reduced form on the built panel runs from that start and not from one month later."""
+    the real design comparison on the built panel runs from that start and not one month later."""
     params = tmp_path / "04_estimates_KOR.yaml"
     params.write_text('origin: "KOR"\nbaseline_start: "2024-01"\n')
     res = _check_params(params)
@@ -169,15 +169,18 @@ def test_a_too_short_baseline_is_rejected_with_the_latest_start_that_runs(tmp_pa
     assert m, lines[0]
     latest = m[1]
 
+    from autotariffs.design import Window
     from autotariffs.models import reduced_form as rfm
     from autotariffs.models.inference import InferenceError
     from autotariffs.panel import build as apanel
 
     panel = apanel.load_panel(start="2020-01", end="2025-07", source="snapshot")
-    kw = {"event_month": "2025-04", "end": "2025-07", "donut": 1}  # the KOR file's defaults
-    rfm.reduced_form(panel, "KOR", ["MEX", "CAN"], pre_start=latest, **kw)  # runs
+    # the KOR file's defaults: event 2025-04-03, donut 1, end 2025-07
+    rfm.compare(panel, "KOR", ["MEX", "CAN"], Window("2025-04-03", latest, 1, "2025-07"),
+                n_draws=20)  # runs
     with pytest.raises(InferenceError):
-        rfm.reduced_form(panel, "KOR", ["MEX", "CAN"], pre_start=_next_month(latest), **kw)
+        rfm.compare(panel, "KOR", ["MEX", "CAN"],
+                    Window("2025-04-03", _next_month(latest), 1, "2025-07"), n_draws=20)
     params.write_text(f'origin: "KOR"\nbaseline_start: "{latest}"\n')
     assert cli.main(["check-params", "04_estimates", str(params)]) == 0
 

@@ -156,8 +156,11 @@ class Design(ABC):
             raise InferenceError(f"the {self.label} design needs {self.min_pre} baseline months, "
                                  f"got {n_pre}: move baseline_start earlier or reduce the donut")
         c = self.counterfactual(months, pre, post)
-        if not np.isfinite(c).all():
-            raise InferenceError(f"{self.label}: some post month has no counterfactual")
+        bad = ~np.isfinite(c).all(axis=1)
+        if bad.any():
+            first = months[post][int(np.argmax(bad))]
+            raise InferenceError(f"the {self.label} design has no counterfactual for {first} "
+                                 f"({self.model_text} is not a baseline month with data)")
         w = post.astype(float) / n_post
         return w - c.sum(axis=0) / n_post
 
