@@ -164,7 +164,7 @@ if len(exports):
     xp = export_prices(exports, P["origin"], Window(P["event_date"], P["baseline_start"],
                                                     P["donut"], f"{exports['month'].max():%Y-%m}"))
     res["export_prices"] = xp.to_dict()
-    xtab = pd.DataFrame([m.to_dict() for m in (*xp.by_month, xp.average)])
+    xtab = xp.table()
     outputs.publish_table(xtab, f"export_prices_{P['origin']}",
                           rffig.export_prices_table_text(res["export_prices"], P["origin"]),
                           notebook="04_estimates", params=P)

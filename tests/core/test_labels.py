@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autotariffs import design, labels
-from autotariffs.models import reduced_form
-from autotariffs.report import narrative
+from autotariffs.report.narrative import Quote
 
 
 def test_number_rule():
@@ -48,10 +47,11 @@ def test_numbers_written_as_text(text, key, shown):
 
 @pytest.mark.parametrize("p", [None, 0.0, 0.0004, 0.000999, 0.001, 0.0238095, 0.5, 0.9999, 1.0])
 def test_one_p_value_formatter_prints_what_the_others_print(p):
-    """fmt_p prints what narrative.fmt_p and reduced_form._p3 print (they are to switch to it)."""
-    assert labels.fmt_p(p) == narrative.fmt_p(p)
-    if p is not None:
-        assert labels.fmt_p(p) == reduced_form._p3(p)
+    """The narrative's p-values (Quote format "p") print what the one formatter prints."""
+    if p is None:
+        assert labels.fmt_p(p) == "n/a"
+    else:
+        assert Quote.render(p, "p") == labels.fmt_p(p)
 
 
 def test_names_and_order():
@@ -59,7 +59,8 @@ def test_names_and_order():
     codes = ["MEX", "JPN", "DEU", "KOR", "CAN"]
     assert labels.in_design_order(codes)[: len(design.TREATED)] == list(design.TREATED)
     assert labels.in_design_order(codes)[len(design.TREATED):] == ["CAN", "DEU", "MEX"]
-    assert labels.outcome_label("ln_uv (pass-through)") == "log ex-tariff unit value (pass-through)"
+    assert labels.outcome_label("ln_uv (pass-through)") == (
+        "log ex-tariff unit value (CIF-type) (pass-through)")
     assert labels.column_label("pct_diff") == "difference (%)"
     assert labels.column_label("ours_KOR") == "ours: Korea"
     assert labels.column_label("some_new_col") == "some new col"

@@ -526,7 +526,7 @@ def test_long_table_preview_and_markdown_caption(tmp_path):
     raw = make_raw(tmp_path)
     report.build_report(rep, raw, commit=COMMIT)
     html = (rep / "index.html").read_text()
-    tab = html[html.index('<div class="table-block" id="tab-long">') :]
+    tab = html[html.index('<details class="table-block" id="tab-long">') :]
     tab = tab[: tab.index("</table>")]
     n = collect.TABLE_PREVIEW_ROWS
     assert n == 8

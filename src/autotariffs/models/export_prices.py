@@ -59,6 +59,20 @@ class ExportPrices:
         lo, hi = (pd.Period(m, freq="M").strftime("%b").lower() for m in self.average.months)
         return f"{lo}_{hi}"
 
+    def table(self) -> pd.DataFrame:
+        """One row per post month and one for the average (numbers only)."""
+        c = self.average.currency
+        rows = []
+        for m in (*self.by_month, self.average):
+            lo, hi = m.months
+            rows.append({"months": lo if lo == hi else f"{lo} to {hi}",
+                         "unit value, USD (log change)": m.uv_usd_yoy,
+                         f"unit value, {c} (log change)": m.uv_lcu_yoy,
+                         "p (conformal)": m.test.p, "smallest attainable p": m.test.min_p,
+                         "95% interval, low": ot._num(m.test.ci95_low),
+                         "95% interval, high": ot._num(m.test.ci95_high)})
+        return pd.DataFrame(rows)
+
     def to_dict(self) -> dict:
         out = {m.months[0].replace("-", "_"): m.to_dict() for m in self.by_month}
         out[self.average_key] = {**self.average.to_dict(), "average": True}

@@ -24,7 +24,7 @@ from typing import Any
 import markupsafe
 
 from autotariffs import design
-from autotariffs.labels import in_design_order, origin_name
+from autotariffs.labels import fmt_p, in_design_order, origin_name
 from autotariffs.models.one_treated import DESIGN_BY_KEY
 from autotariffs.models.reduced_form import OUTCOMES
 
@@ -62,7 +62,7 @@ class Quote:
         v = 100.0 * math.expm1(value) if pct else float(value)
         v = abs(v * scale) if absolute else v * scale
         if fmt == "p":
-            return "< 0.001" if v < 0.001 else f"{v:.3f}"
+            return fmt_p(v)
         text = format(int(round(v)) if fmt.endswith("d") else v, fmt)
         if float(text.replace("+", "").replace("%", "")) == 0:  # no "-0.0" or "+0.0"
             text = text.replace("-", "").replace("+", "")
