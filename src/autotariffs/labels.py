@@ -38,6 +38,10 @@ OUTCOME_LABELS: dict[str, str] = {
     "value_usd": "import value (USD)",
 }
 
+#: the designs of the one-treated-unit comparison (autotariffs.models.one_treated), in words
+DESIGN_LABELS: dict[str, str] = {"level": "level", "yoy": "year on year",
+                                 "trend": "trend-adjusted"}
+
 #: table columns in words (a column not listed is shown with spaces for underscores)
 COLUMN_LABELS: dict[str, str] = {
     "a_label": "series A", "a_value": "value A", "b_label": "series B", "b_value": "value B",

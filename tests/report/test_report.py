@@ -501,7 +501,7 @@ def test_headline_table_plain_labels_no_raw_keys(tmp_path):
     assert (
         "log vehicles" in visible and "Korea: US imports after the 2025-04 tariff step" in visible
     )
-    assert "p: conformal, DiD counterfactual" in visible and "in-time placebos" in visible
+    assert "p: conformal, the design's counterfactual" in visible and "in-time placebos" in visible
     assert "Korea: exports to the US after the deal" in visible and "none attainable" in visible
     # numbers: estimates 3 decimals, p '< 0.001', counts as integers (worked out by hand)
     assert page.keys["KOR.reduced_form.ln_q.coef"] == "0.076"

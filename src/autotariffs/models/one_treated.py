@@ -38,6 +38,7 @@ import pandas as pd
 
 from autotariffs import design as study
 from autotariffs.design import Window
+from autotariffs.labels import DESIGN_LABELS
 from autotariffs.models.inference import InferenceError
 
 #: fewest pre-event months the conformal test accepts (the counterfactual model is fit on them)
@@ -189,7 +190,7 @@ class Level(Design):
     seasonal: bool = True
     min_pre: int = study.MIN_PRE
     key: ClassVar[str] = "level"
-    label: ClassVar[str] = "level"
+    label: ClassVar[str] = DESIGN_LABELS["level"]
     model_text: ClassVar[str] = "baseline mean of the gap by month of year"
 
     def counterfactual(self, months, pre, rows):
@@ -219,7 +220,7 @@ class YearOnYear(Design):
 
     min_pre: int = study.MIN_PRE
     key: ClassVar[str] = "yoy"
-    label: ClassVar[str] = "year on year"
+    label: ClassVar[str] = DESIGN_LABELS["yoy"]
     model_text: ClassVar[str] = "the same month one year before"
 
     def counterfactual(self, months, pre, rows):
@@ -260,7 +261,7 @@ class TrendAdjusted(Design):
     seasonal: bool = True
     min_pre: int = study.MIN_PRE_TREND
     key: ClassVar[str] = "trend"
-    label: ClassVar[str] = "trend-adjusted"
+    label: ClassVar[str] = DESIGN_LABELS["trend"]
     model_text: ClassVar[str] = "linear trend plus month of year, fitted on the baseline"
 
     def _x(self, months, pre, need):

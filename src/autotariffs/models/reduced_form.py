@@ -98,6 +98,10 @@ class Headline:
                **{k: r[k] for k in ("coef", "pct", "ci95_low", "ci95_high", "p", "method",
                                     "n_pre", "n_post", "pre_months", "post_months", "min_p")},
                "chosen_by": calibration.RULE}
+        pl = self.result.placebos
+        out.update({"p_placebo": ot._num(pl.p), "n_placebos": pl.n,
+                    "min_p_placebo": ot._num(pl.min_p), "placebo_mean": ot._num(pl.mean),
+                    "placebos_centred": pl.centred})
         for k in ("ci95_low", "ci95_high"):
             out[f"{k}_pct"] = None if r[k] is None else float(100 * np.expm1(r[k]))
         if self.bounds is not None:

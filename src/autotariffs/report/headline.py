@@ -15,7 +15,7 @@ from typing import Any
 
 import markupsafe
 
-from autotariffs.labels import OUTCOME_LABELS, fmt_num, origin_name, origin_rank
+from autotariffs.labels import DESIGN_LABELS, OUTCOME_LABELS, fmt_num, origin_name, origin_rank
 from autotariffs.outputs import ReportError
 from autotariffs.report.merge import get_dotted
 
@@ -79,6 +79,14 @@ def _group_title(merged: Mapping[str, Any], prefix: str) -> tuple[str, str]:
             heading += (f" (baseline {design['pre_start']} to {design['pre_end']}, "
                         f"post {design['post_start']} to {design['post_end']})")  # fmt: skip
         return heading, str(node.get("label") or parts[-1])
+    if len(parts) == 2 and parts[1] == "headline":
+        win = merged.get(top, {}).get("window", {})
+        ctrl = ", ".join(origin_name(c) for c in win.get("controls", []))
+        heading = (f"{origin_name(top)}: US car imports after the {win.get('post_start', '')} "
+                   f"tariff step, against {ctrl}; {DESIGN_LABELS.get(node.get('design'), '')} "
+                   f"design (baseline {win.get('pre_start')} to {win.get('pre_end')}, post "
+                   f"{win.get('post_start')} to {win.get('post_end')})")
+        return heading, OUTCOME_LABELS.get(node.get("outcome"), str(node.get("outcome")))
     if parts[-1] == "deal_cut":
         ctrl = ", ".join(origin_name(c) for c in node.get("controls", []))
         heading = f"{origin_name(top)}: exports to the US after the deal's tariff cut"
