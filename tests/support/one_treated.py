@@ -1,6 +1,6 @@
-"""SIMULATED panels with one treated unit (tests and benchmarks only).
+"""SIMULATED panels and gaps with one treated unit (tests and benchmarks only).
 
-Two designs, kept apart on purpose:
+Three designs, kept apart on purpose:
 
 * :func:`draws` -- the referee's one-treated-origin design (issue 13): one treated unit and two
   controls with identical treatment paths, AR(1) errors, a common random-walk month effect,
@@ -11,6 +11,12 @@ Two designs, kept apart on purpose:
   destination and four others, iid errors, a first shock and then an opposite-signed one
   (a deal), so the cut can be estimated on the window after the first shock
   (``tests/models/test_deals.py``).
+* :func:`drift_gaps` -- gaps (treated minus mean of controls) shaped like the real log-vehicles
+  gap: a linear drift, a month-of-year pattern and AR(1) errors on calendar months, returned on
+  the months a real gap has (:data:`KOR_LIKE_MONTHS`: 2021-01..2025-07 without 2022, whose
+  quantities the panel drops). Written here from the formulas, not with
+  ``autotariffs.models.calibration.GapDGP``, so the tests of the designs and of the calibration
+  do not generate their data with the code they test.
 """
 
 from __future__ import annotations
@@ -60,6 +66,38 @@ def twfe_crv1(y: np.ndarray, t0: int = T0) -> tuple[np.ndarray, np.ndarray]:
     xt = x - q @ (q.T @ x)
     yy = y.reshape(n, g * t).T
     return inf.crv1(yy - q @ (q.T @ yy), xt[:, None], grp, q.shape[1] + 1)
+
+
+# the real gap's shape: baseline 2021-01..2025-02 without 2022, donut 2025-03, post 2025-04..07
+KOR_LIKE_MONTHS = pd.PeriodIndex(
+    [p for p in pd.period_range("2021-01", "2025-07", freq="M") if p.year != 2022], freq="M")
+
+
+def drift_gaps(n: int, months: pd.PeriodIndex = KOR_LIKE_MONTHS, *, slope_per_year: float = 0.0,
+               seasonal: np.ndarray | None = None, ar1: float = 0.5, sigma: float = 0.05,
+               effect: float = 0.0, event: str = "2025-04", level: float = 0.0,
+               seed: int = 0) -> np.ndarray:
+    """n SIMULATED gaps, shape (n, len(months)).
+
+    g_t = level + slope_per_year * (years since months[0]) + seasonal[month of year] + e_t
+    + effect * 1[t >= event], with e AR(1) (coefficient ``ar1``, innovations N(0, sigma^2),
+    stationary start) run over EVERY calendar month from months[0] to months[-1] and then
+    read on ``months`` only (so a gap in the months, e.g. 2022, is a gap in the data, not in
+    the error process).
+    """
+    full = pd.period_range(months[0], months[-1], freq="M")
+    rng = np.random.default_rng(seed)
+    u = rng.normal(0.0, sigma, (n, len(full)))
+    e = np.empty_like(u)
+    e[:, 0] = u[:, 0] / math.sqrt(1 - ar1**2)
+    for k in range(1, len(full)):
+        e[:, k] = ar1 * e[:, k - 1] + u[:, k]
+    years = (full.asi8 - full[0].ordinal) / 12.0
+    s = np.zeros(12) if seasonal is None else np.asarray(seasonal, float)
+    mean = level + slope_per_year * years + s[np.asarray(full.month) - 1]
+    mean = mean + effect * (full >= pd.Period(event, freq="M"))
+    keep = np.isin(full.asi8, months.asi8)
+    return (mean[None, :] + e)[:, keep]
 
 
 # the deal design: months, first shock, second (opposite-signed) shock, first effect
