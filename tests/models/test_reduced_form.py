@@ -1,19 +1,28 @@
-"""Reduced form, exposure sensitivity and their text (autotariffs.models.reduced_form).
+"""Reduced form: the design comparison, exposure sensitivity and their text
+(autotariffs.models.reduced_form).
 
 All panels here are SIMULATED; expected values are computed by hand from the simulation design,
-never taken from the module's output.
+never taken from the module's output. (``full_exposure_rates`` moved to
+``tariffs/exposure.py``; its test moved with it to tests/tariffs/test_exposure.py.)
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from autotariffs.design import Window
+from autotariffs.models import one_treated as ot
 from autotariffs.models import reduced_form as rfm
 from autotariffs.report import narrative
 
 MONTHS = pd.date_range("2021-01-01", "2025-07-01", freq="MS")
+WINDOW = Window("2025-04-03", "2021-01", 1, "2025-07")
+N_SIM = 200  # the simulation's draws only choose the headline here; its numbers are tested in
+# tests/models/test_calibration.py
 
 
 def _panel(effect: float = -0.2, seed: int = 0, sd: float = 0.02) -> pd.DataFrame:
@@ -36,9 +45,8 @@ def _panel(effect: float = -0.2, seed: int = 0, sd: float = 0.02) -> pd.DataFram
 
 
 @pytest.fixture(scope="module")
-def rf():
-    return rfm.reduced_form(_panel(), "KOR", ["MEX", "CAN"], event_month="2025-04",
-                            end="2025-07", donut=1, pre_start="2021-01", sarimax=False)
+def comp():
+    return rfm.compare(_panel(), "KOR", ["MEX", "CAN"], WINDOW, n_draws=N_SIM)
 
 
 def test_wide_masks_estimated_2022_quantities_only():
@@ -49,68 +57,105 @@ def test_wide_masks_estimated_2022_quantities_only():
     assert v.loc["2022"].notna().all().all()
 
 
-def test_reduced_form_recovers_the_simulated_shift(rf):
-    assert rf["ln_q"]["coef"] == pytest.approx(-0.2, abs=0.03)
-    assert rf["ln_uv"]["coef"] == pytest.approx(-0.1, abs=0.03)
-    assert rf["ln_q"]["ci95_low"] < -0.2 < rf["ln_q"]["ci95_high"]
-    assert rf["ln_q"]["pct"] == pytest.approx(100 * np.expm1(rf["ln_q"]["coef"]))
-    d = rf["design"]
+def test_every_design_recovers_the_simulated_shift(comp):
+    """No drift in the simulated gap: level, year on year and trend-adjusted all estimate -0.2
+    (vehicles) and -0.1 (unit value) up to noise (sd 0.02 per month and origin)."""
+    for d in ot.DESIGNS:
+        q, uv = comp.result(d.key, "ln_q"), comp.result(d.key, "ln_uv")
+        assert q.estimate.coef == pytest.approx(-0.2, abs=0.04), d.key
+        assert uv.estimate.coef == pytest.approx(-0.1, abs=0.04), d.key
+        assert q.to_dict()["pct"] == pytest.approx(100 * np.expm1(q.estimate.coef))
+        assert q.estimate.n_post == 4
+    lvl = comp.result("level", "ln_q")
+    assert lvl.conformal.ci95_low < -0.2 < lvl.conformal.ci95_high
+    # 2022 skipped for quantities: 2021 + 2023 + 2024 + Jan-Feb 2025 = 38 baseline months
+    assert lvl.estimate.n_pre == 38 and comp.result("level", "ln_v").estimate.n_pre == 50
+    # by hand: the level design's vehicles estimate is the post mean of the gap minus its
+    # baseline mean by month of year
+    p = _panel()
+    w = p.pivot(index="month", columns="origin", values="ln_q")
+    g = (w["KOR"] - w[["MEX", "CAN"]].mean(axis=1))
+    g = g[g.index.year != 2022]
+    base = g[(g.index >= "2021-01-01") & (g.index <= "2025-02-01")]
+    post = g[g.index >= "2025-04-01"]
+    hand = np.mean([v - base[base.index.month == m.month].mean() for m, v in post.items()])
+    assert lvl.estimate.coef == pytest.approx(hand, abs=1e-12)
+    d = comp.to_dict()["window"]
     assert (d["pre_start"], d["pre_end"], d["donut_start"], d["post_start"], d["post_end"]) == (
         "2021-01", "2025-02", "2025-03", "2025-04", "2025-07")
-    assert rf["ln_q"]["n_post"] == 4
-    # 2022 skipped for quantities: 2021 + 2023 + 2024 + Jan-Feb 2025 = 38 baseline months
-    assert rf["ln_q"]["n_pre"] == 38 and rf["ln_v"]["n_pre"] == 50
+    assert d["controls"] == ["MEX", "CAN"] and d["origin"] == "KOR"
 
 
-def test_sensitivity_divides_by_the_hand_computed_tariff_gap(rf):
+def test_comparison_dict_has_the_issue_keys_and_the_headline(comp):
+    """results.json keys of issue 20: pretrend, designs (coef, ci, p, method), placebos (n,
+    mean, p), headline (design, outcome, coef, ci, p, breakdown); valid JSON."""
+    d = comp.to_dict()
+    for y in rfm.OUTCOMES:
+        assert set(d["pretrend"][y]) >= {"slope_per_year", "se", "p"}
+        for k in ("level", "yoy", "trend"):
+            assert set(d["designs"][k][y]) >= {"coef", "ci95_low", "ci95_high", "p", "method"}
+            assert set(d["placebos"][k][y]) >= {"n", "mean", "p"}
+    h = d["headline"]
+    chosen = comp.simulation["ln_q"].chosen
+    assert h["design"] == chosen and h["outcome"] == "ln_q"
+    assert h["coef"] == comp.result(chosen, "ln_q").estimate.coef
+    assert set(h) >= {"design", "outcome", "coef", "ci95_low", "ci95_high", "p", "breakdown"}
+    json.dumps(d, allow_nan=False)
+
+
+def test_sensitivity_divides_by_the_hand_computed_tariff_gap(comp):
     p = _panel()
     full = pd.DataFrame({c: np.where(MONTHS >= pd.Timestamp("2025-04-01"), 0.25, 0.0)
                          for c in ("MEX", "CAN")}, index=MONTHS)
-    s = rfm.sensitivity(rf, p, full, shares=(0.0, 0.5, 1.0))
+    s = rfm.sensitivity(comp, p, full, shares=(0.0, 0.5, 1.0))
+    design = comp.headline.result.design
+    assert s["design"] == design
+    q, uv = comp.result(design, "ln_q"), comp.result(design, "ln_uv")
     by = {row["content_share"]: row for row in s["curve"]}
     # KOR: ln(1.25) after, 0 before; controls: ln(1 + 0.25 s) after, 0 before
     for share in (0.0, 0.5):
         gap = np.log(1.25) - np.log1p(0.25 * share)
         assert by[share]["tariff_gap"] == pytest.approx(gap, rel=1e-12)
-        assert by[share]["elasticity_q"] == pytest.approx(rf["ln_q"]["coef"] / gap, rel=1e-12)
-        assert by[share]["gamma"] == pytest.approx(rf["ln_uv"]["coef"] / gap, rel=1e-12)
-        lo, hi = sorted((rf["ln_q"]["ci95_low"] / gap, rf["ln_q"]["ci95_high"] / gap))
+        assert by[share]["elasticity_q"] == pytest.approx(q.estimate.coef / gap, rel=1e-12)
+        assert by[share]["gamma"] == pytest.approx(uv.estimate.coef / gap, rel=1e-12)
+        lo, hi = sorted((q.conformal.ci95_low / gap, q.conformal.ci95_high / gap))
         assert (by[share]["elasticity_q_ci95_low"], by[share]["elasticity_q_ci95_high"]) == (
             pytest.approx(lo), pytest.approx(hi))
     assert by[1.0]["elasticity_q"] is None  # controls as exposed as KOR: no ratio
 
 
-def test_observed_claims_raise_the_controls_exposure(rf):
+def test_observed_claims_raise_the_controls_exposure(comp):
     p = _panel()
     full = pd.DataFrame({c: np.where(MONTHS >= pd.Timestamp("2025-04-01"), 0.25, 0.0)
                          for c in ("MEX", "CAN")}, index=MONTHS)
     claims = pd.DataFrame({"MEX": 0.9, "CAN": 1.0}, index=MONTHS)
-    s = rfm.sensitivity(rf, p, full, shares=(0.5,), claims=claims)
+    s = rfm.sensitivity(comp, p, full, shares=(0.5,), claims=claims)
     mex = 0.9 * 0.125 + 0.1 * 0.275  # claimed: 25% x share; not claimed: 25% + MFN 2.5%
     ctrl = (np.log1p(mex) + np.log1p(0.125)) / 2
     assert s["observed_claims"][0]["tariff_gap"] == pytest.approx(np.log(1.25) - ctrl)
 
 
-def test_full_exposure_rates_scale_to_the_schedule_at_any_share(events):
-    """The controls' duty is linear in the content share (tariffs.daily_schedule at 0.3)."""
-    from autotariffs.tariffs import schedule as tariffs
-
-    full = rfm.full_exposure_rates(["MEX", "CAN"])
-    m = tariffs.monthly_schedule(tariffs.daily_schedule(events, usmca_nonus_share=0.3))
-    m = m[m["product"].astype(str) == "8703"].pivot(index="month", columns="origin",
-                                                     values="rate_pct") / 100
-    win = slice("2025-01-01", "2026-02-01")
-    assert np.allclose(0.3 * full.loc[win, ["MEX", "CAN"]], m.loc[win, ["MEX", "CAN"]])
-    assert full.loc["2025-05-01", "MEX"] == pytest.approx(0.25)
+def test_designs_table_one_row_per_design_and_outcome(comp):
+    t = rfm.designs_table(comp)
+    assert len(t) == 3 * 3 and int(t["headline"].sum()) == 1
+    row = t[t["headline"]].iloc[0]
+    assert row["estimate (log points)"] == comp.headline.result.estimate.coef
+    lvl = t[(t["design"] == ot.Level.label) & (t["outcome"] == rfm.OUTCOMES["ln_q"])].iloc[0]
+    assert lvl["placebos"] == comp.result("level", "ln_q").placebos.n
+    assert lvl["baseline months"] == 38 and lvl["post months"] == 4
 
 
-def test_narrative_numbers_come_from_the_results(rf):
+def test_narrative_numbers_come_from_the_results(comp):
     p = _panel()
     full = pd.DataFrame({c: np.where(MONTHS >= pd.Timestamp("2025-04-01"), 0.25, 0.0)
                          for c in ("MEX", "CAN")}, index=MONTHS)
-    res = {"KOR": {"reduced_form": rf, "sensitivity": rfm.sensitivity(rf, p, full)}}
+    res = {"KOR": {**comp.to_dict(), "sensitivity": rfm.sensitivity(comp, p, full)}}
     notes = narrative.identification_notes(res)
-    text = " ".join(" ".join(v) for v in notes.values())
-    assert f"{rf['ln_q']['coef']:+.3f}" in text and f"{rf['ln_q']['ci95_low']:+.3f}" in text
-    assert f"{rf['ln_q']['n_placebos']} in-time placebos" in text
+    quotes = {q.key: q.value for s in notes.values() for x in s for q in x.quotes}
+    text = " ".join(x.text for s in notes.values() for x in s)
+    lvl = comp.result("level", "ln_q")
+    assert quotes["KOR.designs.level.ln_q.coef"] == lvl.estimate.coef
+    assert quotes["KOR.designs.level.ln_q.ci95_low"] == lvl.conformal.ci95_low
+    assert quotes["KOR.placebos.level.ln_q.n"] == lvl.placebos.n
+    assert quotes["KOR.pretrend.ln_q.slope_per_year"] == comp.pretrend["ln_q"].slope_per_year
     assert "1/6" not in text and "1/120" not in text and "cannot reject at 5%" not in text

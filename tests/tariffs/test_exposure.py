@@ -16,7 +16,12 @@ import pytest
 from autotariffs import paths
 from autotariffs.data.sources.dataweb import usmca_claim_shares
 from autotariffs.figures.tariffs import fig_control_exposure
-from autotariffs.tariffs.exposure import control_exposure, exposure_grid, exposure_summary
+from autotariffs.tariffs.exposure import (
+    control_exposure,
+    exposure_grid,
+    exposure_summary,
+    full_exposure_rates,
+)
 
 CLAIMS = paths.RAW / "trade" / ("us_imp_hs10_8703_can_mex_usmca_claims_dataweb_2024_annual_"
                                 "2025-01_2026-02_monthly.csv")
@@ -96,3 +101,16 @@ def test_control_series_extended_to_2026_02(flows):
         assert x.loc["2026-02-01", "value_spliced_usd"] == pytest.approx(
             x.loc["2026-02-01", "dataweb_usd"] * r)
         assert abs(r - 1) < 0.01
+
+
+def test_full_exposure_rates_scale_to_the_schedule_at_any_share(events):
+    """The controls' duty is linear in the content share (tariffs.daily_schedule at 0.3)."""
+    from autotariffs.tariffs import schedule as tariffs
+
+    full = full_exposure_rates(["MEX", "CAN"])
+    m = tariffs.monthly_schedule(tariffs.daily_schedule(events, usmca_nonus_share=0.3))
+    m = m[m["product"].astype(str) == "8703"].pivot(index="month", columns="origin",
+                                                     values="rate_pct") / 100
+    win = slice("2025-01-01", "2026-02-01")
+    assert np.allclose(0.3 * full.loc[win, ["MEX", "CAN"]], m.loc[win, ["MEX", "CAN"]])
+    assert full.loc["2025-05-01", "MEX"] == pytest.approx(0.25)
