@@ -1,14 +1,16 @@
-"""Korea by destination around both shocks (issue 14, item 4).
+"""Korea by destination around both shocks (issue 14, item 4; issue 20, item 7).
 
-Real data: the KCS destination panel (values checked against the raw CSV). Simulated data: a
-destination panel with one treated destination and four others, a first shock then an
-opposite-signed one (``destination_panels`` in tests/support/one_treated.py). Inference is the package's
-:mod:`autotariffs.models.one_treated`; expected values are computed by hand here.
+Real data: the KCS destination panel (values checked against the raw CSV, read here with the
+csv module). Simulated data: a destination panel with one treated destination and four others,
+a first shock then an opposite-signed one (``destination_panels`` in
+tests/support/one_treated.py). Inference is the package's :mod:`autotariffs.models.one_treated`;
+expected values are computed by hand here.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,11 +19,14 @@ import pytest
 from support.one_treated import SHOCK1, SHOCK2, destination_panels
 
 from autotariffs import paths
+from autotariffs.design import Window
 from autotariffs.figures import save
 from autotariffs.figures.deals import fig_deal_event_study
 from autotariffs.models import deals
 
 KCS = paths.RAW / "trade" / "kor_exp_8703_by_destination_kcs_monthly_2025-01_2026-06.csv"
+ISO = {"US": "USA", "CA": "CAN", "DE": "DEU", "AU": "AUS", "SA": "SAU", "WORLD": "WLD"}
+DESTS = ["USA", "CAN", "DEU", "AUS", "SAU"]
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +34,31 @@ def wide(flows) -> pd.DataFrame:
     return deals.destination_wide(flows)
 
 
-def test_destination_wide_matches_raw(wide, flows):
+@pytest.fixture(scope="module")
+def raw() -> pd.DataFrame:
+    """Month x destination export values (USD) of the raw KCS CSV, read with the csv module."""
     with open(KCS, newline="", encoding="utf-8") as f:
-        raw = {(r["ym"], r["destination"]): float(r["export_value_usd"]) for r in csv.DictReader(f)}
-    assert list(wide.columns) == ["USA", "CAN", "DEU", "AUS", "SAU"]
+        rows = [(pd.Timestamp(f"{r['ym'][:4]}-{r['ym'][4:]}-01"), ISO[r["destination"]],
+                 float(r["export_value_usd"])) for r in csv.DictReader(f)]
+    return pd.DataFrame(rows, columns=["month", "dest", "v"]).pivot(
+        index="month", columns="dest", values="v")
+
+
+@pytest.fixture(scope="module")
+def results(flows) -> dict:
+    return deals.deal_results(flows)
+
+
+def _did(gap: pd.Series, pre: tuple[str, str], post: tuple[str, str]) -> float:
+    """Post mean minus pre mean of a monthly gap (months 'YYYY-MM', inclusive)."""
+    return float(gap[f"{post[0]}-01":f"{post[1]}-01"].mean()
+                 - gap[f"{pre[0]}-01":f"{pre[1]}-01"].mean())
+
+
+def test_destination_wide_matches_raw(wide, flows, raw):
+    assert list(wide.columns) == DESTS
     assert len(wide) == 18 and wide.notna().all().all()
-    assert wide.loc["2025-04-01", "USA"] == pytest.approx(np.log(raw[("202504", "US")]))
-    assert wide.loc["2026-06-01", "SAU"] == pytest.approx(np.log(raw[("202606", "SA")]))
+    assert np.allclose(wide.to_numpy(), np.log(raw[DESTS].to_numpy()), rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="WLD"):
         deals.destination_wide(flows, destinations=("USA", "WLD"))
 
@@ -63,30 +86,32 @@ def test_implied_elasticities_hand_values():
 
 
 def test_japan_half_month(flows):
-    j = deals.japan_deal_coverage(flows)
+    j = deals.deal_coverage(flows, "JPN")
     assert j["last_month"] == "2025-09" and j["post_deal_days_observed"] == 15
     assert not j["identifies"]
+    assert deals.deal_coverage(flows, "GBR") is None  # a deal, but no export series of its own
 
 
-def test_deal_results_wiring(flows, tmp_path):
-    r = deals.deal_results(flows)
+def test_deal_results_wiring(flows, results, raw, tmp_path):
+    r = results
     assert r["window"] == "2025-05..2026-06"
     assert r["n_pre"] == 6 and r["n_post"] == 8
-    assert r["pre_months"][0] == "2025-05"
-    assert r["post_months"][0] == "2025-11"
-    # the cut DiD is the gap's post mean minus its pre mean (computed here by hand)
-    w = deals.destination_wide(flows)
-    g = w["USA"] - w[["CAN", "DEU", "AUS", "SAU"]].mean(axis=1)
-    hand = g["2025-11-01":].mean() - g["2025-05-01":"2025-10-01"].mean()
-    assert r["coef"] == pytest.approx(hand)
+    assert r["pre_months"] == ["2025-05", "2025-10"]
+    assert r["post_months"] == ["2025-11", "2026-06"]
+    # the cut DiD is the gap's post mean minus its pre mean (computed here by hand, raw values)
+    g = np.log(raw["USA"]) - np.log(raw[["CAN", "DEU", "AUS", "SAU"]]).mean(axis=1)
+    assert r["coef"] == pytest.approx(_did(g, ("2025-05", "2025-10"), ("2025-11", "2026-06")))
     assert r["step"]["n_pre"] == 3
-    step = g["2025-05-01":"2025-10-01"].mean() - g[:"2025-03-01"].mean()
-    assert r["step"]["coef"] == pytest.approx(step)
+    assert r["step"]["coef"] == pytest.approx(_did(g, ("2025-01", "2025-03"),
+                                                   ("2025-05", "2025-10")))
     assert r["min_p_conformal"] == pytest.approx(1 / 14)  # 6 + 8 months: cannot reach 5%
     assert r["ci95_low"] is None and r["ci95_high"] is None  # the whole line, written as null
+    # placebos: fake cuts of 3 months inside the 6 pre months, each with >= 2 months before it
+    # (2025-07 and 2025-08 are the only such events): min p 1/3
+    assert r["n_placebos"] == 2 and r["placebo_post_len"] == 3
+    w = deals.destination_wide(flows)
     es = deals.event_study(w)
-    cut = deals.deal_cut(w)
-    fig = fig_deal_event_study(es, cut)
+    fig = fig_deal_event_study(es, r)
     labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
     assert any(lab.startswith("Korea -> US") for lab in labels)
     # one treated destination: no regression band is drawn (it would not be valid inference)
@@ -94,45 +119,102 @@ def test_deal_results_wiring(flows, tmp_path):
 
     assert not any(isinstance(c, PolyCollection) for c in fig.axes[0].collections)
     a = save(fig, "deal", tmp_path / "a")
-    b = save(fig_deal_event_study(es, cut), "deal", tmp_path / "b")
+    b = save(fig_deal_event_study(es, r), "deal", tmp_path / "b")
     assert a["png"].read_bytes() == b["png"].read_bytes()
     plt.close("all")
 
 
 # --------------------------------------------------------------------------------------------
-# simulation (done-when): one treated destination, four others, a first shock then an
-# opposite-signed one (the DGP: support.one_treated.destination_panels)
+# the cut's variants (issue 20, item 7): each one by hand on the raw values
 # --------------------------------------------------------------------------------------------
+def test_each_variant_is_the_hand_did_with_its_own_controls_and_window(results, raw):
+    """drop_C / only_C: the gap against the other / that control; rest_of_world: against
+    ln(WORLD - US) from the raw CSV; value_weighted: controls' logs weighted by their export
+    value over the pre months 2025-05..10; anticipation: pre 2025-05..07 (the deal was
+    announced in late July 2025), post 2025-11..2026-06."""
+    v = results["variants"]
+    ctrl = ["CAN", "DEU", "AUS", "SAU"]
+    lv = np.log(raw)
+    us = lv["USA"]
+    pre, post = ("2025-05", "2025-10"), ("2025-11", "2026-06")
+    want = {}
+    for c in ctrl:
+        want[f"drop_{c}"] = _did(us - lv[[x for x in ctrl if x != c]].mean(axis=1), pre, post)
+        want[f"only_{c}"] = _did(us - lv[c], pre, post)
+    want["rest_of_world"] = _did(us - np.log(raw["WLD"] - raw["USA"]), pre, post)
+    wts = raw.loc["2025-05-01":"2025-10-01", ctrl].sum()
+    want["value_weighted"] = _did(us - (lv[ctrl] * (wts / wts.sum())).sum(axis=1), pre, post)
+    want["anticipation"] = _did(us - lv[ctrl].mean(axis=1), ("2025-05", "2025-07"), post)
+    assert set(v) == set(want)
+    for k, x in want.items():
+        assert v[k]["coef"] == pytest.approx(x, abs=1e-12), k
+    assert v["anticipation"]["pre_months"] == ["2025-05", "2025-07"]
+    assert v["rest_of_world"]["controls"] == ["ROW"]
+    assert (results["variant_low"], results["variant_high"]) == (
+        pytest.approx(min(want.values())), pytest.approx(max(want.values())))
 
 
-def _run(ot, y, months, ci=False):
+def test_signs_agree_only_if_every_variant_agrees(results, raw):
+    """On the shipped data the main estimate and leaving Saudi Arabia out have opposite signs
+    (hand DiDs), so "signs agree" must be False; on SIMULATED panels it is True exactly when
+    every variant has the main estimate's sign."""
+    lv = np.log(raw)
+    pre, post = ("2025-05", "2025-10"), ("2025-11", "2026-06")
+    main = _did(lv["USA"] - lv[["CAN", "DEU", "AUS", "SAU"]].mean(axis=1), pre, post)
+    no_sau = _did(lv["USA"] - lv[["CAN", "DEU", "AUS"]].mean(axis=1), pre, post)
+    assert np.sign(main) != np.sign(no_sau)
+    assert results["signs_agree"] is False
+
+    months = pd.date_range("2025-01-01", "2026-06-01", freq="MS")
+    rng = np.random.default_rng(7)
+    base = pd.DataFrame(20 + rng.normal(0, 0.01, (len(months), 5)), index=months, columns=DESTS)
+    post_m = months >= pd.Timestamp("2025-11-01")
+    agree = base.copy()
+    agree.loc[post_m, "USA"] += 0.2  # +0.2 against every control
+    cut = deals.deal_cut(agree, ci=False)
+    assert all(x.coef > 0.15 for x in cut.variants.values()) and cut.signs_agree is True
+    lumpy = agree.copy()
+    lumpy.loc[post_m, "SAU"] += 1.0  # the controls' mean jumps 0.25: main -0.05, only_SAU -0.8
+    cut = deals.deal_cut(lumpy, ci=False)
+    assert cut.main.coef == pytest.approx(0.2 - 0.25, abs=0.02)
+    assert cut.variants["drop_SAU"].coef == pytest.approx(0.2, abs=0.02)
+    assert cut.signs_agree is False
+    # one disagreeing variant is enough
+    flipped = dict(cut.variants)
+    ok = dataclasses.replace(cut, variants={k: x for k, x in flipped.items()
+                                            if np.sign(x.coef) == np.sign(cut.main.coef)})
+    assert ok.signs_agree is True
+    assert cut.variant_range == (min(x.coef for x in flipped.values()),
+                                 max(x.coef for x in flipped.values()))
+
+
+# --------------------------------------------------------------------------------------------
+# simulation (done-when of issue 14): one treated destination, four others, a first shock then
+# an opposite-signed one (the DGP: support.one_treated.destination_panels)
+# --------------------------------------------------------------------------------------------
+def _run(y, months):
+    """The cut of every draw through the public ``cut_estimate`` on the window after the first
+    shock's month (no donut)."""
+    win = Window(f"{months[SHOCK2]:%Y-%m}", f"{months[SHOCK1 + 1]:%Y-%m}", 0,
+                 f"{months[-1]:%Y-%m}")
     coefs, ps = [], []
     for k in range(y.shape[0]):
-        w = pd.DataFrame(y[k], index=months, columns=["USA", "CAN", "DEU", "AUS", "SAU"])
-        r = deals.deal_cut(w, event=f"{months[SHOCK2]:%Y-%m}",
-                           window_start=f"{months[SHOCK1 + 1]:%Y-%m}", ci=ci, ot=ot,
-                           placebos=False)
-        coefs.append(r["coef"])
-        ps.append(r["p_conformal"])
+        w = pd.DataFrame(y[k], index=months, columns=DESTS)
+        r = deals.cut_estimate(w, "sim", deals.CONTROLS, win)
+        coefs.append(r.coef)
+        ps.append(r.test.p)
     return np.array(coefs), np.array(ps)
 
 
-def _check_bias_and_size(ot, n_bias: int = 500, n_size: int = 1000):
+def test_simulation_bias_and_size():
     """Bias over 500 draws; size over 1000 (the binomial sd of a 5% rejection rate is 0.7 pp
     at 1000 draws against 1.0 pp at 500, so a correct test stays inside 3-7%). The window has
     40 months, so conformal p-values are multiples of 1/40 and p <= 0.05 is exactly the top 2."""
-    y, months = destination_panels(n_bias, beta2=0.15)
-    coefs, _ = _run(ot, y, months)
+    y, months = destination_panels(500, beta2=0.15)
+    coefs, _ = _run(y, months)
     bias = coefs.mean() - 0.15
     assert abs(bias) < 0.02, bias
-    y0, _ = destination_panels(n_size, beta2=0.0, seed=41)
-    _, p0 = _run(ot, y0, months)
+    y0, _ = destination_panels(1000, beta2=0.0, seed=41)
+    _, p0 = _run(y0, months)
     size = float(np.mean(p0 <= 0.05))
     assert 0.03 <= size <= 0.07, size
-    return bias, size
-
-
-def test_simulation_bias_and_size():
-    from autotariffs.models import one_treated
-
-    _check_bias_and_size(one_treated)
