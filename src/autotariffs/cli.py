@@ -255,25 +255,27 @@ def _cmd_refresh_notebook(args: argparse.Namespace) -> int:
 
 # ---- readme --------------------------------------------------------------------------------------
 def _add_readme(sub: Any) -> None:
-    p = sub.add_parser("readme", help="write the generated findings into README.md",
-                       description="Replaces README.md's findings block (between its "
-                       "<!-- findings:start/end --> markers) with reports/findings.md, the "
-                       "sentences step 06 generated from results.json. `make readme` calls it.")
-    p.add_argument("--findings", type=Path, default=None, help="default: reports/findings.md")
+    p = sub.add_parser("readme", help="write the generated findings and output lists into README.md",
+                       description="Replaces README.md's findings block with reports/findings.md "
+                       "(the sentences step 06 generated from results.json) and its outputs block "
+                       "with the build's registered figures and tables. `make readme` calls it.")
+    p.add_argument("--reports", type=Path, default=None, help="default: the build's reports/")
     p.add_argument("--readme", type=Path, default=None, help="default: README.md")
     p.set_defaults(func=_cmd_readme)
 
 
 def _cmd_readme(args: argparse.Namespace) -> int:
     from autotariffs import atomic, paths
-    from autotariffs.report.narrative import with_findings
+    from autotariffs.report import readme as rd
 
-    findings = args.findings or paths.build_root() / "reports" / "findings.md"  # the build
+    reports = args.reports or paths.build_root() / "reports"
     readme = args.readme or paths.ROOT / "README.md"
+    findings = reports / "findings.md"
     if not findings.is_file():
         raise AutotariffsError(f"{findings} not found: run make (step 06 writes it) first")
     old = readme.read_text(encoding="utf-8")
-    new = with_findings(old, findings.read_text(encoding="utf-8"))
+    new = rd.with_block(old, "findings", findings.read_text(encoding="utf-8").strip())
+    new = rd.with_block(new, "outputs", rd.outputs_markdown(reports))
     if new != old:
         atomic.write_text(new, readme)
     log.info("[doc ] %s %s", readme.name, "updated" if new != old else "already current")

@@ -25,7 +25,10 @@ import pytest
 
 from autotariffs import paths
 from autotariffs.report import narrative
-from autotariffs.report.narrative import MINUS, README_MARKERS, Quote
+from autotariffs.report.narrative import MINUS, Quote
+from autotariffs.report.readme import markers
+
+README_MARKERS = markers("findings")
 
 NUM = re.compile(r"(?<![\w.\-−])(?P<sign>[+\-−])?(?P<num>\d+(?:\.\d+)?)(?![\w\-])")
 DATE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")

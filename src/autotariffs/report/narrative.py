@@ -592,10 +592,6 @@ def findings_markdown(sentences: list[Sentence]) -> str:
     return " ".join(s.text for s in sentences)
 
 
-#: the README's generated block lies between these markers (``make readme`` rewrites it)
-README_MARKERS = ("<!-- findings:start -->", "<!-- findings:end -->")
-
-
 def write_findings(answer: list[Sentence], ident: Mapping[str, list[Sentence]],
                    reports_dir) -> dict[str, Any]:
     """``findings.md`` (the README block) and ``findings.json`` (every sentence with the key,
@@ -610,13 +606,3 @@ def write_findings(answer: list[Sentence], ident: Mapping[str, list[Sentence]],
     return {"json": atomic.write_json(payload, reports_dir / "findings.json"),
             "md": atomic.write_text(findings_markdown(answer) + "\n",
                                     reports_dir / "findings.md")}
-
-
-def with_findings(readme: str, block: str) -> str:
-    """``readme`` with the text between :data:`README_MARKERS` replaced by ``block``."""
-    start, end = README_MARKERS
-    if start not in readme or end not in readme:
-        raise ValueError(f"README has no {start} ... {end} block")
-    head, rest = readme.split(start, 1)
-    _, tail = rest.split(end, 1)
-    return f"{head}{start}{block.strip()}{end}{tail}"
