@@ -208,7 +208,8 @@ def who_paid(w: Writer) -> list[str | Quote]:
             parts += [", as the Bank of Japan's export price index for cars to North America "
                       "did (", w.n(f"{boj}.2025_05", "+.1f"), "% and ",
                       w.n(f"{boj}.2025_06", "+.1f"), "% in 2025-05 and 2025-06)"]
-        parts += ["; "]
+        parts += [", unlike foreign exporters in 2018, who passed the US tariffs on in full "
+                  "(Amiti, Redding and Weinstein 2019; Fajgelbaum et al. 2020); "]
     ip = "import_prices.hs8703"
     if w.has(f"{ip}.change_since_2025_03"):
         parts += ["across all origins, US import prices of cars before duty (BLS) fell only ",
