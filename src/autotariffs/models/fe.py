@@ -384,7 +384,8 @@ def _drop_collinear(xt: np.ndarray, names: list[str], x_raw: np.ndarray, fn: str
     """Drop regressors absorbed by the FE or collinear with earlier regressors (pivoted QR)."""
     if xt.shape[1] == 0:
         return xt, names, []
-    raw_scale = np.sqrt(np.mean(x_raw * x_raw, axis=0))
+    # RMS of each raw column (one pass; it only scales the rank decision, never the estimates)
+    raw_scale = np.sqrt(np.einsum("ij,ij->j", x_raw, x_raw) / max(len(x_raw), 1))
     raw_scale[raw_scale == 0] = 1.0
     xs = xt / raw_scale
     _, r, piv = scipy.linalg.qr(xs, mode="raw", pivoting=True)  # Q (N x k) is never formed

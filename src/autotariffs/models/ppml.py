@@ -166,10 +166,22 @@ def ir_separation(y: np.ndarray, x: np.ndarray, fe_codes: list[np.ndarray], tol:
     return keep
 
 
-def _deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """Poisson deviance and the sum of its terms' magnitudes (sets its rounding floor)."""
+def _deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray,
+              pos: np.ndarray | None = None) -> tuple[float, float]:
+    """Poisson deviance and the sum of its terms' magnitudes (sets its rounding floor).
+
+    Term i is ``w_i (y_i log(y_i / mu_i) - (y_i - mu_i))``, the log part 0 where y_i = 0. ``pos``
+    (positions of y > 0, computed once per fit) restricts the division and the log to those rows
+    instead of evaluating them everywhere and masking; each term is the same arithmetic.
+    """
+    if pos is None:
+        pos = np.flatnonzero(y > 0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t = w * (np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu))
+        yp = y.take(pos)
+        t = np.zeros(len(y))
+        t[pos] = yp * np.log(yp / mu.take(pos))
+        t -= y - mu
+        t *= w
     return float(2 * np.sum(t)), float(2 * np.sum(np.abs(t)))
 
 
@@ -364,17 +376,22 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
     mu = (yv + ybar) / 2.0
     eta = np.log(mu)
     beta = np.zeros(xv.shape[1])
-    dev_old, _ = _deviance(yv, mu, wobs)
-    prev_raw = prev_tilde = None
+    pos = np.flatnonzero(yv > 0)
+    dev_old, _ = _deviance(yv, mu, wobs, pos)
+    prev_z = prev_tilde = None
     xlast = xv
     crit = dbeta = np.inf
     for it in range(1, maxiter + 1):
         w = wobs * mu
         z = eta - off + (yv - mu) / mu
-        raw = np.column_stack([z, xv])
-        start = raw if prev_tilde is None else prev_tilde + (raw - prev_raw)
+        if prev_tilde is None or absorber is None:
+            start = np.column_stack([z, xv])
+        else:  # previous residuals + the change of the columns (X does not change: + 0.0)
+            start = np.empty_like(prev_tilde)
+            start[:, 0] = prev_tilde[:, 0] + (z - prev_z)
+            start[:, 1:] = prev_tilde[:, 1:] + 0.0
         try:
-            tilde = absorber.residualize(start, w) if absorber is not None else raw
+            tilde = absorber.residualize(start, w) if absorber is not None else start
         except DemeanNotConverged as e:  # say which IRLS step; still one line
             raise DemeanNotConverged(f"{fn}: IRLS step {it}: {e}") from None
         zt, xt = tilde[:, 0], tilde[:, 1:]
@@ -384,7 +401,7 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
         beta_new = beta_full
         with np.errstate(over="ignore"):
             mu_new = np.exp(eta_new)
-        dev, mag = _deviance(yv, mu_new, wobs)
+        dev, mag = _deviance(yv, mu_new, wobs, pos)
         floor = 64 * eps * mag
         halvings = 0
         if it > 1:
@@ -393,7 +410,7 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
                 beta_new = 0.5 * (beta_new + beta)
                 with np.errstate(over="ignore"):
                     mu_new = np.exp(eta_new)
-                dev, mag = _deviance(yv, mu_new, wobs)
+                dev, mag = _deviance(yv, mu_new, wobs, pos)
                 halvings += 1
         scale = max(1.0, float(np.max(np.abs(beta_full)))) if beta_full.size else 1.0
         step = float(np.max(np.abs(beta_full - beta))) / scale if beta_full.size else 0.0
@@ -412,7 +429,7 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
         crit = abs(dev - dev_old) / (0.1 + abs(dev_old))
         at_floor = abs(dev - dev_old) <= floor
         dbeta = float(np.max(np.abs(beta_new - beta))) / scale if beta.size else 0.0
-        prev_raw, prev_tilde, xlast = raw, tilde, xt
+        prev_z, prev_tilde, xlast = z, tilde, xt
         eta, mu, beta, dev_old = eta_new, mu_new, beta_new, dev
         if it > 1 and (crit < tol or at_floor) and dbeta < np.sqrt(tol):
             note = "" if crit < tol else (
