@@ -227,13 +227,16 @@ def singleton_mask(fe_codes: Sequence[np.ndarray]) -> np.ndarray:
     keep = np.ones(n, dtype=bool)
     if not fe_codes:
         return keep
+    # level counts over the kept rows, updated by the (few) dropped rows instead of recounted
+    cnts = [np.bincount(c, minlength=int(c.max()) + 1) for c in fe_codes]
     while True:
         changed = False
-        for codes in fe_codes:
-            cnt = np.bincount(codes[keep], minlength=int(codes.max()) + 1)
-            bad = keep & (cnt[codes] == 1)
-            if bad.any():
-                keep &= ~bad
+        for codes, cnt in zip(fe_codes, cnts, strict=True):
+            bad = np.flatnonzero((cnt.take(codes) == 1) & keep)
+            if bad.size:
+                keep[bad] = False
+                for c, ct in zip(fe_codes, cnts, strict=True):
+                    ct -= np.bincount(c.take(bad), minlength=len(ct))
                 changed = True
         if not changed or not keep.any():
             return keep
