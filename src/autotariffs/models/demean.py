@@ -57,6 +57,22 @@ class DemeanNotConverged(AutotariffsError, RuntimeError):
     """Conjugate gradients did not reach the demeaning tolerance within ``maxiter`` steps."""
 
 
+def _argsort_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted keys, the order that sorts them) for non-negative int64 ``keys``.
+
+    Why: when key and position fit in 63 bits together, sorting ``key << b | position`` with
+    ``np.sort`` (vectorised) and unpacking is ~7x faster than ``np.argsort`` at 5M rows (issue 23
+    profile). Equal keys come out in position order; callers only need equal keys adjacent.
+    """
+    n = len(keys)
+    shift = max(int(n - 1).bit_length(), 1)
+    if n and int(keys.max()).bit_length() + shift <= 63:
+        packed = np.sort((keys << shift) | np.arange(n, dtype=np.int64))
+        return packed >> shift, packed & ((1 << shift) - 1)
+    order = np.argsort(keys)
+    return keys.take(order), order
+
+
 class _Pair:
     """Sparsity pattern of the cross-tabulation of two fixed effects (built once, reweighted).
 
@@ -67,13 +83,11 @@ class _Pair:
     def __init__(self, a: np.ndarray, b: np.ndarray, ga: int, gb: int) -> None:
         # ga, gb <= N rows, so the combined key fits int64 for any N below 2^31. One sort of the
         # keys numbers the distinct pairs in key order (= pandas.factorize(key, sort=True)).
-        key = a * gb + b
-        order = np.argsort(key)
-        sk = key.take(order)
+        sk, order = _argsort_keys(a * gb + b)
         new = np.empty(len(sk), dtype=bool)
         new[:1] = True
         np.not_equal(sk[1:], sk[:-1], out=new[1:])
-        self.idx = np.empty(len(key), dtype=np.int64)
+        self.idx = np.empty(len(sk), dtype=np.int64)
         self.idx[order] = np.cumsum(new) - 1
         rows, cols = np.divmod(sk[new], gb)
         self.nnz = len(rows)
@@ -82,7 +96,7 @@ class _Pair:
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=ga))])
         self.shape = (ga, gb)
         # transpose: pairs in (b, a) order (the keys b * ga + a are distinct: any sort is exact)
-        self.tperm = np.argsort(cols * ga + rows)
+        self.tperm = _argsort_keys(cols * ga + rows)[1]
         self.t_indices = rows.take(self.tperm).astype(itype)
         self.t_indptr = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=gb))])
 
@@ -287,8 +301,9 @@ class Absorber:
         for j in range(k):
             np.divide(matrix[:, j], ms[j], out=yc[j])
         b = [np.empty((lv, k)) for lv in self.levels]
+        buf = np.empty(self.n)  # one scratch column, reused (fresh N-arrays cost page faults)
         for j in range(k):
-            wy = yc[j] if w is None else yc[j] * w
+            wy = yc[j] if w is None else np.multiply(yc[j], w, out=buf)
             for c, lv, bf in zip(self.codes, self.levels, b, strict=True):
                 bf[:, j] = np.bincount(c, weights=wy, minlength=lv)
         inv_we = 1.0 / self._wf[self.e]
@@ -309,7 +324,7 @@ class Absorber:
         for j in range(k):
             r = yc[j]
             for f, t in thetas:
-                r -= t[j].take(self.codes[f])
+                r -= np.take(t[j], self.codes[f], out=buf)
             r *= ms[j]
             out[:, j] = r
         return out

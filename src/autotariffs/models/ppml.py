@@ -81,20 +81,19 @@ class PPMLResult(FEResult):
 
 
 def drop_all_zero_fe_groups(y: np.ndarray, fe_codes: list[np.ndarray]) -> np.ndarray:
-    """Boolean keep-mask: drop rows in any FE level whose outcome sums to zero, until stable."""
+    """Boolean keep-mask: drop rows in any FE level whose outcome sums to zero (y >= 0).
+
+    One pass suffices: the rows dropped all have y = 0, so no level's count of positive rows
+    changes and no further level becomes all-zero (the earlier loop to a fixed point always
+    stopped after its first pass). Counting positive rows instead of summing y gives the same
+    decision without boolean-masked copies.
+    """
     keep = np.ones(len(y), dtype=bool)
-    while True:
-        changed = False
-        for codes in fe_codes:
-            k = codes[keep]
-            tot = np.bincount(k, weights=y[keep], minlength=int(codes.max()) + 1)
-            bad = tot[codes] <= 0
-            bad &= keep
-            if bad.any():
-                keep &= ~bad
-                changed = True
-        if not changed:
-            return keep
+    pos = (y > 0).astype(np.intp)
+    for codes in fe_codes:
+        npos = np.bincount(codes, weights=pos, minlength=int(codes.max()) + 1)
+        keep &= npos.take(codes) > 0
+    return keep
 
 
 def simple_separation(y: np.ndarray, x: np.ndarray) -> np.ndarray:
