@@ -1,6 +1,6 @@
 """SIMULATED unit x month designs for the fixed-effect estimators (tests and benchmarks only).
 
-Three data-generating processes, different on purpose because each checks something else:
+Four data-generating processes, different on purpose because each checks something else:
 
 * :func:`linear_two_fe` -- a linear outcome with two crossed fixed effects, a regressor correlated
   with the unit effect, heteroskedastic errors, weights and 15% of rows missing: ``feols``
@@ -10,6 +10,11 @@ Three data-generating processes, different on purpose because each checks someth
 * :func:`uneven_panel` -- the issue-12 panel: heavy-tailed (Zipf) group sizes, many singletons,
   groups whose outcome is zero throughout, 50 clusters. ``tests/models/test_adversarial.py``
   checks ``fepois`` on it against pyfixest; ``scripts/bench_estimators.py`` times both on it.
+* :func:`slow_connect_panel` -- issue 23's firm x quarter panel whose fixed effects connect
+  slowly (each small firm seen in 2-4 consecutive quarters: the FE graph is a long chain), where
+  alternating projections crawl and pyfixest's MAP can fail. ``tests/models/test_slow_connect.py``
+  checks ``feols``/``fepois`` on it against statsmodels dummy fits and pyfixest;
+  ``scripts/bench_estimators.py`` times both on it.
 """
 
 from __future__ import annotations
@@ -86,3 +91,35 @@ def uneven_panel(n: int, seed: int = 0, n_a: int | None = None,
     c = rng.poisson(np.exp(eta)).astype(float)
     ln_y = np.maximum(eta, -5) + rng.normal(0, 0.5, n)
     return pd.DataFrame({"c": c, "ln_y": ln_y, "x": x, "a": a, "b": b, "g": g})
+
+
+def slow_connect_panel(n: int, n_periods: int = 80, seed: int = 0) -> pd.DataFrame:
+    """SIMULATED firm x quarter panel whose two fixed effects connect slowly (issue 23).
+
+    Many small firms, each seen in 2-4 *consecutive* quarters of ``n_periods``: quarter q is
+    linked to quarter q + 1 only through the firms alive in both, so the FE graph is a long
+    chain. Alternating projections (MAP) then converge very slowly (the second eigenvalue of
+    the projection product is ~1 - c / n_periods^2): with n_periods=80 pyfixest's MAP needs
+    thousands of sweeps and can exhaust its 10,000 (at 100k-200k rows its Poisson fit fails
+    and its OLS fit takes ~8,000 sweeps; at 20k rows it is the OLS fit that fails).
+
+    Columns: ``c`` ~ Poisson(exp(firm + quarter + 0.5 x - 1)) (43% zeros), ``ln_y`` (log-linear
+    outcome for OLS), ``x`` (correlated with the firm effect and a trend), ``firm``, ``quarter``
+    and ``g`` (50 clusters of firms).
+    """
+    rng = np.random.default_rng(seed)
+    span = rng.integers(2, 5, size=n // 2 + 2)  # quarters each firm is seen: 2, 3 or 4
+    span = span[: int(np.searchsorted(np.cumsum(span), n)) + 1]
+    n_firm = len(span)
+    start = rng.integers(0, n_periods - span + 1)
+    firm = np.repeat(np.arange(n_firm), span)
+    quarter = start[firm] + np.arange(len(firm)) - np.repeat(np.cumsum(span) - span, span)
+    firm, quarter = firm[:n], quarter[:n]
+    f_firm = rng.normal(0, 1, n_firm)
+    f_quarter = np.cumsum(rng.normal(0, 0.2, n_periods))  # a random-walk time effect
+    x = rng.normal(size=n) + 0.3 * f_firm[firm] + 0.05 * quarter
+    eta = f_firm[firm] + f_quarter[quarter] + 0.5 * x - 1.0
+    c = rng.poisson(np.exp(eta)).astype(float)
+    ln_y = eta + rng.normal(0, 0.5, n)
+    return pd.DataFrame({"c": c, "ln_y": ln_y, "x": x, "firm": firm, "quarter": quarter,
+                         "g": firm % 50})

@@ -4,8 +4,12 @@ Why not dummy variables: an HS10 x origin x month panel has 10^5+ product-origin
 dummy design matrix does not fit in memory. By Frisch-Waugh-Lovell the slope coefficients equal
 those of OLS on data from which the fixed effects have been partialled out (the *within*
 transformation). We absorb the effects by solving their normal equations (exact elimination of the
-largest FE, conjugate gradients on the rest: :mod:`autotariffs.models.demean`), then fit
-statsmodels OLS/WLS on the demeaned data.
+largest FE, conjugate gradients on the rest: :mod:`autotariffs.models.demean`), then fit OLS/WLS
+on the demeaned data by QR (the computation of statsmodels' ``fit(method="qr")``, without the
+pseudo-inverse it also forms). The sample is read column by column from the caller's frame and
+narrowed by row positions (:class:`_Sample`); fixed effects are coded once and renumbered after
+each filter (``subset_codes``), never re-factorized (issue 23: at 1M rows coding, copying and
+statsmodels took over half of feols' time, the solve itself a quarter).
 
 Because the demeaned regression does not know how many parameters were absorbed, its degrees of
 freedom are wrong; we recompute them as fixest / pyfixest do (``ssc``):
@@ -118,57 +122,97 @@ def _check_columns(data: pd.DataFrame, cols: Sequence[str], what: str) -> None:
         raise KeyError(f"{what}: column(s) {missing} not in data (have {list(data.columns)[:30]})")
 
 
-def _complete_cases(data: pd.DataFrame, cols: Sequence[str], fn: str) -> tuple[pd.DataFrame, int]:
-    """Keep rows with no missing/non-finite value in ``cols``; return (frame, n_dropped)."""
-    sub = data.loc[:, list(dict.fromkeys(cols))]
-    ok = sub.notna().all(axis=1).to_numpy()
-    for c in sub.columns:
-        if pd.api.types.is_float_dtype(sub[c].dtype):
-            ok &= np.isfinite(sub[c].to_numpy())
-    n_drop = int((~ok).sum())
-    if n_drop:
-        sub = sub.loc[ok]
-    if len(sub) == 0:
-        raise ValueError(f"{fn}: no complete rows in columns {list(sub.columns)}")
-    return sub, n_drop
+class _Sample:
+    """The rows of ``data`` an estimator uses, read column by column (the frame is never copied).
 
-
-def _numeric(sub: pd.DataFrame, cols: Sequence[str], fn: str) -> np.ndarray:
-    for c in cols:
-        if not pd.api.types.is_numeric_dtype(sub[c].dtype):
-            raise TypeError(f"{fn}: column {c!r} has dtype {sub[c].dtype}; regressors and outcome "
-                            "must be numeric (encode categories as fixed effects or dummies)")
-    return np.ascontiguousarray(sub.loc[:, list(cols)].to_numpy(dtype=np.float64))
-
-
-def positive_weights(sub: pd.DataFrame, weights: str, fn: str) -> np.ndarray:
-    """Observation weights as float64; non-positive weights are an input error naming the rows."""
-    w = sub[weights].to_numpy(dtype=np.float64)
-    bad = np.flatnonzero(w <= 0)
-    if bad.size:
-        raise ValueError(f"{fn}: weights column {weights!r} must be > 0; rows "
-                         f"{sub.index[bad[:5]].tolist()} have {w[bad[:5]].tolist()}")
-    return w
-
-
-def drop_zero_weights(sub: pd.DataFrame, weights: str | None, fn: str) -> tuple[pd.DataFrame, int]:
-    """Remove rows with weight exactly 0 (fixest: "observations removed because of 0-weight").
-
-    Why: a zero-weight row contributes nothing to any normal equation, but left in it would make
-    its fixed-effect levels weightless (a singular demeaning system) and would count in N, K and
-    the clusters. Negative weights remain an input error.
+    Why: copying the used columns into a sub-frame, testing them for missing values through a
+    boolean frame and copying it again after every row filter took a fifth of feols' time at
+    100k rows (issue 23 profile). Here each column is read once as a numpy array and every
+    filter (missing values, zero weights, singletons, separation) only narrows ``rows``.
     """
-    if weights is None:
-        return sub, 0
-    w = sub[weights].to_numpy(dtype=np.float64)
-    neg = np.flatnonzero(w < 0)
-    if neg.size:
-        raise ValueError(f"{fn}: weights column {weights!r} must be >= 0; rows "
-                         f"{sub.index[neg[:5]].tolist()} have {w[neg[:5]].tolist()}")
-    zero = w == 0
-    if zero.all():
-        raise ValueError(f"{fn}: weights column {weights!r} is zero in every complete row")
-    return (sub.loc[~zero] if zero.any() else sub), int(zero.sum())
+
+    def __init__(self, data: pd.DataFrame, cols: Sequence[str], fn: str) -> None:
+        self.data, self.fn = data, fn
+        cols = list(dict.fromkeys(cols))
+        ok = np.ones(len(data), dtype=bool)
+        for c in cols:  # missing = NA of any kind, or a non-finite float
+            col = data[c]
+            dt = col.dtype
+            if isinstance(dt, np.dtype) and dt.kind in "iub":
+                continue  # numpy integers and booleans cannot be missing
+            if isinstance(dt, np.dtype) and dt.kind == "f":
+                ok &= np.isfinite(col.to_numpy())
+                continue
+            ok &= col.notna().to_numpy()
+            if pd.api.types.is_float_dtype(dt):
+                ok &= np.isfinite(col.to_numpy(dtype=np.float64, na_value=np.nan))
+        self.n_missing = int((~ok).sum())
+        self.rows: np.ndarray | None = np.flatnonzero(ok) if self.n_missing else None
+        if self.n == 0:
+            raise ValueError(f"{fn}: no complete rows in columns {cols}")
+
+    @property
+    def n(self) -> int:
+        return len(self.data) if self.rows is None else len(self.rows)
+
+    @property
+    def index(self) -> pd.Index:
+        return self.data.index if self.rows is None else self.data.index[self.rows]
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Narrow the sample to ``mask`` (a boolean over the current rows)."""
+        if not mask.all():
+            self.rows = np.flatnonzero(mask) if self.rows is None else self.rows[mask]
+
+    def values(self, col: str, dtype=None) -> np.ndarray:
+        v = self.data[col].to_numpy(dtype=dtype)
+        return v if self.rows is None else v[self.rows]
+
+    def codes(self, col: str) -> np.ndarray:
+        s = self.data[col]
+        return _factorize(s if self.rows is None else s.iloc[self.rows])
+
+    def numeric(self, cols: Sequence[str]) -> np.ndarray:
+        """The columns as a C-ordered (n, k) float64 matrix; non-numeric columns are an error."""
+        for c in cols:
+            if not pd.api.types.is_numeric_dtype(self.data[c].dtype):
+                raise TypeError(f"{self.fn}: column {c!r} has dtype {self.data[c].dtype}; "
+                                "regressors and outcome must be numeric (encode categories as "
+                                "fixed effects or dummies)")
+        out = np.empty((self.n, len(cols)))
+        for j, c in enumerate(cols):
+            out[:, j] = self.values(c, np.float64)
+        return out
+
+    def drop_zero_weights(self, weights: str | None) -> int:
+        """Remove rows with weight exactly 0 (fixest: "observations removed because of 0-weight").
+
+        Why: a zero-weight row contributes nothing to any normal equation, but left in it would
+        make its fixed-effect levels weightless (a singular demeaning system) and would count in
+        N, K and the clusters. Negative weights are an input error naming the rows.
+        """
+        if weights is None:
+            return 0
+        w = self.values(weights, np.float64)
+        neg = np.flatnonzero(w < 0)
+        if neg.size:
+            raise ValueError(f"{self.fn}: weights column {weights!r} must be >= 0; rows "
+                             f"{self.index[neg[:5]].tolist()} have {w[neg[:5]].tolist()}")
+        zero = w == 0
+        if zero.all():
+            raise ValueError(f"{self.fn}: weights column {weights!r} is zero in every complete "
+                             "row")
+        self.keep(~zero)
+        return int(zero.sum())
+
+    def weights(self, weights: str) -> np.ndarray:
+        """Observation weights as float64 (> 0 once zero weights are dropped)."""
+        w = self.values(weights, np.float64)
+        bad = np.flatnonzero(w <= 0)
+        if bad.size:
+            raise ValueError(f"{self.fn}: weights column {weights!r} must be > 0; rows "
+                             f"{self.index[bad[:5]].tolist()} have {w[bad[:5]].tolist()}")
+        return w
 
 
 def singleton_mask(fe_codes: Sequence[np.ndarray]) -> np.ndarray:
@@ -183,34 +227,75 @@ def singleton_mask(fe_codes: Sequence[np.ndarray]) -> np.ndarray:
     keep = np.ones(n, dtype=bool)
     if not fe_codes:
         return keep
+    # level counts over the kept rows, updated by the (few) dropped rows instead of recounted
+    cnts = [np.bincount(c, minlength=int(c.max()) + 1) for c in fe_codes]
     while True:
         changed = False
-        for codes in fe_codes:
-            cnt = np.bincount(codes[keep], minlength=int(codes.max()) + 1)
-            bad = keep & (cnt[codes] == 1)
-            if bad.any():
-                keep &= ~bad
+        for codes, cnt in zip(fe_codes, cnts, strict=True):
+            bad = np.flatnonzero((cnt.take(codes) == 1) & keep)
+            if bad.size:
+                keep[bad] = False
+                for c, ct in zip(fe_codes, cnts, strict=True):
+                    ct -= np.bincount(c.take(bad), minlength=len(ct))
                 changed = True
         if not changed or not keep.any():
             return keep
 
 
-def _codes(sub: pd.DataFrame, cols: Sequence[str]) -> list[np.ndarray]:
-    return [pd.factorize(sub[c], sort=True)[0].astype(np.int64) for c in cols]
+def _factorize(col: pd.Series) -> np.ndarray:
+    """Codes 0..L-1 of a column's values in sorted order (= ``pd.factorize(col, sort=True)[0]``).
+
+    Why: integer columns (most fixed effects and clusters) are coded by counting over their
+    value range, one pass with no hashing or sorting (issue 23 profile: factorizing was a third
+    of feols' time at 1M rows); other types, and integers spread over a range much wider than
+    the number of rows, go through pandas.
+    """
+    dt = col.dtype
+    if isinstance(dt, np.dtype) and dt.kind in "iu" and len(col):
+        v = col.to_numpy()
+        lo, hi = int(v.min()), int(v.max())
+        if hi - lo <= 4 * len(v) and hi < 2**63:
+            off = (v.astype(np.int64, copy=False) - lo).astype(np.intp, copy=False)
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[off] = True
+            return (np.cumsum(present) - 1).take(off)
+    return pd.factorize(col, sort=True)[0].astype(np.int64)
 
 
-def _cluster_codes(sub: pd.DataFrame, cluster: list[str]) -> list[np.ndarray]:
-    return _codes(sub, cluster)
+def subset_codes(codes: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``codes[keep]`` renumbered 0..L'-1 in the same order: the codes of the kept rows.
+
+    Why: equal to factorizing the kept rows' values again (codes are order-preserving ranks),
+    without touching the values or the data frame.
+    """
+    c = codes[keep]
+    present = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=bool)
+    present[c] = True
+    return c if present.all() else (np.cumsum(present) - 1).take(c)
 
 
 def _is_nested(fe_codes: np.ndarray, cl_codes: np.ndarray) -> bool:
-    """True if every level of the fixed effect lies inside a single cluster."""
-    n_fe = int(fe_codes.max()) + 1
-    lo = np.full(n_fe, np.iinfo(np.int64).max)
-    hi = np.full(n_fe, -1)
-    np.minimum.at(lo, fe_codes, cl_codes)
-    np.maximum.at(hi, fe_codes, cl_codes)
-    return bool(np.all(lo == hi))
+    """True if every level of the fixed effect lies inside a single cluster.
+
+    One representative cluster per level (any row's); nested iff every row has its level's.
+    """
+    rep = np.empty(int(fe_codes.max()) + 1, dtype=cl_codes.dtype)
+    rep[fe_codes] = cl_codes
+    return bool(np.array_equal(rep.take(fe_codes), cl_codes))
+
+
+def _ls_qr(xt: np.ndarray, yt: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """OLS/WLS coefficients by Householder QR: ``solve(R, Q'y)`` on the sqrt(w)-scaled data.
+
+    Why not statsmodels: ``OLS/WLS.fit(method="qr")`` computes exactly this (the same numpy calls,
+    so the same bits) but also a pseudo-inverse (an SVD of the N x k design) and its singular
+    values, which feols never reads; at 1M rows that was a tenth of feols' time.
+    """
+    if w is not None:
+        sw = np.sqrt(w)
+        xt, yt = sw[:, None] * xt, yt * sw
+    q, r = np.linalg.qr(xt)
+    return np.linalg.solve(r, np.dot(q.T, yt))
 
 
 def fe_design_rank(fe_codes: Sequence[np.ndarray]) -> int:
@@ -302,10 +387,11 @@ def _drop_collinear(xt: np.ndarray, names: list[str], x_raw: np.ndarray, fn: str
     """Drop regressors absorbed by the FE or collinear with earlier regressors (pivoted QR)."""
     if xt.shape[1] == 0:
         return xt, names, []
-    raw_scale = np.sqrt(np.mean(x_raw * x_raw, axis=0))
+    # RMS of each raw column (one pass; it only scales the rank decision, never the estimates)
+    raw_scale = np.sqrt(np.einsum("ij,ij->j", x_raw, x_raw) / max(len(x_raw), 1))
     raw_scale[raw_scale == 0] = 1.0
     xs = xt / raw_scale
-    _, r, piv = scipy.linalg.qr(xs, mode="economic", pivoting=True)
+    _, r, piv = scipy.linalg.qr(xs, mode="raw", pivoting=True)  # Q (N x k) is never formed
     diag = np.abs(np.diag(r)) / np.sqrt(xs.shape[0])
     keep_sorted = diag > tol
     keep = np.sort(piv[keep_sorted])
@@ -354,6 +440,8 @@ class FEResult:
     n_dropped: dict[str, int] = field(default_factory=dict)
     stats: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # conjugate-gradient steps of each demeaning solve (diagnostics; not part of to_dict())
+    demean_iterations: list[int] = field(default_factory=list)
 
     @property
     def bse(self) -> pd.Series:
@@ -481,44 +569,49 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     ``"CRV1"`` (needs ``cluster``: one column or two for two-way CGM), ``"HC1"`` or ``"iid"``.
     ``weights`` are analytic weights (WLS). ``ssc`` sets the small-sample correction (module doc).
     """
-    import statsmodels.api as sm
-
     fn = "feols"
     x, fe, cl = _normalize_args(data, y, x, fe, cluster, vcov, weights, fn)
     cols = [y, *x, *fe, *cl] + ([weights] if weights else [])
-    sub, n_na = _complete_cases(data, cols, fn)
-    sub, n_w0 = drop_zero_weights(sub, weights, fn)
-    n_drop = {"missing": n_na, "zero_weight": n_w0, "singletons": 0, "fe_all_zero": 0,
-              "separated": 0}
+    sample = _Sample(data, cols, fn)
+    n_drop = {"missing": sample.n_missing, "zero_weight": sample.drop_zero_weights(weights),
+              "singletons": 0, "fe_all_zero": 0, "separated": 0}
+    coded = {c: sample.codes(c) for c in dict.fromkeys([*fe, *cl])}
+    fe_codes = [coded[c] for c in fe]
+    keep = None
     if drop_singletons and fe:
-        keep = singleton_mask(_codes(sub, fe))
+        keep = singleton_mask(fe_codes)
         n_drop["singletons"] = int((~keep).sum())
         if not keep.any():
             raise ValueError(f"{fn}: every observation is a singleton in some fixed effect "
                              f"{fe}; nothing identifies the slopes (drop_singletons=False keeps "
                              "them, but they are fitted exactly)")
-        if not keep.all():
-            sub = sub.loc[keep]
-    yx = _numeric(sub, [y, *x], fn)
-    w = positive_weights(sub, weights, fn) if weights else None
-    fe_codes = _codes(sub, fe)
+        if keep.all():
+            keep = None
+    if keep is not None:  # narrow the sample; codes are renumbered, not recomputed
+        sample.keep(keep)
+        coded = {c: subset_codes(v, keep) for c, v in coded.items()}
+        fe_codes = [coded[c] for c in fe]
+    yx = sample.numeric([y, *x])
+    w = sample.weights(weights) if weights else None
+    index = sample.index
+    cl_codes = [coded[c] for c in cl]
     names = list(x)
+    iterations: list[int] = []
     if not fe:
-        yx = np.column_stack([yx, np.ones(len(sub))])
+        yx = np.column_stack([yx, np.ones(len(index))])
         names = [*x, "Intercept"]
         yxt = yx  # nothing to absorb: plain OLS with an intercept
     else:
-        absorber = Absorber(fe_codes, weighted=w is not None, tol=tol, maxiter=maxiter)
+        absorber = Absorber(fe_codes, weighted=w is not None, tol=tol, maxiter=maxiter,
+                            names=fe)
         yxt = absorber.residualize(yx, w)
+        iterations = list(absorber.iterations)
     yt = yxt[:, 0]
     xt, names, dropped = _drop_collinear(yxt[:, 1:], names, yx[:, 1:], fn)
-    model = sm.WLS(yt, xt, weights=w) if w is not None else sm.OLS(yt, xt)
-    fit = model.fit(method="qr")
-    beta = np.asarray(fit.params)
+    beta = _ls_qr(xt, yt, w)
     u = yt - xt @ beta
-    n = len(sub)
+    n = len(index)
     k = xt.shape[1]
-    cl_codes = _cluster_codes(sub, cl)
     df_k = _df_k(k, fe_codes, cl_codes, ssc)
     wv = np.ones(n) if w is None else w
     xtw = xt * wv[:, None]
@@ -539,7 +632,7 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
         params=pd.Series(beta, index=names, name="coef"),
         vcov=pd.DataFrame(v, index=names, columns=names),
         nobs=n, df_resid=n - df_k, df_t=df_t, n_clusters=n_clusters,
-        resid=pd.Series(u, index=sub.index, name="resid"), vcov_type=vcov, ssc=ssc,
+        resid=pd.Series(u, index=index, name="resid"), vcov_type=vcov, ssc=ssc,
         ssc_factor=fac, df_k=df_k, fe=fe, cluster=cl, method="feols", dist="t",
-        collinear=dropped, n_dropped=n_drop, stats=st,
+        collinear=dropped, n_dropped=n_drop, stats=st, demean_iterations=iterations,
     )

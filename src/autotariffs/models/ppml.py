@@ -49,21 +49,18 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from autotariffs.models.demean import DemeanNotConverged
 from autotariffs.models.fe import (
     SSC,
     Absorber,
     FEResult,
-    _cluster_codes,
-    _codes,
-    _complete_cases,
     _df_k,
     _drop_collinear,
     _normalize_args,
-    _numeric,
+    _Sample,
     _vcov,
-    drop_zero_weights,
-    positive_weights,
     singleton_mask,
+    subset_codes,
 )
 
 __all__ = ["PPMLResult", "fepois", "drop_all_zero_fe_groups", "simple_separation",
@@ -84,20 +81,19 @@ class PPMLResult(FEResult):
 
 
 def drop_all_zero_fe_groups(y: np.ndarray, fe_codes: list[np.ndarray]) -> np.ndarray:
-    """Boolean keep-mask: drop rows in any FE level whose outcome sums to zero, until stable."""
+    """Boolean keep-mask: drop rows in any FE level whose outcome sums to zero (y >= 0).
+
+    One pass suffices: the rows dropped all have y = 0, so no level's count of positive rows
+    changes and no further level becomes all-zero (the earlier loop to a fixed point always
+    stopped after its first pass). Counting positive rows instead of summing y gives the same
+    decision without boolean-masked copies.
+    """
     keep = np.ones(len(y), dtype=bool)
-    while True:
-        changed = False
-        for codes in fe_codes:
-            k = codes[keep]
-            tot = np.bincount(k, weights=y[keep], minlength=int(codes.max()) + 1)
-            bad = tot[codes] <= 0
-            bad &= keep
-            if bad.any():
-                keep &= ~bad
-                changed = True
-        if not changed:
-            return keep
+    pos = (y > 0).astype(np.intp)
+    for codes in fe_codes:
+        npos = np.bincount(codes, weights=pos, minlength=int(codes.max()) + 1)
+        keep &= npos.take(codes) > 0
+    return keep
 
 
 def simple_separation(y: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -169,10 +165,22 @@ def ir_separation(y: np.ndarray, x: np.ndarray, fe_codes: list[np.ndarray], tol:
     return keep
 
 
-def _deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """Poisson deviance and the sum of its terms' magnitudes (sets its rounding floor)."""
+def _deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray,
+              pos: np.ndarray | None = None) -> tuple[float, float]:
+    """Poisson deviance and the sum of its terms' magnitudes (sets its rounding floor).
+
+    Term i is ``w_i (y_i log(y_i / mu_i) - (y_i - mu_i))``, the log part 0 where y_i = 0. ``pos``
+    (positions of y > 0, computed once per fit) restricts the division and the log to those rows
+    instead of evaluating them everywhere and masking; each term is the same arithmetic.
+    """
+    if pos is None:
+        pos = np.flatnonzero(y > 0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        t = w * (np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu))
+        yp = y.take(pos)
+        t = np.zeros(len(y))
+        t[pos] = yp * np.log(yp / mu.take(pos))
+        t -= y - mu
+        t *= w
     return float(2 * np.sum(t)), float(2 * np.sum(np.abs(t)))
 
 
@@ -198,7 +206,7 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
            offset: str | None = None, weights: str | None = None, tol: float = 1e-10,
            maxiter: int = 100, ssc: SSC = SSC(), demean_tol: float = 1e-12,  # noqa: B008
            separation: bool | str | tuple[str, ...] = True,
-           drop_singletons: bool = True) -> PPMLResult:
+           drop_singletons: bool = True, demean_maxiter: int = 10_000) -> PPMLResult:
     """PPML of ``y`` (>= 0, levels) on ``x`` with fixed effects ``fe`` absorbed (IRLS + HDFE).
 
     ``offset``: column added to the linear index with coefficient 1 (e.g. log exposure).
@@ -214,7 +222,10 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     Convergence: ``|dev - dev_old| / (0.1 + |dev_old|) < tol`` (fixest/pyfixest criterion; their
     default tol is 1e-8, ours is tighter) and the coefficient step below ``sqrt(tol)``. A change
     within the deviance's floating-point floor also counts as converged and is recorded in
-    ``notes``. Raises ``RuntimeError`` (naming what to change) otherwise.
+    ``notes``. Raises ``RuntimeError`` (naming what to change) otherwise. Each IRLS step's
+    demeaning stops at ``demean_tol`` or raises :class:`~autotariffs.models.demean.
+    DemeanNotConverged` after ``demean_maxiter`` conjugate-gradient steps (one line: which fixed
+    effects, which IRLS step, the residual, what to raise).
     """
     fn = "fepois"
     x, fe, cl = _normalize_args(data, y, x, fe, cluster, vcov, weights, fn)
@@ -224,35 +235,41 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     extra = ([offset] if offset else []) + ([weights] if weights else [])
     if offset and offset not in data.columns:
         raise KeyError(f"{fn}: offset column {offset!r} not in data")
-    sub, n_na = _complete_cases(data, [y, *x, *fe, *cl, *extra], fn)
-    sub, n_w0 = drop_zero_weights(sub, weights, fn)
-    yv = _numeric(sub, [y], fn)[:, 0]
+    sample = _Sample(data, [y, *x, *fe, *cl, *extra], fn)
+    n_w0 = sample.drop_zero_weights(weights)
+    yv = sample.numeric([y])[:, 0]
     neg = np.flatnonzero(yv < 0)
     if neg.size:
         raise ValueError(f"{fn}: outcome {y!r} must be >= 0 for PPML; rows "
-                         f"{sub.index[neg[:5]].tolist()} have {yv[neg[:5]].tolist()}")
+                         f"{sample.index[neg[:5]].tolist()} have {yv[neg[:5]].tolist()}")
     if not (yv > 0).any():
         raise ValueError(f"{fn}: outcome {y!r} is zero in every complete row")
-    xv = _numeric(sub, x, fn)
-    n_drop = {"missing": n_na, "zero_weight": n_w0, "singletons": 0, "fe_all_zero": 0,
-              "separated": 0}
-    keep = _ppml_sample(yv, xv, _codes(sub, fe), methods, drop_singletons and bool(fe), n_drop)
+    xv = sample.numeric(x)
+    n_drop = {"missing": sample.n_missing, "zero_weight": n_w0, "singletons": 0,
+              "fe_all_zero": 0, "separated": 0}
+    coded = {c: sample.codes(c) for c in dict.fromkeys([*fe, *cl])}
+    keep = _ppml_sample(yv, xv, [coded[c] for c in fe], methods, drop_singletons and bool(fe),
+                        n_drop)
     if not keep.any():
         raise ValueError(f"{fn}: no observation left after removing singletons and separated "
                          f"observations (n_dropped={n_drop})")
     if not (yv[keep] > 0).any():
         raise ValueError(f"{fn}: outcome {y!r} is zero in every remaining row")
-    if not keep.all():
-        sub, yv, xv = sub.loc[keep], yv[keep], xv[keep]
-    n = len(sub)
-    off = sub[offset].to_numpy(dtype=np.float64) if offset else np.zeros(n)
-    wobs = positive_weights(sub, weights, fn) if weights else np.ones(n)
-    fe_codes = _codes(sub, fe)
+    if not keep.all():  # narrow the sample; codes are renumbered, not recomputed
+        sample.keep(keep)
+        yv, xv = yv[keep], xv[keep]
+        coded = {c: subset_codes(v, keep) for c, v in coded.items()}
+    index = sample.index
+    n = len(index)
+    off = sample.values(offset, np.float64) if offset else np.zeros(n)
+    wobs = sample.weights(weights) if weights else np.ones(n)
+    fe_codes = [coded[c] for c in fe]
     names = list(x)
     if not fe:
         xv = np.column_stack([xv, np.ones(n)]) if x else np.ones((n, 1))
         names = [*x, "Intercept"]
-    absorber = Absorber(fe_codes, weighted=True, tol=demean_tol) if fe else None
+    absorber = Absorber(fe_codes, weighted=True, tol=demean_tol, maxiter=demean_maxiter,
+                        names=fe, arg_names=("demean_maxiter", "demean_tol")) if fe else None
 
     # collinearity with the FE is a property of the design, check once with unit weights
     xt0 = absorber.residualize(xv, np.ones(n)) if absorber is not None else xv
@@ -279,7 +296,7 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     bread = np.linalg.inv(xt.T @ xtw)
     u = yv - mu
     scores = xt * (wobs * u)[:, None]
-    cl_codes = _cluster_codes(sub, cl)
+    cl_codes = [coded[c] for c in cl]
     k = xt.shape[1]
     df_k = _df_k(k, fe_codes, cl_codes, ssc)
     v, _, df_t, fac = _vcov(bread, scores, vcov, ssc, n, df_k, cl_codes, sigma2_sum=None)
@@ -289,12 +306,13 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
         params=pd.Series(beta, index=names, name="coef"),
         vcov=pd.DataFrame(v, index=names, columns=names),
         nobs=n, df_resid=n - df_k, df_t=df_t, n_clusters=n_clusters,
-        resid=pd.Series(u, index=sub.index, name="resid"), vcov_type=vcov, ssc=ssc,
+        resid=pd.Series(u, index=index, name="resid"), vcov_type=vcov, ssc=ssc,
         ssc_factor=fac, df_k=df_k, fe=fe, cluster=cl, method="fepois", dist="norm",
         collinear=dropped, n_dropped=n_drop, notes=notes,
         stats={"deviance": dev, "pseudo_r2_corr2": float(corr * corr), "iterations": it},
     )
-    res.mu = pd.Series(mu, index=sub.index, name="mu")
+    res.demean_iterations = list(absorber.iterations) if absorber is not None else []
+    res.mu = pd.Series(mu, index=index, name="mu")
     res.iterations = it
     res.converged = True
     res.deviance = dev
@@ -357,16 +375,24 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
     mu = (yv + ybar) / 2.0
     eta = np.log(mu)
     beta = np.zeros(xv.shape[1])
-    dev_old, _ = _deviance(yv, mu, wobs)
-    prev_raw = prev_tilde = None
+    pos = np.flatnonzero(yv > 0)
+    dev_old, _ = _deviance(yv, mu, wobs, pos)
+    prev_z = prev_tilde = None
     xlast = xv
     crit = dbeta = np.inf
     for it in range(1, maxiter + 1):
         w = wobs * mu
         z = eta - off + (yv - mu) / mu
-        raw = np.column_stack([z, xv])
-        start = raw if prev_tilde is None else prev_tilde + (raw - prev_raw)
-        tilde = absorber.residualize(start, w) if absorber is not None else raw
+        if prev_tilde is None or absorber is None:
+            start = np.column_stack([z, xv])
+        else:  # previous residuals + the change of the columns (X does not change: + 0.0)
+            start = np.empty_like(prev_tilde)
+            start[:, 0] = prev_tilde[:, 0] + (z - prev_z)
+            start[:, 1:] = prev_tilde[:, 1:] + 0.0
+        try:
+            tilde = absorber.residualize(start, w) if absorber is not None else start
+        except DemeanNotConverged as e:  # say which IRLS step; still one line
+            raise DemeanNotConverged(f"{fn}: IRLS step {it}: {e}") from None
         zt, xt = tilde[:, 0], tilde[:, 1:]
         xtw = xt * w[:, None]
         beta_full = np.linalg.solve(xt.T @ xtw, xtw.T @ zt)
@@ -374,7 +400,7 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
         beta_new = beta_full
         with np.errstate(over="ignore"):
             mu_new = np.exp(eta_new)
-        dev, mag = _deviance(yv, mu_new, wobs)
+        dev, mag = _deviance(yv, mu_new, wobs, pos)
         floor = 64 * eps * mag
         halvings = 0
         if it > 1:
@@ -383,7 +409,7 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
                 beta_new = 0.5 * (beta_new + beta)
                 with np.errstate(over="ignore"):
                     mu_new = np.exp(eta_new)
-                dev, mag = _deviance(yv, mu_new, wobs)
+                dev, mag = _deviance(yv, mu_new, wobs, pos)
                 halvings += 1
         scale = max(1.0, float(np.max(np.abs(beta_full)))) if beta_full.size else 1.0
         step = float(np.max(np.abs(beta_full - beta))) / scale if beta_full.size else 0.0
@@ -402,7 +428,7 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
         crit = abs(dev - dev_old) / (0.1 + abs(dev_old))
         at_floor = abs(dev - dev_old) <= floor
         dbeta = float(np.max(np.abs(beta_new - beta))) / scale if beta.size else 0.0
-        prev_raw, prev_tilde, xlast = raw, tilde, xt
+        prev_z, prev_tilde, xlast = z, tilde, xt
         eta, mu, beta, dev_old = eta_new, mu_new, beta_new, dev
         if it > 1 and (crit < tol or at_floor) and dbeta < np.sqrt(tol):
             note = "" if crit < tol else (
