@@ -92,17 +92,9 @@ def _no_stray_jobs():
 
 
 def _digest(path: Path) -> str:
-    """SHA-256 of a file. For an executed notebook, papermill's random id on the injected-parameters
-    cell is pinned first (run.strip_volatile does not do it yet; tests/app/test_run.py has the
-    strict xfail that tracks it); everything else is compared byte for byte."""
-    data = path.read_bytes()
-    if path.suffix == ".ipynb":
-        nb = json.loads(data)
-        for cell in nb["cells"]:
-            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
-                cell["id"] = "injected-parameters"
-        data = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False).encode()
-    return hashlib.sha256(data).hexdigest()
+    """SHA-256 of a file as written, executed notebooks included: run.strip_volatile already
+    removes what changes from run to run (times, papermill's random injected-cell id)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _hashes(proj: Path, names: tuple[str, ...] = ALL) -> dict[str, str]:

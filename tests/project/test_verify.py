@@ -182,13 +182,10 @@ def test_quick_mode_runs_stages_into_temp_output_roots(tmp_path, monkeypatch, ca
     assert not (proj / "data").exists() and not (proj / "reports").exists()
     assert not (tmp_path / "must-not-be-used").exists()
     differ = [line for line in text.splitlines() if line.startswith("[differ]")]
-    # the data output must match; the executed notebook may differ only by papermill's random
-    # injected-cell id until run.strip_volatile pins it (tracked by a strict xfail in tests/app/test_run.py)
-    assert differ in ([], ["[differ] reports/notebooks/06_report.ipynb"]), text
-    if differ:
-        assert rc == 1 and "only papermill's random id" in text, text
-    else:
-        assert rc == 0 and "[verify] OK: 2 files" in text, text
+    # the data output and the executed notebook both match byte for byte: run.strip_volatile
+    # removes what changes from run to run (times, papermill's random injected-cell id)
+    assert differ == [], text
+    assert rc == 0 and "[verify] OK: 2 files" in text, text
 
 
 # ---- scripts/bench.py helpers (correctness of the measuring code; nothing here is timed) ---------
