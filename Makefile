@@ -193,7 +193,7 @@ $(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.y
 
 # ---- checks -----------------------------------------------------------------------------------------
 NBVAL_OPTS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-              -p no:cacheprovider
+              -p no:cacheprovider -c pyproject.toml
 
 test: $(ENV) ## ruff + pytest (unit, reproduction, browser, Jupyter) + nbval + quick determinism check
 	$(PY) -m ruff check src tests scripts
@@ -204,10 +204,15 @@ test: $(ENV) ## ruff + pytest (unit, reproduction, browser, Jupyter) + nbval + q
 test-unit: $(ENV) ## pytest only (no nbval)
 	$(PY) -m pytest -q tests
 
-test-nbval: $(PROC)/validation.csv | $(ENV) ## Execute every notebook in notebooks/ under nbval (outputs go to a temp dir)
+# nbval over notebooks/ (each with its own defaults), then over every other run of a notebook (04
+# for JPN: scripts/nbval_variants.py writes the source notebook with that run's params and its
+# checked outputs as stored by notebooks-refresh); in order, in one temp output root (03-06 read
+# what 01 and 02 wrote there)
+test-nbval: $(PROC)/validation.csv | $(ENV) ## Execute every notebook in notebooks/ and every other 04 run under nbval (outputs go to a temp dir)
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	  mkdir -p $$tmp/data/processed && cp $(PROC)/validation.csv $$tmp/data/processed/ && \
-	  AUTOTARIFFS_OUTPUT_ROOT=$$tmp $(PY) -m pytest -q $(NBVAL_OPTS) $(NB)
+	  $(PY) scripts/nbval_variants.py write $$tmp/variants >/dev/null && \
+	  AUTOTARIFFS_OUTPUT_ROOT=$$tmp $(PY) -m pytest -q $(NBVAL_OPTS) $(NB) $$tmp/variants
 
 lint: $(ENV) ## ruff
 	$(PY) -m ruff check src tests scripts
@@ -223,11 +228,12 @@ lab: $(ENV) ## JupyterLab on notebooks/ with the project kernel (LAB_ARGS="--por
 fetch: $(ENV) ## Opt-in live refresh into data/raw/fetched/ (Census, Comtrade, FRED; network needed)
 	$(CLI) fetch --out data/raw/fetched
 
-notebooks-refresh: all ## Re-execute notebooks and store their checked outputs in notebooks/
+notebooks-refresh: all ## Re-execute notebooks and store their checked outputs in notebooks/ (other 04 runs: tests/nbval_variants/)
 	@for nb in 01_build_data 02_tariff_schedule 03_descriptives 04_estimates_KOR:04_estimates 05_robustness 06_report; do \
 	  src=$${nb#*:}; exe=$${nb%%:*}; \
 	  $(CLI) refresh-notebook $(EXE)/$$exe.ipynb $(NB)/$$src.ipynb; \
 	done
+	@$(PY) scripts/nbval_variants.py store
 
 # notebooks/*.ipynb are the source (edit them in `make lab`: with jupytext installed, JupyterLab
 # saves the paired percent script notebooks/*.py too); tests/project/test_notebook_pairs.py checks the pairs
