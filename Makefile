@@ -194,15 +194,24 @@ $(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.y
 # ---- checks -----------------------------------------------------------------------------------------
 NBVAL_OPTS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
               -p no:cacheprovider -c pyproject.toml
+# pytest on both cores (pytest-xdist). --dist loadfile keeps each test module on one worker, so a
+# module-scoped fixture (Yotov's 11 fits, the fault pipeline's clean build, ...) is computed once;
+# the run's shared project build (tests/project/conftest.py) is built once across workers (a lock).
+PYTEST_N    ?= 2
+PYTEST_OPTS := -n $(PYTEST_N) --dist loadfile
 
+# After ruff, the three phases run side by side, two at a time (the jobserver's -j2): pytest (itself
+# on both cores) beside nbval, then the quick determinism check when a slot frees. Each phase's
+# output is printed whole when it ends. validation.csv (nbval's input) is made first, so that no
+# phase rebuilds part of the build while pytest reads it.
 test: $(ENV) ## ruff + pytest (unit, reproduction, browser, Jupyter) + nbval + quick determinism check
 	$(PY) -m ruff check src tests scripts
-	$(PY) -m pytest -q tests
-	$(MAKE) test-nbval
-	$(MAKE) verify-quick
+	@$(MAKE) $(PROC)/validation.csv
+	@echo "[test] pytest -n $(PYTEST_N), nbval and verify-quick side by side (each prints when it ends)"
+	@$(MAKE) --output-sync=target test-unit test-nbval verify-quick
 
-test-unit: $(ENV) ## pytest only (no nbval)
-	$(PY) -m pytest -q tests
+test-unit: $(ENV) ## pytest only (no nbval), on PYTEST_N workers (default 2)
+	$(PY) -m pytest -q $(PYTEST_OPTS) tests
 
 # nbval over notebooks/ (each with its own defaults), then over every other run of a notebook (04
 # for JPN: scripts/nbval_variants.py writes the source notebook with that run's params and its
