@@ -148,7 +148,8 @@ def _assert_gone(pids: list[int], timeout: float = 20.0) -> None:
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory) -> dict[str, str]:
+def clean_build(tmp_path_factory) -> Path:
+    """The fixture pipeline built once from clean; a test that breaks a build copies this one."""
     proj = _copy(tmp_path_factory.mktemp("clean"), "proj")
     res = _make(proj)
     assert res.returncode == 0, res.stdout + res.stderr
@@ -157,11 +158,20 @@ def clean(tmp_path_factory) -> dict[str, str]:
     expected_total = sum((i * 7919) % 1000 / 8 for i in range(18))
     report = json.loads((proj / "out" / "report.json").read_text())
     assert report["n"] == 18 and report["total"] == pytest.approx(expected_total, abs=1e-9)
-    return _hashes(proj)
+    return proj
 
 
-def test_sigint_during_second_stage_leaves_no_target_and_rerun_matches_clean(tmp_path, clean):
-    proj = _copy(tmp_path, "proj")
+@pytest.fixture(scope="module")
+def clean(clean_build) -> dict[str, str]:
+    return _hashes(clean_build)
+
+
+def test_sigint_during_second_stage_leaves_no_target_and_rerun_matches_clean(tmp_path,
+                                                                             clean_build, clean):
+    # the clean build with stage 2 undone: stage 1 is complete, make runs only stage 2
+    proj = shutil.copytree(clean_build, tmp_path / "proj", copy_function=shutil.copy2)
+    for name in STAGE2:
+        (proj / "out" / name).unlink()
     proc, log = _start_make(proj, FIXTURE_SLEEP_REPORT="60")
     # report.json is written before the sleeping cell: the step is mid-notebook once it exists
     _wait_for(lambda: (proj / "out" / "report.json").exists(), proc, log, "stage 2 to start")
