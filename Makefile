@@ -206,7 +206,7 @@ PYTEST_OPTS := -n $(PYTEST_N) --dist loadfile
 # phase rebuilds part of the build while pytest reads it.
 test: $(ENV) ## ruff + pytest (unit, reproduction, browser, Jupyter) + nbval + quick determinism check
 	$(PY) -m ruff check src tests scripts
-	@$(MAKE) $(PROC)/validation.csv
+	@$(MAKE) -q $(PROC)/validation.csv || $(MAKE) $(PROC)/validation.csv
 	@echo "[test] pytest -n $(PYTEST_N), nbval and verify-quick side by side (each prints when it ends)"
 	@$(MAKE) --output-sync=target test-unit test-nbval verify-quick
 
