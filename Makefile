@@ -224,21 +224,35 @@ $(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.y
 
 # ---- checks -----------------------------------------------------------------------------------------
 NBVAL_OPTS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-              -p no:cacheprovider
+              -p no:cacheprovider -c pyproject.toml
+# pytest on both cores (pytest-xdist). --dist loadfile keeps each test module on one worker, so a
+# module-scoped fixture (Yotov's 11 fits, the fault pipeline's clean build, ...) is computed once;
+# the run's shared project build (tests/project/conftest.py) is built once across workers (a lock).
+PYTEST_N    ?= 2
+PYTEST_OPTS := -n $(PYTEST_N) --dist loadfile
 
+# After ruff, the three phases run side by side, two at a time (the jobserver's -j2): pytest (itself
+# on both cores) beside nbval, then the quick determinism check when a slot frees. Each phase's
+# output is printed whole when it ends. validation.csv (nbval's input) is made first, so that no
+# phase rebuilds part of the build while pytest reads it.
 test: $(ENV) ## ruff + pytest (unit, reproduction, browser, Jupyter) + nbval + quick determinism check
 	$(PY) -m ruff check src tests scripts
-	$(PY) -m pytest -q tests
-	$(MAKE) test-nbval
-	$(MAKE) verify-quick
+	@$(MAKE) -q $(PROC)/validation.csv || $(MAKE) $(PROC)/validation.csv
+	@echo "[test] pytest -n $(PYTEST_N), nbval and verify-quick side by side (each prints when it ends)"
+	@$(MAKE) --output-sync=target test-unit test-nbval verify-quick
 
-test-unit: $(ENV) ## pytest only (no nbval)
-	$(PY) -m pytest -q tests
+test-unit: $(ENV) ## pytest only (no nbval), on PYTEST_N workers (default 2)
+	$(PY) -m pytest -q $(PYTEST_OPTS) tests
 
-test-nbval: $(PROC)/validation.csv | $(ENV) ## Execute every notebook in notebooks/ under nbval (outputs go to a temp dir)
+# nbval over notebooks/ (each with its own defaults), then over every other run of a notebook (04
+# for JPN: scripts/nbval_variants.py writes the source notebook with that run's params and its
+# checked outputs as stored by notebooks-refresh); in order, in one temp output root (03-06 read
+# what 01 and 02 wrote there)
+test-nbval: $(PROC)/validation.csv | $(ENV) ## Execute every notebook in notebooks/ and every other 04 run under nbval (outputs go to a temp dir)
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	  mkdir -p $$tmp/data/processed && cp $(PROC)/validation.csv $$tmp/data/processed/ && \
-	  AUTOTARIFFS_OUTPUT_ROOT=$$tmp $(PY) -m pytest -q $(NBVAL_OPTS) $(NB)
+	  $(PY) scripts/nbval_variants.py write $$tmp/variants >/dev/null && \
+	  AUTOTARIFFS_OUTPUT_ROOT=$$tmp $(PY) -m pytest -q $(NBVAL_OPTS) $(NB) $$tmp/variants
 
 lint: $(ENV) ## ruff
 	$(PY) -m ruff check src tests scripts
@@ -261,11 +275,12 @@ fetch: $(ENV) ## Opt-in live refresh into data/raw/fetched/ (Census, Comtrade, F
 readme: reports/index.html ## Write the generated findings (reports/findings.md) into README.md
 	@$(CLI) readme
 
-notebooks-refresh: all ## Re-execute notebooks and store their checked outputs in notebooks/
+notebooks-refresh: all ## Re-execute notebooks and store their checked outputs in notebooks/ (other 04 runs: tests/nbval_variants/)
 	@for nb in 01_build_data 02_tariff_schedule 03_descriptives 04_estimates_KOR:04_estimates 05_robustness 06_report; do \
 	  src=$${nb#*:}; exe=$${nb%%:*}; \
 	  $(CLI) refresh-notebook $(EXE)/$$exe.ipynb $(NB)/$$src.ipynb; \
 	done
+	@$(PY) scripts/nbval_variants.py store
 
 # notebooks/*.ipynb are the source (edit them in `make lab`: with jupytext installed, JupyterLab
 # saves the paired percent script notebooks/*.py too); tests/project/test_notebook_pairs.py checks the pairs

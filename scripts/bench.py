@@ -1,13 +1,19 @@
 """Benchmarks for `make bench`: pipeline timings, peak memory, estimator scaling.
 
     python scripts/bench.py [--runs 3] [--only make|test|estimators ...] [--cpus 2]
+    python scripts/bench.py --only test --runs 1 --rev 0f6e670 --label before
 
 * ``make``: a clean ``make`` in a fresh temporary copy of the project (same copy as
   scripts/verify.py: committed + untracked-not-ignored files, data/raw, a linked .venv), then a
   no-op ``make`` in the built copy; each ``--runs`` times, median reported. Peak RSS is the largest
   sum of resident memory over the make process tree (make, python, papermill, kernels), polled
   every 50 ms with psutil (spikes shorter than that can be missed; the number is a lower bound).
-* ``test``: ``make test`` in a built copy (its own outputs never touch the project).
+* ``test``: ``make test`` in a built copy (its own outputs never touch the project), then each
+  of its phases alone (``make lint``, ``test-unit``, ``test-nbval``, ``verify-quick``: ruff,
+  pytest, nbval, the quick determinism check), with the load average before and after each and
+  pytest's own summary line (so a faster run that ran fewer tests shows). Written to
+  reports/benchmarks/test_suite.json under ``--label`` (e.g. ``before`` with ``--rev 0f6e670``:
+  a clone at that commit with its own ``.venv`` from its lock; ``after``: the working tree). Other labels already in the file are kept.
 * ``estimators``: runs scripts/bench_estimators.py if present and merges its JSON
   (reports/benchmarks/estimators.json).
 
@@ -24,6 +30,8 @@ import importlib.util
 import json
 import os
 import platform
+import re
+import resource
 import shutil
 import signal
 import statistics
@@ -45,7 +53,14 @@ TARGETS = {  # measurement -> (limit, unit, wording)
     "make_peak_rss_mb": (1536.0, "MB", "peak RSS of make <= 1.5 GB"),
     "estimator_vs_pyfixest_1m": (2.0, "x", "estimator <= 2x pyfixest at 1M rows"),
     "estimator_vs_pyfixest_max": (1.5, "x", "every estimator and panel <= 1.5x pyfixest (issue 7)"),
+    "make_test_s": (240.0, "s", "make test <= 240 s on 2 cores, every test run (issue 23)"),
 }
+TEST_SUITE_JSON = OUT_DIR / "test_suite.json"
+#: the phases of `make test`, each a Make target of its own: phase name -> target
+TEST_PHASES = {"ruff": "lint", "pytest": "test-unit", "nbval": "test-nbval",
+               "verify_quick": "verify-quick"}
+# pytest's last line, e.g. "577 passed, 2 skipped in 226.27s (0:03:46)"
+PYTEST_SUMMARY = re.compile(r"^=*\s*(\d+ (?:passed|failed|error).*? in [\d.]+s.*?)\s*=*$")
 
 
 def _verify_module():
@@ -182,6 +197,115 @@ def bench_make(runs: int, cpus: int, work: Path, with_test: bool, with_make: boo
     return out
 
 
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def checkout(rev: str | None, dest: Path) -> str:
+    """A clean clone of this repository at ``rev`` in ``dest`` (tests that ask git, e.g. what is
+    ignored, see a work tree as in CI); returns the full commit id. ``rev=None``: the working
+    tree as scripts/verify.py copies it (committed and untracked files, linked .venv), committed
+    into a fresh repository."""
+    if rev is not None:
+        sha = _git("rev-parse", "--verify", f"{rev}^{{commit}}", cwd=ROOT)
+        _git("clone", "--quiet", "--no-checkout", str(ROOT), str(dest), cwd=ROOT)
+        _git("checkout", "--quiet", "--detach", sha, cwd=dest)
+        return sha
+    _verify_module().make_copy(ROOT, dest, ROOT / ".venv")
+    _git("init", "--quiet", cwd=dest)
+    _git("add", "--all", cwd=dest)
+    _git("-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "--quiet",
+         "--message", "working tree", cwd=dest)
+    return _git("rev-parse", "HEAD", cwd=ROOT)
+
+
+def pytest_summaries(log: Path, since: int) -> list[str]:
+    """pytest's summary lines written to ``log`` after byte ``since``."""
+    text = log.read_bytes()[since:].decode("utf-8", errors="replace")
+    return [m.group(1) for line in text.splitlines() if (m := PYTEST_SUMMARY.match(line.strip()))]
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _timed(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> dict[str, Any]:
+    """``measure`` plus the CPU seconds of the process tree (user + system, every descendant that
+    was waited for: far less sensitive than wall time to other users of a shared machine), the
+    load average before and after, and pytest's summary lines."""
+    since = log.stat().st_size if log.exists() else 0
+    load0 = [round(x, 2) for x in os.getloadavg()]
+    cpu0 = _children_cpu()
+    res = measure(cmd, cwd, env, log)
+    res["cpu_s"] = round(_children_cpu() - cpu0, 1)
+    res["load_avg_before"] = load0
+    res["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]
+    res["pytest"] = pytest_summaries(log, since)
+    return res
+
+
+def bench_test_suite(runs: int, cpus: int, work: Path, rev: str | None) -> dict[str, Any]:
+    """`make test` and each of its phases in a built copy of the working tree or of ``rev``."""
+    verify = _verify_module()
+    copy = work / "proj"
+    log = work / "test_suite.log"
+    if rev is None:
+        dirty = bool(_git("status", "--porcelain", cwd=ROOT))
+        source = {"tree": "working tree" + (" (uncommitted changes)" if dirty else ""),
+                  "commit": checkout(None, copy)}
+        make = ["make", "-o", ".venv/.installed"]
+    else:  # its own environment from its own lock (installed packages must match its lock)
+        source = {"tree": f"clone at {rev}", "commit": checkout(rev, copy)}
+        make = ["make"]
+    env = verify.build_env(copy=copy)
+    print(f"[bench] test suite of {source['tree']} ({source['commit'][:10]}): building ...",
+          flush=True)
+    if rev is not None:
+        res = measure(make + ["env"], copy, env, log)
+        if res["returncode"] != 0:
+            _fail("make env", res, log)
+    build = measure(_pin(make + ["all"], cpus), copy, env, log)
+    if build["returncode"] != 0:
+        _fail("make all", build, log)
+    totals: list[dict[str, Any]] = []
+    phases: dict[str, list[dict[str, Any]]] = {k: [] for k in TEST_PHASES}
+    for i in range(1, runs + 1):
+        res = _timed(_pin(make + ["test"], cpus), copy, env, log)
+        if res["returncode"] != 0:
+            _fail("make test", res, log)
+        totals.append(res)
+        for phase, target in TEST_PHASES.items():
+            res = _timed(_pin(make + [target], cpus), copy, env, log)
+            if res["returncode"] != 0:
+                _fail(f"make {target}", res, log)
+            phases[phase].append(res)
+        print(f"[bench] test suite run {i}/{runs}: make test {totals[-1]['seconds']} s "
+              f"({totals[-1]['cpu_s']} CPU-s); "
+              + ", ".join(f"{k} {v[-1]['seconds']} s ({v[-1]['cpu_s']} CPU-s)"
+                          for k, v in phases.items()), flush=True)
+    return {"source": source, "machine": machine(), "build_s": build["seconds"],
+            "make_test_s": summary([r["seconds"] for r in totals]),
+            "make_test_cpu_s": summary([r["cpu_s"] for r in totals]), "make_test_runs": totals,
+            "phases": {k: {"target": TEST_PHASES[k], **summary([r["seconds"] for r in v]),
+                           "cpu_s": summary([r["cpu_s"] for r in v]), "details": v}
+                       for k, v in phases.items()}}
+
+
+def write_test_suite(label: str, result: dict[str, Any], path: Path = TEST_SUITE_JSON) -> dict:
+    """Store ``result`` under ``label`` in ``path``, keeping the other labels."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from autotariffs.atomic import write_json
+
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data.setdefault("target", {"make_test_s": TARGETS["make_test_s"][0],
+                               "rule": TARGETS["make_test_s"][2]})
+    data.setdefault("runs", {})[label] = result
+    write_json(data, path)
+    return data
+
+
 def ratio_at(estimators: Any, rows: int | None = 1_000_000) -> float | None:
     """Largest 'ratio to pyfixest' recorded at ``rows`` rows (``None``: at any size or dataset),
     wherever the estimator JSON keeps it (its schema belongs to scripts/bench_estimators.py: rows
@@ -259,6 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--target", default="all", help="make target timed as 'clean make'")
     ap.add_argument("--output", type=Path, default=OUT_DIR / "benchmarks.json")
     ap.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    ap.add_argument("--rev", help="with --only test: measure this commit (git archive, own .venv) "
+                    "instead of the working tree")
+    ap.add_argument("--label", help="with --only test: key in test_suite.json (default: the --rev "
+                    "given, else 'working-tree')")
     ap.add_argument("--reuse-estimators", action="store_true",
                     help="merge the existing reports/benchmarks/estimators.json instead of rerunning "
                          "scripts/bench_estimators.py (it takes several minutes at 5M rows)")
@@ -267,14 +395,23 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only or ("make", "test", "estimators"))
     info = machine()
     results: dict[str, Any] = {}
-    if only & {"make", "test"}:
+    if "make" in only:
         work = Path(tempfile.mkdtemp(prefix="autotariffs-bench-"))
         try:
-            results.update(bench_make(args.runs, args.cpus, work, "test" in only, "make" in only,
-                                      args.target))
+            results.update(bench_make(args.runs, args.cpus, work, False, True, args.target))
             results["make_target"] = args.target
         finally:
             shutil.rmtree(work, ignore_errors=True)
+    if "test" in only:
+        work = Path(tempfile.mkdtemp(prefix="autotariffs-bench-"))
+        try:
+            suite = bench_test_suite(args.runs, args.cpus, work, args.rev)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        write_test_suite(args.label or args.rev or "working-tree", suite)
+        results["make_test_s"] = suite["make_test_s"]
+        print(f"[bench] wrote {TEST_SUITE_JSON}: make test {suite['make_test_s']['median']} s; "
+              + ", ".join(f"{k} {v['median']} s" for k, v in suite["phases"].items()))
     if "estimators" in only or args.reuse_estimators:
         path = OUT_DIR / "estimators.json"
         est = (json.loads(path.read_text(encoding="utf-8")) if args.reuse_estimators
@@ -283,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
             results["estimators"] = est
             results["estimator_vs_pyfixest_1m"] = ratio_at(est)
             results["estimator_vs_pyfixest_max"] = ratio_at(est, rows=None)
+    if only == {"test"}:  # its own file: benchmarks.json (the build's numbers) is left as it is
+        return 1 if (args.strict and suite["make_test_s"]["median"] > TARGETS["make_test_s"][0]) \
+            else 0
     sys.path.insert(0, str(ROOT / "src"))
     from autotariffs.atomic import write_json
 

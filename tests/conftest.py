@@ -204,12 +204,19 @@ def notebooks_changed(before: dict[str, str], after: dict[str, str]) -> list[str
     return sorted(lines)
 
 
+def _xdist_worker(session: pytest.Session) -> bool:
+    """True in a pytest-xdist worker: the controller alone (started before and ending after every
+    worker) snapshots notebooks/ and fails the session."""
+    return hasattr(session.config, "workerinput")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    _NOTEBOOKS_AT_START.update(notebooks_snapshot())
+    if not _xdist_worker(session):
+        _NOTEBOOKS_AT_START.update(notebooks_snapshot())
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if not _NOTEBOOKS_AT_START:
+    if not _NOTEBOOKS_AT_START or _xdist_worker(session):
         return
     changed = notebooks_changed(_NOTEBOOKS_AT_START, notebooks_snapshot())
     if changed:

@@ -123,9 +123,14 @@ def _reference(d: pd.DataFrame, spec: dict, est: str, rows: pd.Index, xnames: li
     return np.asarray(fit.params)[xi], np.asarray(fit.bse)[xi]
 
 
-def _check_against_dummies(kind: str, n: int, seed: int) -> None:
+def _check_against_dummies(kind: str, n: int, seed: int) -> dict[str, str]:
+    """Fit both estimators on one design and compare each with the dummy-variable reference.
+    Returns {estimator: "fitted"} or, where a random draw left nothing identified, {estimator:
+    the error message}: the callers assert how many were fitted, so a test cannot pass with no
+    fit at all."""
     d, spec = design(kind, n, seed)
     args = {k: v for k, v in spec.items() if k != "x"}
+    done: dict[str, str] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for est, fn, y in (("feols", feols, "lny"), ("fepois", fepois, "c")):
@@ -133,6 +138,12 @@ def _check_against_dummies(kind: str, n: int, seed: int) -> None:
                 res = fn(d, y, spec["x"], ssc=PLAIN, **args)
             except ValueError as e:  # a random draw can leave nothing identified: say so
                 assert "no observation" in str(e) or "collinear" in str(e) or "singleton" in str(e)
+                done[est] = str(e)
+                continue
+            except RuntimeError as e:  # or a Poisson MLE that does not exist (separation), which
+                # the default rules do not remove: fepois must fail loudly and name it
+                assert est == "fepois" and "separation" in str(e), str(e)
+                done[est] = str(e)
                 continue
             assert set(res.n_dropped) >= {"missing", "singletons", "fe_all_zero", "separated"}
             assert res.nobs + sum(res.n_dropped.values()) == len(d)
@@ -142,18 +153,44 @@ def _check_against_dummies(kind: str, n: int, seed: int) -> None:
                                        err_msg=f"{est} {kind} n={n} seed={seed}")
             np.testing.assert_allclose(res.bse.to_numpy(), se_ref, rtol=1e-4,
                                        err_msg=f"{est} SE {kind} n={n} seed={seed}")
+            done[est] = "fitted"
+    return done
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_adversarial_design_equals_dummy_variable_fit(kind):
-    _check_against_dummies(kind, 400, seed=KINDS.index(kind))
+    # n = 400 leaves every kind identified (each FE level has ~30 rows on average): both fit
+    assert _check_against_dummies(kind, 400, seed=KINDS.index(kind)) == {
+        "feols": "fitted", "fepois": "fitted"}
 
 
-@settings(max_examples=80, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from(KINDS), n=st.integers(80, 300), seed=st.integers(0, 10_000))
-def test_property_random_adversarial_designs(kind, n, seed):
-    _check_against_dummies(kind, n, seed)
+#: kinds whose draws can legitimately leave fepois nothing (or no MLE): groups with outcome zero
+#: throughout and singletons are removed before the fit, so a small draw of these kinds can lose
+#: every row, or keep a handful separated by a regressor (e.g. all_zero, n=80, seed=6826: 3 rows
+#: left, the Poisson MLE does not exist; pyfixest returns -7.6 and -7.0 for 0.4 and -0.3)
+CAN_EMPTY = {"all_zero", "singletons", "zipf"}
+
+
+def test_property_random_adversarial_designs():
+    """>= 50 seeded random designs (hypothesis, derandomized), and most of them really fitted."""
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    @settings(max_examples=80, derandomize=True, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(kind=st.sampled_from(KINDS), n=st.integers(80, 300), seed=st.integers(0, 10_000))
+    def one(kind, n, seed):
+        seen.append((kind, _check_against_dummies(kind, n, seed)))
+
+    one()
+    assert len(seen) >= 50, len(seen)
+    fitted = sum(v == "fitted" for _, d in seen for v in d.values())
+    assert fitted >= 0.95 * 2 * len(seen), (fitted, len(seen))  # at most 1 in 20 fits skipped
+    skipped = [(k, est, why) for k, d in seen for est, why in d.items() if why != "fitted"]
+    assert all(est == "fepois" and k in CAN_EMPTY for k, est, _ in skipped), skipped
+    for kind in KINDS:  # every kind drawn and fitted by both estimators
+        fits = [d for k, d in seen if k == kind]
+        assert len(fits) >= 3, (kind, len(fits))
+        assert all(any(d[est] == "fitted" for d in fits) for est in ("feols", "fepois")), kind
 
 
 def test_issue12_uneven_panel_matches_pyfixest():

@@ -6,7 +6,6 @@ import json
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 from support import dummy_reference as ref
@@ -137,4 +136,3 @@ def test_errors_name_the_problem():
     empty = p.assign(ln_q=np.nan)
     with pytest.raises(el.EstimationError, match="no complete rows"):
         el.import_demand(empty, "q", progress=False)
-    assert isinstance(p["month"].iloc[0], pd.Timestamp)

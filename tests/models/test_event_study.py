@@ -54,12 +54,49 @@ def test_pretrend_reports_infeasible_crv1_wald_with_three_clusters_and_detects_t
     assert trend.pretrend["mean_lead"] == pytest.approx(-0.15, abs=0.02)
 
 
-def test_crv1_wald_used_when_rank_allows():
-    p = _panel(seed=2, origins=("CAN", "DEU", "GBR", "KOR", "MEX"))
+def _crv1_wald_by_dummies(p: pd.DataFrame, leads: int) -> tuple[float, float]:
+    """Independent joint CRV1 Wald test of the leads: statsmodels OLS with explicit origin, month
+    and origin x month-of-year dummies and the event dummies, cluster-robust by origin with its
+    G/(G-1)(N-1)/(N-K) correction (K = rank); W = b' V^-1 b over the leads, p from F(q, G-1)."""
+    import statsmodels.api as sm
+    from scipy import stats
+
+    k = (p["month"].dt.year - 2025) * 12 + p["month"].dt.month - 4
+    kor = (p["origin"] == "KOR").to_numpy()
+    ks = [kk for kk in range(-leads, int(k.max()) + 1) if kk != -1]
+    ev = pd.DataFrame({f"ev{kk}": (kor & (k == kk)).astype(float) for kk in ks}, index=p.index)
+    fe = pd.get_dummies(pd.DataFrame({
+        "o": p["origin"], "m": p["month"].dt.strftime("%Y-%m"),
+        "om": p["origin"] + p["moy"].astype(str)}), dtype=float)
+    x = pd.concat([ev, fe], axis=1)
+    groups = pd.factorize(p["origin"])[0]
+    # plain sandwich, then the correction with K = the design's rank (statsmodels' own correction
+    # counts every column, redundant dummies included)
+    fit = sm.OLS(p["ln_q"].to_numpy(), x).fit(  # rank-deficient by design (pinv): slopes unique
+        cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
+    n, rank, g = len(p), np.linalg.matrix_rank(x.to_numpy()), len(set(groups))
+    lead = [f"ev{kk}" for kk in ks if kk < -1]
+    b = fit.params[lead].to_numpy()
+    v = fit.cov_params().loc[lead, lead].to_numpy() * g / (g - 1) * (n - 1) / (n - rank)
+    w = float(b @ np.linalg.solve(v, b))
+    return w, float(stats.f.sf(w / len(lead), len(lead), g - 1))
+
+
+@pytest.mark.filterwarnings("ignore:The design matrix is rank-deficient")
+@pytest.mark.parametrize("pre_trend", [0.0, 0.05])
+def test_crv1_wald_used_when_rank_allows(pre_trend):
+    """With G = 5 and 2 leads the joint CRV1 Wald is feasible; its statistic and p-value equal
+    the dummy-variable computation, and a lead-window trend (0.05 per month, sd 0.01) is found."""
+    p = _panel(seed=2, origins=("CAN", "DEU", "GBR", "KOR", "MEX"), pre_trend=pre_trend)
     r = es.event_study(p, "KOR", controls=("MEX", "CAN", "DEU", "GBR"), leads=3, wild=False,
                        progress=False)  # fmt: skip
     assert r.pretrend["n_leads"] == 2 and r.pretrend["crv1_rank"] == 2
-    assert r.pretrend["p_crv1"] is not None
+    w, pval = _crv1_wald_by_dummies(p, leads=3)
+    assert r.pretrend["wald_crv1"] == pytest.approx(w, rel=1e-6)
+    assert r.pretrend["p_crv1"] == pytest.approx(pval, rel=1e-6)
+    assert r.pretrend["note"] == ""
+    if pre_trend:
+        assert r.pretrend["p_crv1"] < 0.01
 
 
 def test_notes_flag_few_clusters_and_missing_deal_date():

@@ -295,9 +295,10 @@ def test_few_cluster_size_wild_near_nominal_where_crv1_over_rejects():
 def test_jsonable_has_no_nan():
     import json
 
-    out = el.to_jsonable({"a": float("nan"), "b": np.float64(1.5), "c": [np.int64(2)]})
-    assert json.dumps(out, allow_nan=False) == '{"a": null, "b": 1.5, "c": [2]}'
-    assert isinstance(pd.Timestamp("2020-01-01"), pd.Timestamp)
+    out = el.to_jsonable({"a": float("nan"), "b": np.float64(1.5), "c": [np.int64(2)],
+                          "d": {"e": (np.float32(-np.inf), np.bool_(True))}})
+    assert json.dumps(out, allow_nan=False) == (
+        '{"a": null, "b": 1.5, "c": [2], "d": {"e": [null, true]}}')
 
 
 def _kor_mex_can_paths():

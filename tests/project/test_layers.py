@@ -27,7 +27,7 @@ RANKS = {
     "tariffs": 2,  # statutory schedule, effective and collected rates, control exposure
     "panel": 3,  # the analysis panel from flows, tariffs and FX
     "models": 4,  # estimators and inference (no figures, no files)
-    "replication": 5,  # published tables reproduced with the models' estimators
+    "replication": 5,  # gravity benchmarks re-estimated with the models' estimators
     "figures": 5,  # draws the panel's and the models' results
     "report": 6,  # merges results, narrative, literature, HTML
     "app": 7,  # runner and parameter checks (they run notebooks and read every stage's data)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from support import ROOT
-from support.project import clean_env, copy_project, run_make, stand_in_venv
+from support.project import clean_env, copy_project, run_make, fake_venv
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make not installed")
 
@@ -109,7 +109,7 @@ def stale_steps(proj: Path) -> set[str]:
 def built(tmp_path_factory) -> Path:
     """A copy of the project without .make/deps.mk (as a fresh clone), marked built by make -t."""
     proj = copy_project(tmp_path_factory.mktemp("deps") / "autotariffs")
-    stand_in_venv(proj)
+    fake_venv(proj)
     assert not (proj / ".make").exists()
     for d in ("reports/results", "reports/notebooks", "reports/figures"):
         (proj / d).mkdir(parents=True)  # (make -t touches files, it makes no folders)

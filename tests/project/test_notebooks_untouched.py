@@ -93,7 +93,7 @@ def test_only_the_documented_targets_write_notebooks():
             assert not writes, f"make {target} writes notebooks/: {writes}"
 
 
-def _throwaway(tmp_path: Path, test_body: str) -> subprocess.CompletedProcess[str]:
+def _throwaway(tmp_path: Path, test_body: str, *opts: str) -> subprocess.CompletedProcess[str]:
     proj = tmp_path / "proj"
     (proj / "notebooks").mkdir(parents=True)
     nb = proj / "notebooks" / "04_estimates.ipynb"
@@ -108,18 +108,25 @@ def _throwaway(tmp_path: Path, test_body: str) -> subprocess.CompletedProcess[st
     env = {**os.environ, "AUTOTARIFFS_ROOT": str(proj)}
     env.pop("AUTOTARIFFS_OUTPUT_ROOT", None)
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           str(tests)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=300)
+                           *opts, str(tests)], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
 
 
-def test_a_test_that_writes_a_notebook_fails_the_session(tmp_path):
-    res = _throwaway(tmp_path, "nb.write_text('{\"cells\": [1]}')")
+# `make test` runs pytest with xdist (-n 2): the guard must hold there as well as in one process
+# (one worker is enough to split the session into a controller and a worker, at half the cost)
+SESSIONS = {"one process": ("-p", "no:xdist"), "xdist": ("-n", "1")}
+
+
+@pytest.mark.parametrize("opts", SESSIONS.values(), ids=SESSIONS.keys())
+def test_a_test_that_writes_a_notebook_fails_the_session(tmp_path, opts):
+    res = _throwaway(tmp_path, "nb.write_text('{\"cells\": [1]}')", *opts)
     assert res.returncode == 1, res.stdout + res.stderr
     assert "wrote notebooks/" in res.stderr and "changed: 04_estimates.ipynb" in res.stderr
+    assert res.stderr.count("wrote notebooks/") == 1, res.stderr  # the controller's, once
 
 
 def test_a_test_that_only_reads_a_notebook_passes(tmp_path):
-    res = _throwaway(tmp_path, "assert nb.read_text()")
+    res = _throwaway(tmp_path, "assert nb.read_text()", *SESSIONS["one process"])
     assert res.returncode == 0, res.stdout + res.stderr
     assert "wrote notebooks/" not in res.stderr
 

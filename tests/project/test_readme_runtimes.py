@@ -32,3 +32,21 @@ def test_uneven_estimator_row_quotes_estimators_json():
         quoted = (f"`{est}` {r['autotariffs_s']:.2f} s vs {r['pyfixest_s']:.2f} s "
                   f"(**{r['ratio_ours_over_pyfixest']:.2f}×**)")
         assert quoted in README, quoted
+
+
+def test_make_test_row_quotes_test_suite_json():
+    """The make-test row: before and after (scripts/bench.py --only test), wall and CPU seconds."""
+    runs = json.loads((BENCH / "test_suite.json").read_text(encoding="utf-8"))["runs"]
+    for label in ("before", "after"):
+        r = runs[label]
+        tests = next(s for s in r["make_test_runs"][0]["pytest"] if "skipped" in s)
+        quoted = (f"{label} ({r['source']['commit'][:7]}): **{r['make_test_s']['median']:.0f} s** "
+                  f"({r['make_test_cpu_s']['median']:.0f} CPU-s, load "
+                  f"{r['make_test_runs'][0]['load_avg_before'][0]:.1f}; {tests.split(' in ')[0]})")
+        assert quoted in README, quoted
+        ph = r["phases"]
+        alone = (f"each phase alone: ruff {ph['ruff']['median']:.1f} s, pytest "
+                 f"{ph['pytest']['median']:.0f} s ({ph['pytest']['cpu_s']['median']:.0f} CPU-s), "
+                 f"nbval {ph['nbval']['median']:.0f} s, verify-quick "
+                 f"{ph['verify_quick']['median']:.0f} s")
+        assert f"{quoted}; {alone}" in README, alone

@@ -6,7 +6,7 @@ Issue 15.6: after changing ``end`` the report still said "four post-tariff month
 and every caption, source note, title and result text that describes the estimation window is
 searched for the default end month. Korea's deal-cut block is excluded by rule: it comes from
 Korea's own export statistics (2025-01 to 2026-06), whose months do not depend on ``end``.
-Needs the built ``data/processed`` inputs (``make`` runs before ``make test`` in CI).
+The inputs (01's and 02's outputs) come from the run's shared build (``built_project``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pytest
 from support.notebooks import run_notebook
-
-from autotariffs import paths
 
 STALE = "2025-07"  # the default end month; with end 2025-06 it may appear nowhere below
 
@@ -34,15 +32,13 @@ def _strings(obj, skip: tuple[str, ...] = ()) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def short_run(tmp_path_factory) -> Path:
+def short_run(tmp_path_factory, built_project) -> Path:
     needed = ["flows.parquet", "fx_monthly.parquet", "tariffs_monthly.parquet",
               "macro_monthly.parquet"]
-    if not all((paths.PROCESSED / n).exists() for n in needed):
-        pytest.skip("data/processed not built (run make first)")
     tmp = tmp_path_factory.mktemp("end_2025_06")
     (tmp / "data" / "processed").mkdir(parents=True)
     for n in needed:
-        shutil.copy2(paths.PROCESSED / n, tmp / "data" / "processed" / n)
+        shutil.copy2(built_project.root / "data" / "processed" / n, tmp / "data" / "processed" / n)
     p03, p04 = tmp / "03_descriptives.yaml", tmp / "04_estimates_KOR.yaml"
     p03.write_text('source: snapshot\nstart: "2020-01"\nend: "2025-06"\n', encoding="utf-8")
     p04.write_text(

@@ -5,6 +5,8 @@ Each test works on a small copy of the project (Makefile, src/, notebooks/, data
 temporary folder with a stand-in ``.venv`` (a stamp plus the folder it was "built" for) and
 ``PY=<this interpreter>``, so no environment is built; the notebook steps run on the real
 ``autotariffs`` kernel with ``PYTHONPATH`` pointing at the copy's (or the original's) ``src``.
+A test that needs a built project uses the run's one shared build (``built_project``,
+tests/project/conftest.py) and clones it before changing anything.
 """
 
 from __future__ import annotations
@@ -27,20 +29,11 @@ import nbformat
 import pandas as pd
 import pytest
 from support import ROOT
-from support.project import clean_env, copy_project, run_make, stand_in_venv
+from support.project import clean_env, copy_project, fake_venv, run_make, tree_digest
 
 TIMEOUT = 300
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make not installed")
-
-
-def _copy_project(dest: Path) -> Path:
-    return copy_project(dest)
-
-
-def _fake_venv(proj: Path, built_for: Path) -> None:
-    """A .venv as `make env` leaves it: the stamp (newer than the lock) and the recorded folder."""
-    stand_in_venv(proj, built_for)
 
 
 def _env(src: Path | None = None, **extra: str) -> dict[str, str]:
@@ -54,24 +47,16 @@ def _make(proj: Path, *args: str, src: Path | None = None, cwd: Path | None = No
     return run_make(proj, *args, env=_env(src, **extra), timeout=TIMEOUT, cwd=cwd)
 
 
-def _snapshot(folder: Path) -> dict[str, str]:
-    """Every file below ``folder`` (relative path -> SHA-256), or {} if it does not exist."""
-    if not folder.exists():
-        return {}
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def _outputs(proj: Path) -> dict[str, str]:
-    return {**{f"reports/{k}": v for k, v in _snapshot(proj / "reports").items()},
-            **{f"data/processed/{k}": v for k, v in _snapshot(proj / "data" / "processed").items()},
-            **{f"scratch/{k}": v for k, v in _snapshot(proj / "scratch").items()}}
+    return {**{f"reports/{k}": v for k, v in tree_digest(proj / "reports").items()},
+            **{f"data/processed/{k}": v for k, v in tree_digest(proj / "data" / "processed").items()},
+            **{f"scratch/{k}": v for k, v in tree_digest(proj / "scratch").items()}}
 
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory) -> Path:
     """One copy of the project's sources, copied again (cp -a style) by each test."""
-    return _copy_project(tmp_path_factory.mktemp("pristine") / "autotariffs")
+    return copy_project(tmp_path_factory.mktemp("pristine") / "autotariffs")
 
 
 def _clone(pristine: Path, dest: Path) -> Path:
@@ -94,41 +79,37 @@ def test_every_recipe_gets_the_makefiles_own_folder_as_root(pristine, tmp_path):
 
 def test_a_venv_built_for_another_folder_is_rebuilt(pristine, tmp_path):
     proj = _clone(pristine, tmp_path / "copy")
-    _fake_venv(proj, built_for=tmp_path / "original")
+    fake_venv(proj, built_for=tmp_path / "original")
     stale = _make(proj, "-q", ".venv/.installed")
     assert stale.returncode == 1, "a moved .venv (kernel spec, editable install) must be stale"
     plan = _make(proj, "-n", "env")
     assert "rm -rf .venv" in plan.stdout and f"'{tmp_path / 'original'}'" in plan.stdout, plan.stdout
-    _fake_venv(proj, built_for=proj)
+    fake_venv(proj, built_for=proj)
     fresh = _make(proj, "-q", ".venv/.installed")
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
     assert "rm -rf" not in _make(proj, "-n", "env").stdout
 
 
-def test_a_copied_project_builds_into_itself_and_converges(pristine, tmp_path):
+def test_a_copied_project_builds_into_itself_and_converges(built_project):
     """`cp -a` of a project, then `make` in the copy while the code still comes from the original
     (as with the original's editable install): outputs land in the copy only, and a second make
-    has nothing to do."""
-    orig = _clone(pristine, tmp_path / "original")
-    _fake_venv(orig, built_for=orig)
-    copy = tmp_path / "copy"
-    shutil.copytree(orig, copy, symlinks=True, copy_function=shutil.copy2)
-    _fake_venv(copy, built_for=copy)
-    before = _outputs(orig)
-
-    first = _make(copy, "tariffs", src=orig / "src")
-    assert first.returncode == 0, first.stdout + first.stderr
+    has nothing to do. The copy is the run's shared build (support.project.shared_build: the
+    sources copied to ``original``, then to ``root``, and `make data tariffs` in ``root`` with
+    PYTHONPATH at original's src)."""
+    orig, copy = built_project.original, built_project.root
+    assert _outputs(orig) == {}, "the copy's make wrote into the original project"
     # quiet (issue 21): each step says what it does in one tagged line ([raw ], [run ], [ ok ]);
     # no recipe echo (`python -m autotariffs run ...`), no kernel-transport or interrupt noise
-    lines = [ln for ln in (first.stdout + first.stderr).splitlines() if ln.strip()]
-    assert lines and all(ln.startswith("[") for ln in lines), first.stdout + first.stderr
-    assert _outputs(orig) == before, "the copy's make wrote into the original project"
+    lines = [ln for ln in built_project.log.splitlines() if ln.strip()]
+    assert lines and all(ln.startswith("[") for ln in lines), built_project.log
     made = _outputs(copy)
+    assert made == built_project.outputs, "a test changed the shared build (clone it first)"
     for f in ("data/processed/tariffs_monthly.parquet", "reports/results/02_tariff_schedule.json",
-              "reports/notebooks/02_tariff_schedule.ipynb"):
+              "reports/notebooks/02_tariff_schedule.ipynb", "data/processed/flows.parquet",
+              "reports/results/01_build_data.json", "reports/notebooks/01_build_data.ipynb"):
         assert f in made, (f, sorted(made))
-    assert not any(k.startswith("scratch/") for k in made), "a make step wrote to scratch/"
-    again = _make(copy, "-q", "tariffs", src=orig / "src")
+    assert not (copy / "scratch").exists(), "a make step wrote to scratch/"
+    again = _make(copy, "-q", *built_project.targets, src=orig / "src")
     assert again.returncode == 0, "second make in the copy is not a no-op"
 
 
@@ -146,16 +127,11 @@ def _run_like_jupyterlab(nb_path: Path, timeout: int = TIMEOUT) -> nbformat.Note
     return nb
 
 
-def test_a_notebook_run_outside_make_changes_no_build_output(pristine, tmp_path, monkeypatch):
-    proj = _clone(pristine, tmp_path / "proj")
-    published = {
-        proj / "data" / "processed" / "tariffs_monthly.parquet": b"published by make\n",
-        proj / "reports" / "results" / "02_tariff_schedule.json": b'{"published": true}\n',
-    }
-    for path, data in published.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+def test_a_notebook_run_outside_make_changes_no_build_output(built_project, tmp_path,
+                                                               monkeypatch):
+    proj = built_project.clone(tmp_path / "proj")  # a built project: what make published
     before = {k: v for k, v in _outputs(proj).items() if not k.startswith("scratch/")}
+    assert "data/processed/tariffs_monthly.parquet" in before
     for key in [k for k in os.environ if k.startswith("AUTOTARIFFS_")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("PYTHONPATH", str(proj / "src"))  # the project's own (editable) package
@@ -223,7 +199,7 @@ def test_make_lab_streams_its_url_and_opens_at_the_project_root(pristine, tmp_pa
     requests = pytest.importorskip("requests")
     pytest.importorskip("jupyterlab")
     proj = _clone(pristine, tmp_path / "proj")
-    _fake_venv(proj, built_for=proj)
+    fake_venv(proj, built_for=proj)
     port = _free_port()
     args = f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} --ServerApp.port_retries=0"
     env = _env(proj / "src", JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
@@ -269,7 +245,7 @@ def test_make_lab_streams_its_url_and_opens_at_the_project_root(pristine, tmp_pa
 
 def test_changed_raw_file_fails_once_in_one_line_and_rehash_raw_records_it(pristine, tmp_path):
     proj = _clone(pristine, tmp_path / "proj")
-    _fake_venv(proj, built_for=proj)
+    fake_venv(proj, built_for=proj)
     raw = proj / "data" / "raw"
     rel = "trade/" + sorted(p.name for p in (raw / "trade").glob("*.csv"))[0]
     with (raw / rel).open("a") as fh:

@@ -1,7 +1,14 @@
 """Santos Silva & Tenreyro (2006) Table 3 reproduction, and the validation table/summary.
 
-Expected values come from outside our code: the printed table in the benchmark's README.md
-(3 dp, parsed here) and the independent full-precision re-estimation in reference_values.json.
+Expected values come from outside our code, never from the article's table (it could not be
+opened; see the README's "Provenance caveat"):
+
+* the R replication ``pachadotdev/log-of-gravity`` (replication.tex @1f4b75f): its printed
+  coefficients, 3 dp, transcribed into the benchmark's README.md table (a) and compared here at
+  that precision. It prints non-robust standard errors, so no SE has an outside source;
+* an independent re-estimation: rounded (3 dp) in the README's table (b), full precision in
+  reference_values.json. Its SEs are the same estimators computed another way.
+
 Small data sets built in this file are SIMULATED and labelled as such.
 """
 
@@ -35,13 +42,38 @@ def _num(s: str) -> float:
     return float(s.replace("\u2212", "-").replace(",", ""))
 
 
-def _printed_table() -> dict[tuple[str, str], tuple[float, float | None]]:
-    """Parse the README's printed Table 3: {(column, term): (coef, se)} plus N and RESET p."""
-    out: dict[tuple[str, str], tuple[float, float | None]] = {}
-    for line in README.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 6 or not line.startswith("|"):
+def readme_table(text: str, after: str) -> list[list[str]]:
+    """Cells of the first markdown table below the first line that starts with ``after`` (header
+    and separator rows dropped)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(after))
+    rows: list[list[str]] = []
+    for line in lines[start + 1:]:
+        if not line.startswith("|"):
+            if rows:
+                break
             continue
+        rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+    return rows[2:]
+
+
+def _r_printed() -> dict[tuple[str, str], float]:
+    """The README's table (a): the R replication's printed coefficients and N,
+    {(column, term): value}; the R 'Constant' row is our ``const``, 'Observations' our ``nobs``."""
+    names = {"Constant": "const", "Observations": "nobs"}
+    out: dict[tuple[str, str], float] = {}
+    for cells in readme_table(README.read_text(encoding="utf-8"), "**(a) R replication"):
+        term = names.get(cells[0], cells[0])
+        for col, cell in zip(README_COLUMNS, cells[1:], strict=True):
+            out[(col, term)] = _num(cell)
+    return out
+
+
+def _reestimation_table() -> dict[tuple[str, str], tuple[float, float | None]]:
+    """The README's table (b), the independent re-estimation rounded to 3 dp:
+    {(column, term): (coef, se)} plus N and RESET p."""
+    out: dict[tuple[str, str], tuple[float, float | None]] = {}
+    for cells in readme_table(README.read_text(encoding="utf-8"), "**(b) An independent"):
         term = cells[0]
         if term in vs.REGRESSORS:
             for col, cell in zip(README_COLUMNS, cells[1:], strict=True):
@@ -83,18 +115,42 @@ def test_data_shape_matches_readme(sst_df):
     assert sst_df["s1_im"].nunique() == 136 and sst_df["s2_ex"].nunique() == 136
 
 
-def test_printed_table_parsed_completely():
-    printed = _printed_table()
-    assert len(printed) == 5 * 14 + 5 + 2
+def test_readme_tables_parsed_completely():
+    assert len(_reestimation_table()) == 5 * 14 + 5 + 2
+    assert len(_r_printed()) == 5 * 16  # 14 regressors, the constant and N per column
 
 
 # ----------------------------------------------------------------------------- reproduction
 
 
-def test_coefficients_and_ses_match_printed_table(fits):
-    printed = _printed_table()
+#: printed R numbers that ours do not equal at the printed precision, with the tolerance used
+#: instead and why (README, under table (a))
+R_EXCEPTIONS = {
+    ("(4) NLS", "const"): (1e-3, "R glm stops at its default deviance tolerance; ours equals "
+                                 "statsmodels' GLM solved to 1e-13: -45.0989 vs printed -45.098"),
+}
+
+
+def test_coefficients_match_the_r_replications_printed_values(fits):
+    """The outside source: every coefficient R printed, at its printed precision (3 dp), and N
+    exactly. No SE here: the R replication's are non-robust."""
     bad = []
-    for (col, term), (coef, se) in printed.items():
+    for (col, term), value in _r_printed().items():
+        fit = fits[col]
+        if term == "nobs":
+            if fit.nobs != int(value):
+                bad.append((col, term, fit.nobs, value))
+        elif abs(fit.params[term] - value) > R_EXCEPTIONS.get((col, term), (PRINTED_TOL,))[0]:
+            bad.append((col, term, fit.params[term], value))
+    assert not bad, bad
+    # an exception is kept only while it is one: at the printed precision it must still differ
+    for (col, term) in R_EXCEPTIONS:
+        assert abs(fits[col].params[term] - _r_printed()[(col, term)]) > PRINTED_TOL
+
+
+def test_coefficients_and_ses_match_the_reestimation_table(fits):
+    bad = []
+    for (col, term), (coef, se) in _reestimation_table().items():
         fit = fits[col]
         if term == "nobs":
             if fit.nobs != int(coef):

@@ -128,17 +128,22 @@ def with_origins(p: pd.DataFrame, names: Sequence[str] = SNAPSHOT_ORIGINS) -> pd
 HS10_POST_TAU = {"CAN": 0.125, "DEU": 0.275, "JPN": 0.275, "KOR": 0.25, "MEX": 0.125}
 
 
-def hs10_panel(beta: float = -3.0, gamma: float = -0.5) -> pd.DataFrame:
-    """SIMULATED HS10 panel: 40 HS10 lines x 5 origins x 2022-04..2025-07, tariffs from 2025-04.
+def hs10_panel(beta: float = -3.0, gamma: float = -0.5, n_hs: int = 40, shape: float = 4.0,
+               fx_uv: float = 0.3, zero_share: float = 0.05, seed: int = 20250403
+               ) -> pd.DataFrame:
+    """SIMULATED HS10 panel: ``n_hs`` HS10 lines x 5 origins x 2022-04..2025-07, tariffs from
+    2025-04.
 
     ``beta`` is the tariff elasticity of import value, ``gamma`` the pass-through to ex-tariff
-    unit values; variety (HS10 x origin) and HS10 x month effects; the columns of the census HS10
-    panel (``data_source = "census"``, a stand-in for the fetched Census panel).
+    unit values (so vehicles respond with ``beta - gamma``), ``fx_uv`` the effect of ln FX on
+    unit values; variety (HS10 x origin) and HS10 x month effects; value noise multiplicative,
+    gamma-distributed with mean 1 and coefficient of variation 1/sqrt(``shape``), and a share
+    ``zero_share`` of flows set to zero at random. The columns of the census HS10 panel (``data_source = "census"``, a stand-in for the fetched Census panel).
     """
     origins = list(HS10_POST_TAU)
-    rng = np.random.default_rng(20250403)
+    rng = np.random.default_rng(seed)
     months = pd.date_range("2022-04-01", "2025-07-01", freq="MS")
-    hs = [f"8703{i:06d}" for i in range(40)]
+    hs = [f"8703{i:06d}" for i in range(n_hs)]
     idx = pd.MultiIndex.from_product([origins, hs, months], names=["origin", "hs_code", "month"])
     df = idx.to_frame(index=False)
     post = (df["month"] >= pd.Timestamp("2025-04-01")).to_numpy()
@@ -154,10 +159,10 @@ def hs10_panel(beta: float = -3.0, gamma: float = -0.5) -> pd.DataFrame:
     a = pd.Series(rng.normal(17, 1, variety.nunique()), index=variety.unique())[variety].to_numpy()
     d = pd.Series(rng.normal(0, 0.3, hs_month.nunique()), index=hs_month.unique())[hs_month].to_numpy()
     mean_v = np.exp(a + d + beta * df["ln1p_tau"].to_numpy())
-    df["value_usd"] = mean_v * rng.gamma(4.0, 0.25, len(df))  # E = mean_v, heteroskedastic
-    df.loc[rng.uniform(size=len(df)) < 0.05, "value_usd"] = 0.0  # zero flows
+    df["value_usd"] = mean_v * rng.gamma(shape, 1 / shape, len(df))  # E = mean_v, heteroskedastic
+    df.loc[rng.uniform(size=len(df)) < zero_share, "value_usd"] = 0.0  # zero flows
     u = pd.Series(rng.normal(10, 0.3, variety.nunique()), index=variety.unique())[variety].to_numpy()
-    ln_uv = u + gamma * df["ln1p_tau"] + 0.3 * df["ln_fx"] + rng.normal(0, 0.05, len(df))
+    ln_uv = u + gamma * df["ln1p_tau"] + fx_uv * df["ln_fx"] + rng.normal(0, 0.05, len(df))
     df["quantity"] = np.where(df["value_usd"] > 0, df["value_usd"] / np.exp(ln_uv), 0.0)
     with np.errstate(divide="ignore"):
         df["ln_v"] = np.where(df["value_usd"] > 0, np.log(df["value_usd"]), np.nan)

@@ -2,14 +2,16 @@
 
 Why this exists: the package's elasticities come from log-linear and PPML regressions. Showing
 that the same estimation code paths (statsmodels OLS with HC1, GLM-Poisson with a robust
-sandwich, and a hand-built NLS sandwich) reproduce a canonical published gravity table to its
-printed precision is the cheapest evidence a referee can check that our estimators, covariance
-conventions and RESET test are implemented as the literature uses them.
+sandwich, and a hand-built NLS sandwich) reproduce a canonical gravity table to 3 decimals (as
+re-estimated independently and as an R replication prints its coefficients) is the cheapest
+evidence a referee can check that our estimators, covariance conventions and RESET test are
+implemented as the literature uses them.
 
 Data: ``data/external/santos_silva_tenreyro2006/`` (authors' replication file, shipped with
 attribution; see its README.md). Reference numbers: ``reference_values.json`` there, an
 independent re-estimation that equals the R replication ``pachadotdev/log-of-gravity`` at 3 dp
-for every coefficient (the article PDF itself was not read; see the README's caveat).
+for every slope coefficient (the article PDF itself was not read; see the README's caveat). The
+standard errors have no outside source: the R replication prints non-robust ones.
 
 Covariance conventions (README, ``_conventions`` in reference_values.json):
 

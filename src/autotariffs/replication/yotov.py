@@ -1,14 +1,15 @@
 """Reproduce Yotov, Piermartini, Monteiro & Larch (2016), AGTPA ch. 1, Tables 1 and 3.
 
 Why: our HDFE estimators (``models.fe.feols``, ``models.ppml.fepois``) are only trustworthy for
-the tariff elasticities if they reproduce a published gravity benchmark that exercises the same
+the tariff elasticities if they reproduce a gravity benchmark that exercises the same
 machinery: exporter-year / importer-year / pair fixed effects, PPML with zeros, clustered SEs with
 a named small-sample correction, and delta-method sums of coefficients.
 
 Data: ``data/external/yotov2016_agtpa/agtpa_applications.csv.gz`` (CC BY 4.0; see its README.md
 for provenance). Specifications follow the book's Stata do-files as summarised in that README;
-reference numbers are ``reference_values.json`` (full precision; they agree with the printed R
-solutions to 3 decimals). SE conventions: OLS columns use Stata ``regress, cluster`` =
+reference numbers are ``reference_values.json`` (an independent re-estimation at full precision;
+it agrees with the R solutions manual's printed values to 3 decimals, which its author states
+match the book's tables; the book itself was not opened). SE conventions: OLS columns use Stata ``regress, cluster`` =
 G/(G-1)*(N-1)/(N-K) with K counting the FE dummies (our default ``SSC()``); PPML columns use
 G/(G-1) only (Stata ML, ``ssc(k_adj=False)``). All SEs are clustered by ``pair_id``.
 """

@@ -40,6 +40,16 @@ def _stages() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("autotariffs-fetch-*")}
 
 
+@pytest.fixture(autouse=True)
+def _private_tempdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fetch stages in tempfile's folder: give each test its own, so that _stages() sees only
+    this test's staging folders, not those of a fetch running beside it (another pytest-xdist
+    worker, another checkout's tests on the same machine)."""
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+
+
 @pytest.fixture
 def fred_key(monkeypatch: pytest.MonkeyPatch) -> str:
     key = "0000aaaa1111bbbb2222cccc3333dddd"  # fake, 32 characters like a real one
