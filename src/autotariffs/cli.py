@@ -9,7 +9,7 @@ stage that does the work:
 ``check-params``   check a params file against a notebook's parameter spec (:mod:`autotariffs.config`)
 ``raw``            ``verify`` data/raw against SHA256SUMS, or ``rehash`` one deliberately changed file
 ``build-data``     build data/processed from data/raw without a notebook (:mod:`autotariffs.data.build`)
-``replicate``      reproduce the published tables into a CSV (:mod:`autotariffs.replication.tables`)
+``replicate``      re-estimate the gravity benchmarks into a CSV (:mod:`autotariffs.replication.tables`)
 ``fetch``          opt-in live refresh from the APIs into data/raw/fetched (network and keys needed)
 ``refresh-notebook`` store an executed notebook's checked outputs in its source (``make notebooks-refresh``)
 =================  ===============================================================================
@@ -164,7 +164,7 @@ def _cmd_build_data(args: argparse.Namespace) -> int:
 
 # ---- replicate ---------------------------------------------------------------------------------------------
 def _add_replicate(sub: Any) -> None:
-    p = sub.add_parser("replicate", help="reproduce the published tables (Yotov et al. 2016; "
+    p = sub.add_parser("replicate", help="re-estimate the gravity benchmarks (Yotov et al. 2016; "
                        "Santos Silva-Tenreyro 2006) into OUT.csv",
                        description="A separate Make step (not inside the report notebook): it "
                        "depends only on the shipped benchmark data and the estimators, so Make "
