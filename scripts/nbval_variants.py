@@ -64,7 +64,7 @@ def defaults(nb: dict[str, Any]) -> dict[str, Any]:
 def variants(root: Path) -> dict[str, tuple[str, Path]]:
     """stem -> (notebook, params file) for every params file of a notebook whose values are not
     the notebook's own defaults."""
-    from autotariffs.run import load_params
+    from autotariffs.config import check_params_file
 
     nbs, params, _, _ = _paths(root)
     out = {}
@@ -72,7 +72,7 @@ def variants(root: Path) -> dict[str, tuple[str, Path]]:
         for source in sorted(nbs.glob("*.ipynb")):
             name = source.stem
             if f.stem.startswith(name + "_"):
-                p = load_params(f, name)
+                p = check_params_file(name, f)
                 own = defaults(json.loads(source.read_text(encoding="utf-8")))
                 if any(own.get(k) != v for k, v in p.items()):
                     out[f.stem] = (name, f)
@@ -119,7 +119,7 @@ def materialise(stem: str, stored: dict[str, Any], root: Path = ROOT) -> dict[st
     import nbformat
     from papermill.parameterize import parameterize_notebook
 
-    from autotariffs.run import load_params
+    from autotariffs.config import check_params_file
 
     nbs, _, _, _ = _paths(root)
     name = stored["notebook"]
@@ -135,7 +135,7 @@ def materialise(stem: str, stored: dict[str, Any], root: Path = ROOT) -> dict[st
     for count, (cell, kept) in enumerate(zip(cells, stored["cells"], strict=True), start=1):
         cell.execution_count = count
         cell.outputs = [nbformat.from_dict(copy.deepcopy(o)) for o in kept["outputs"]]
-    params = load_params(root / stored["params"], name)
+    params = check_params_file(name, root / stored["params"])
     kernel = nb.metadata.get("kernelspec", {}).get("name")
     nb.metadata["papermill"] = {}  # papermill records the parameters there (removed below)
     nb = parameterize_notebook(nb, params, report_mode=False, kernel_name=kernel)
