@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from support import ROOT
-from support.project import clean_env, copy_project, run_make, fake_venv
+from support.project import clean_env, copy_project, fake_venv, run_make
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make not installed")
 
