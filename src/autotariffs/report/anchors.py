@@ -42,6 +42,10 @@ def anchors_block(df: pd.DataFrame) -> dict:
     return out
 
 
+COMPARISON_COLUMNS = ("origin", "month", "ours, USD (%)", "ours, local currency (%)",
+                      "ours, p (conformal)", "BOJ, contract currency (%)", "BOJ, yen (%)")
+
+
 def comparison_table(results: Mapping[str, Any], block: Mapping[str, Any]) -> pd.DataFrame:
     """Per origin with anchors and export prices, per month: our USD and local-currency unit-
     value change (percent) beside the BOJ's contract-currency and yen changes."""
@@ -63,7 +67,7 @@ def comparison_table(results: Mapping[str, Any], block: Mapping[str, Any]) -> pd
                 "BOJ, contract currency (%)": bases.get("contract_currency", {}).get(m),
                 "BOJ, yen (%)": bases.get("yen", {}).get(m),
             })  # fmt: skip
-    df = pd.DataFrame(rows)
+    df = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)  # the columns even when no origin has both
     return df.replace({np.nan: None}) if len(df) else df
 
 
