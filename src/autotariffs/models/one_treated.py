@@ -321,8 +321,8 @@ def estimate(gap: Gap, design: Design, window: Window) -> Estimate:
     pre, post = window.masks(gap.months)
     w = design.weights(gap.months, pre, post)
     used = pre | post
-    adj = gap.values[used] - np.nan_to_num(
-        design.counterfactual(gap.months, pre, used) @ gap.values, nan=np.nan)
+    # actual minus counterfactual on every baseline and post month (NaN where a design has none)
+    adj = gap.values[used] - design.counterfactual(gap.months, pre, used) @ gap.values
     return Estimate(
         design.key, float(w @ gap.values), int(pre.sum()), int(post.sum()),
         (str(gap.months[pre][0]), str(gap.months[pre][-1])),
