@@ -31,7 +31,7 @@ from autotariffs.figures import (
 )
 from autotariffs.figures.estimates import fig_in_time_placebos
 from autotariffs.models.one_treated import DESIGNS
-from autotariffs.models.reduced_form import OUTCOMES, Comparison
+from autotariffs.models.reduced_form import OUTCOMES, Comparison, designs_text
 from autotariffs.outputs import Text
 
 SOURCE_NOTE = ("Source: UN Comtrade monthly US imports of HS 8703 (Census data; CIF-type "
@@ -136,17 +136,10 @@ def fig_designs(comp: Comparison) -> plt.Figure:
 
 
 def designs_fig_text(comp: Comparison) -> Text:
-    """Title, caption and source note of :func:`fig_designs`."""
-    w = comp.window
-    return Text(
-        f"What each design says: {comp.origin}",
-        f"Change of {comp.origin} relative to {', '.join(comp.controls)}, {w.event} to "
-        f"{w.post_end}, under three counterfactuals (baseline level by month of year; the "
-        "same months a year before; the baseline trend plus month of year, extrapolated), "
-        "each with its 95% conformal interval (CWZ 2021). Filled: the design the calibrated "
-        "simulation chose as the headline.",
-        SOURCE_NOTE,
-    )
+    """Title, caption and source note of :func:`fig_designs`: the table's, with the marker key."""
+    t = designs_text(comp)
+    return Text(t.title, t.caption + " In the figure, the filled marker is the headline design.",
+                SOURCE_NOTE)
 
 
 def fig_placebos(comp: Comparison, design_key: str, outcome: str) -> plt.Figure:
