@@ -81,6 +81,15 @@ class Quote:
 class Sentence:
     parts: tuple[str | Quote, ...]
 
+    def __post_init__(self) -> None:
+        # "p = " before a bound ("< 0.001") reads "p < 0.001"
+        parts = list(self.parts)
+        for i in range(1, len(parts)):
+            if (isinstance(parts[i], Quote) and parts[i].text.startswith("<")
+                    and isinstance(parts[i - 1], str) and parts[i - 1].endswith("= ")):
+                parts[i - 1] = parts[i - 1][:-2]
+        object.__setattr__(self, "parts", tuple(parts))
+
     @property
     def text(self) -> str:
         return "".join(p if isinstance(p, str) else p.text for p in self.parts)
