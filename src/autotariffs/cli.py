@@ -129,9 +129,11 @@ def _add_raw(sub: Any) -> None:
 
 
 def _cmd_raw_verify(args: argparse.Namespace) -> int:
+    from autotariffs import timings
     from autotariffs.data.sources.manifest import verify_manifest
 
     n = len(verify_manifest())
+    timings.record("step", step="raw_verify", wall_s=timings.process_age(), **timings.usage())
     log.info("[raw ] data/raw matches SHA256SUMS (%d files)", n)
     return 0
 
@@ -175,14 +177,21 @@ def _add_replicate(sub: Any) -> None:
 
 
 def _cmd_replicate(args: argparse.Namespace) -> int:
+    from autotariffs import timings
+
+    started = timings.process_age()
+    t0 = time.perf_counter()
     from autotariffs.atomic import write_csv
     from autotariffs.replication.tables import validation_summary, validation_table
 
-    t0 = time.perf_counter()
+    t_import = time.perf_counter()
     log.info("[run ] validation (Yotov et al. 2016; Santos Silva-Tenreyro 2006)")
     table = validation_table()
     write_csv(table, args.out, float_format="%.12g")
     s = validation_summary(table)
+    timings.record("step", step="validation", started_s=started, wall_s=timings.process_age(),
+                   imports_s=round(t_import - t0, 3),
+                   cells_s=round(time.perf_counter() - t_import, 3), **timings.usage())
     log.info("[ ok ] validation: %d/%d terms match (%.1f s)", s["n_matched"], s["n_terms"],
              time.perf_counter() - t0)
     return 0 if s["all_matched"] else EXIT_FAIL

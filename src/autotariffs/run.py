@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import re
@@ -39,7 +40,7 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 import nbformat  # noqa: E402
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
-from autotariffs import paths  # noqa: E402
+from autotariffs import paths, timings  # noqa: E402
 from autotariffs.atomic import JOURNAL_ENV, atomic_path, commit, rollback  # noqa: E402
 from autotariffs.config import ParameterError, check  # noqa: E402
 
@@ -157,14 +158,22 @@ def check_params(params_file: Path, notebook: str) -> dict[str, Any]:
 def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNEL) -> float:
     """Check, execute and store one notebook step; a failed or interrupted step leaves the
     previous outputs (executed notebook, results, tables, figures, data) as they were, plus
-    ``<output>.failed.ipynb`` with the traceback when a cell failed."""
+    ``<output>.failed.ipynb`` with the traceback when a cell failed. With profiling on
+    (:mod:`autotariffs.timings`), records where the step's time went."""
+    started = timings.process_age()
+    t0 = time.perf_counter()
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    t_import = time.perf_counter()
     name = notebook.stem
     params = check_params(params_file, name)
+    t_check = time.perf_counter()
     os.environ[paths.BUILD_ENV] = "1"  # the kernel inherits it: this run writes the build
-    t0 = time.perf_counter()
+    if timings.enabled():
+        os.environ[timings.STEP_ENV] = output.stem  # the kernel's figure records name the step
+    called = dt.datetime.now(dt.UTC)
+    cells: dict[str, float | None] = {}
     failed = failed_path(output)
     with tempfile.TemporaryDirectory(prefix="autotariffs-kernel-") as ipc:
         journal = Path(ipc) / "journal.jsonl"  # what the kernel replaced (autotariffs.atomic)
@@ -200,13 +209,41 @@ def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNE
                 finally:
                     os.environ.pop(JOURNAL_ENV, None)
                 nb = nbformat.read(tmp, as_version=4)
+                if timings.enabled():
+                    cells = cell_times(nb, called)
                 nbformat.write(strip_volatile(nb), tmp)
         except BaseException:
             rollback(journal)  # the step's outputs as they were before it
             raise
         commit(journal)
     failed.unlink(missing_ok=True)
-    return time.perf_counter() - t0
+    secs = time.perf_counter() - t0
+    if timings.enabled():
+        timings.record("step", step=output.stem, started_s=started,
+                       wall_s=timings.process_age(),
+                       runner_import_s=round(t_import - t0, 3),
+                       params_check_s=round(t_check - t_import, 3), **cells, **timings.usage())
+    return secs
+
+
+def cell_times(nb: nbformat.NotebookNode, called: dt.datetime) -> dict[str, float | None]:
+    """From papermill's cell times: the kernel's start (call to first cell), the import cells
+    (code cells before the ``parameters`` cell), the other cells, and what followed the last
+    cell (kernel shutdown); seconds."""
+    import dateutil.parser
+
+    code = [c for c in nb.cells if c.cell_type == "code"
+            and c.metadata.get("papermill", {}).get("start_time")]
+    if not code:
+        return {}
+    first = next((i for i, c in enumerate(code)
+                  if "parameters" in c.metadata.get("tags", [])), 0)
+    dur = [float(c.metadata.papermill.get("duration") or 0.0) for c in code]
+    start = dateutil.parser.parse(code[0].metadata.papermill["start_time"])
+    end = dateutil.parser.parse(code[-1].metadata.papermill["end_time"])
+    return {"kernel_start_s": round((start - called).total_seconds(), 3),
+            "imports_s": round(sum(dur[:first]), 3), "cells_s": round(sum(dur[first:]), 3),
+            "after_cells_s": round((dt.datetime.now(dt.UTC) - end).total_seconds(), 3)}
 
 
 def refresh_source(executed: Path, source: Path) -> None:

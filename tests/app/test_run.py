@@ -271,3 +271,30 @@ def test_executed_notebooks_do_not_depend_on_the_project_folder():
     for nb in executed:
         text = nb.read_text(encoding="utf-8")
         assert str(paths.ROOT) not in text and "/.venv/" not in text, nb.name
+
+
+# ---- cell_times (the build profile) ---------------------------------------------------------------
+
+
+def test_cell_times_splits_kernel_start_imports_and_cells():
+    """Kernel start = the run's call to the first cell's start; imports = the code cells before
+    the ``parameters`` cell; cells = the parameters cell and everything after it."""
+    import datetime as dt
+
+    from autotariffs.run import cell_times
+
+    nb = new_notebook()
+    spans = [("import pandas", [], "2026-01-02T03:04:06+00:00", 1.5),
+             ("origin = 'KOR'", ["parameters"], "2026-01-02T03:04:07.5+00:00", 0.25),
+             ("origin = 'JPN'", ["injected-parameters"], "2026-01-02T03:04:07.75+00:00", 0.25),
+             ("fit()", [], "2026-01-02T03:04:08+00:00", 2.0)]
+    for src, tags, start, dur in spans:
+        end = dt.datetime.fromisoformat(start) + dt.timedelta(seconds=dur)
+        nb.cells.append(new_code_cell(src, metadata={"tags": tags, "papermill": {
+            "start_time": start, "end_time": end.isoformat(), "duration": dur}}))
+    nb.cells.append(new_markdown_cell("## no timing"))
+    called = dt.datetime(2026, 1, 2, 3, 4, 5, 250000, tzinfo=dt.UTC)
+    t = cell_times(nb, called)
+    assert (t["kernel_start_s"], t["imports_s"], t["cells_s"]) == (0.75, 1.5, 2.5)
+    assert t["after_cells_s"] > 0  # now is after the last cell's end
+    assert cell_times(new_notebook(), called) == {}

@@ -22,7 +22,7 @@ PKG = ROOT / "src" / "autotariffs"
 # stage -> rank; core is the package's top-level leaf modules
 RANKS = {
     "core": 0,  # paths, errors, atomic (file writes), outputs (registry), design (study design),
-    #             labels (printed names and the one number formatter)
+    #             labels (printed names and the one number formatter), timings (opt-in profile)
     "data": 1,  # raw sources, adapters, schemas, countries, build, reconcile
     "tariffs": 2,  # statutory schedule, effective and collected rates, control exposure
     "panel": 3,  # the analysis panel from flows, tariffs and FX
@@ -33,7 +33,8 @@ RANKS = {
     "app": 7,  # runner and parameter checks (they run notebooks and read every stage's data)
 }
 CORE = {"autotariffs", "autotariffs.paths", "autotariffs.errors", "autotariffs.atomic",
-        "autotariffs.outputs", "autotariffs.design", "autotariffs.logs", "autotariffs.labels"}
+        "autotariffs.outputs", "autotariffs.design", "autotariffs.logs", "autotariffs.labels",
+        "autotariffs.timings"}
 APP = {"autotariffs.run", "autotariffs.config", "autotariffs.cli", "autotariffs.__main__"}
 
 

@@ -15,6 +15,7 @@ follows the data or the parameters); :func:`publish` saves a figure and register
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -253,8 +254,9 @@ def save(
 
     Without the PDF, an older ``<fig_id>.pdf`` is removed: it would no longer match the PNG.
     """
-    from autotariffs import paths
+    from autotariffs import paths, timings
 
+    t0 = time.perf_counter()
     outdir = Path(outdir) if outdir is not None else paths.FIGURES
     arrange_event_labels(fig)
     place_source_note(fig)
@@ -276,6 +278,7 @@ def save(
         out["pdf"] = target
     else:
         target.unlink(missing_ok=True)
+    timings.record("figure", figure=fig_id, seconds=round(time.perf_counter() - t0, 3))
     return out
 
 
