@@ -293,8 +293,10 @@ verify: $(ENV) ## Build from clean twice in temp copies and compare SHA-256 of e
 verify-quick: $(ENV) ## Run 01-02 twice into temp output roots and compare every output byte for byte
 	$(PY) scripts/verify.py --quick
 
-bench: $(ENV) ## Benchmarks: make timings, estimator scaling vs pyfixest (reports/benchmarks/)
-	$(PY) scripts/bench.py
+# BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--only make --runs 1"
+BENCH_ARGS ?=
+bench: $(ENV) ## Benchmarks: clean/no-op make with a per-step profile, make test, estimators vs pyfixest (reports/benchmarks/); then make readme
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 clean: ## Remove generated files (never touches data/raw/)
 	rm -rf $(PROC)/* $(RAW_OK) reports/notebooks reports/figures reports/tables reports/results \
