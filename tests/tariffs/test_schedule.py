@@ -373,6 +373,23 @@ def test_compare_effective_statutory_period_average(monthly):
     assert c.loc["KOR", "gap_pp"] == -5.0
 
 
+def test_period_means_need_every_month_and_refuse_duplicate_months():
+    """A period's statutory rate is the mean over all its months; a month without a rate (before
+    the schedule, after it, an origin it lacks) leaves the period without one."""
+    months = pd.date_range("2025-01-01", periods=4, freq="MS")
+    rates = pd.DataFrame({"origin": "KOR", "month": months, "product": "8703",
+                          "rate_pct": [1.0, 2.0, 4.0, 8.0]})
+    eff = pd.DataFrame({
+        "period": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01", "2024-12-01",
+                                  "2025-01-01", "2025-02-01"]),
+        "n_months": [4, 2, 3, 2, 1, 0], "partner": ["KOR", "KOR", "KOR", "KOR", "JPN", "KOR"]})
+    got = T._period_means(eff, rates)
+    assert got[:2].tolist() == [15 / 4, 3.0]
+    assert np.isnan(got[2:]).all()  # past the end, before the start, no JPN rows, no months
+    with pytest.raises(T.TariffTableError, match="duplicate"):
+        T._period_means(eff, pd.concat([rates, rates.tail(1)]))
+
+
 def _census_hs2_flows() -> pd.DataFrame:
     """Canonical flows rows built directly from the shipped Census HS2 ch.87 file."""
     p = paths.RAW / "trade" / "us_imp_hs2_ch87_by_country_monthly_2013-01_2021-07_census.csv.gz"

@@ -560,14 +560,39 @@ def compare_effective_statutory(
     Returns ``period, freq, n_months, partner, source, effective_rate_pct, statutory_rate_pct,
     gap_pp`` (= effective - statutory), sorted by source, partner, period.
     """
-    m = monthly[monthly["product"] == product].set_index(["origin", "month"])["rate_pct"]
-    stat = []
-    for _, r in eff.iterrows():
-        months = pd.date_range(r["period"], periods=int(r["n_months"]), freq="MS")
-        idx = pd.MultiIndex.from_arrays([[r["partner"]] * len(months), months])
-        vals = m.reindex(idx)
-        stat.append(vals.mean(skipna=False) if len(vals) else np.nan)
+    stat = _period_means(eff, monthly[monthly["product"] == product])
     out = eff[["period", "freq", "n_months", "partner", "source", "effective_rate_pct"]].copy()
     out["statutory_rate_pct"] = stat
     out["gap_pp"] = out["effective_rate_pct"] - out["statutory_rate_pct"]
     return out.sort_values(["source", "partner", "period"]).reset_index(drop=True)
+
+
+def _months(dates: pd.Series) -> np.ndarray:
+    """Months since year 0 of month-start dates (consecutive months differ by one)."""
+    d = pd.DatetimeIndex(dates)
+    return np.asarray(d.year, dtype=np.int64) * 12 + np.asarray(d.month, dtype=np.int64) - 1
+
+
+def _period_means(eff: pd.DataFrame, rates: pd.DataFrame) -> np.ndarray:
+    """Per row of ``eff``, the mean of ``rates``' ``rate_pct`` of its partner over the
+    ``n_months`` months from its period (NaN if a month has no rate): a grid of origin x month
+    looked up by slices, one pass over the rows. The sum is numpy's over the row's months, as
+    ``Series.mean`` takes it, so the means are the same to the last bit."""
+    if rates[["origin", "month"]].duplicated().any():
+        raise TariffTableError("monthly schedule has duplicate (origin, month) rows; rebuild it "
+                               "with monthly_schedule")
+    origins = {o: i for i, o in enumerate(pd.unique(rates["origin"]))}
+    mon = _months(rates["month"])
+    lo = int(mon.min()) if len(mon) else 0
+    width = int(mon.max()) - lo + 1 if len(mon) else 0
+    grid = np.full((len(origins), width), np.nan)
+    grid[rates["origin"].map(origins).to_numpy(), mon - lo] = rates["rate_pct"].to_numpy(float)
+    starts = _months(eff["period"]) - lo
+    stat = np.full(len(eff), np.nan)
+    for k, (partner, start, n) in enumerate(zip(eff["partner"], starts, eff["n_months"],
+                                                strict=True)):
+        n = int(n)
+        row = origins.get(partner)
+        if n and row is not None and start >= 0 and start + n <= width:
+            stat[k] = grid[row, start:start + n].sum() / n
+    return stat
