@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 
 from autotariffs.design import Window
 from autotariffs.models.inference import InferenceError
@@ -85,7 +85,7 @@ def pretrend(gap: Gap, window: Window) -> Pretrend:
     d = (moy[:, None] == months_present[None, :]).astype(float)
     x = np.column_stack([d, t])
     lags = newey_west_lags(len(g))
-    fit = sm.OLS(g, x).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True})
+    fit = OLS(g, x).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True})
     s = np.asarray(fit.params[:-1])
     level = float(s.mean())
     seasonal = np.full(12, np.nan)

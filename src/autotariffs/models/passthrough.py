@@ -17,8 +17,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from autotariffs.labels import origin_name
 from autotariffs.models.elasticity import (
@@ -100,10 +101,10 @@ def mirror_passthrough(
             f"mirror_passthrough: {len(df)} usable {origin} months and no tariff change in the "
             f"sample; need {origin}'s own export statistics (the mirror flow) over the event"
         )
-    exog = sm.add_constant(df[cols[1:]].astype(float))
+    exog = add_constant(df[cols[1:]].astype(float))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        res = sm.OLS(df[cols[0]].astype(float), exog).fit(
+        res = OLS(df[cols[0]].astype(float), exog).fit(
             cov_type="HAC", cov_kwds={"maxlags": maxlags}, use_t=True
         )
     b, se = float(res.params["d12_ln1p_tau"]), float(res.bse["d12_ln1p_tau"])

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from autotariffs.errors import ChecksumError, DataContractError
 from autotariffs.replication.columns import OUTPUT_COLUMNS
@@ -96,7 +97,7 @@ def _ols(df: pd.DataFrame, yvar: str, xvars: list[str], file: str):
     missing = [c for c in [yvar, *xvars] if c not in df.columns]
     if missing:
         raise DataContractError(file, ", ".join(missing), "column required by Feenstra's spec")
-    return sm.OLS(df[yvar], sm.add_constant(df[xvars], prepend=False)).fit()
+    return OLS(df[yvar], add_constant(df[xvars], prepend=False)).fit()
 
 
 def _lincom(res, names: list[str], weights: list[float]) -> tuple[float, float]:

@@ -34,8 +34,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import optimize, stats
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.regression.linear_model import OLS
 
 from autotariffs import paths
 from autotariffs.atomic import sha256_file
@@ -154,7 +156,7 @@ def _wald_p(coef: float, se: float) -> float:
 
 
 def _ols(y: np.ndarray, X: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    res = sm.OLS(y, X).fit(cov_type="HC1")
+    res = OLS(y, X).fit(cov_type="HC1")
     return res.params, res.bse
 
 
@@ -163,7 +165,7 @@ def _ppml(
 ) -> tuple[pd.Series, pd.Series]:
     # GLM-Poisson has the canonical log link, so expected and observed information coincide and
     # statsmodels' HC0 is the textbook Poisson pseudo-ML sandwich; n/(n-1) is Stata's ML robust.
-    res = sm.GLM(y, X, family=sm.families.Poisson()).fit(cov_type="HC0", tol=1e-12, maxiter=200)
+    res = GLM(y, X, family=families.Poisson()).fit(cov_type="HC0", tol=1e-12, maxiter=200)
     if not res.converged:
         raise RuntimeError("PPML (GLM Poisson) did not converge on the SST data.")
     n = len(y)
