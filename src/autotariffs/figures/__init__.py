@@ -30,7 +30,7 @@ from autotariffs.outputs import Text, register_figure
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
+from cycler import cycler  # noqa: E402
 from matplotlib.text import Text as MplText  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
@@ -76,9 +76,43 @@ _METADATA = {
 }
 
 
+#: seaborn's theme ``set_theme(context="paper", style="ticks", palette=OKABE_ITO,
+#: font_scale=1.1)`` as the rcParams it sets (seaborn 0.13): written out, because importing
+#: seaborn (and scipy.stats with it) costs about half a second of every figure step. All but
+#: ``image.cmap``: seaborn's "rocket" exists only once seaborn is imported, so colour maps stay
+#: matplotlib's default (no figure maps data to colours). tests/figures/test_figure_style.py
+#: fails if seaborn's theme sets anything else.
+SEABORN_THEME: dict[str, Any] = {
+    # plotting_context("paper", font_scale=1.1): the "notebook" sizes x 0.8, fonts x 1.1 more
+    "axes.labelsize": 10.560000000000002, "axes.linewidth": 1.0,
+    "axes.titlesize": 10.560000000000002, "font.size": 10.560000000000002,
+    "grid.linewidth": 0.8, "legend.fontsize": 9.680000000000001,
+    "legend.title_fontsize": 10.560000000000002, "lines.linewidth": 1.2000000000000002,
+    "lines.markersize": 4.800000000000001, "patch.linewidth": 0.8,
+    "xtick.labelsize": 9.680000000000001, "xtick.major.size": 4.800000000000001,
+    "xtick.major.width": 1.0, "xtick.minor.size": 3.2, "xtick.minor.width": 0.8,
+    "ytick.labelsize": 9.680000000000001, "ytick.major.size": 4.800000000000001,
+    "ytick.major.width": 1.0, "ytick.minor.size": 3.2, "ytick.minor.width": 0.8,
+    # axes_style("ticks") with font "sans-serif"
+    "axes.axisbelow": True, "axes.edgecolor": ".15", "axes.facecolor": "white",
+    "axes.grid": False, "axes.labelcolor": ".15", "axes.spines.bottom": True,
+    "axes.spines.left": True, "axes.spines.right": True, "axes.spines.top": True,
+    "figure.facecolor": "white", "font.family": ["sans-serif"],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans",
+                        "sans-serif"],
+    "grid.color": ".8", "grid.linestyle": "-",
+    "lines.solid_capstyle": "round", "patch.edgecolor": "w", "patch.force_edgecolor": True,
+    "text.color": ".15", "xtick.bottom": True, "xtick.color": ".15", "xtick.direction": "out",
+    "xtick.top": False, "ytick.color": ".15", "ytick.direction": "out", "ytick.left": True,
+    "ytick.right": False,
+    # set_palette(OKABE_ITO): the colours as RGB tuples
+    "axes.prop_cycle": cycler("color", [matplotlib.colors.to_rgb(c) for c in OKABE_ITO]),
+}
+
+
 def set_style() -> None:
     """Apply the house style; call once per notebook (figures call it too)."""
-    sns.set_theme(context="paper", style="ticks", palette=OKABE_ITO, font_scale=1.1)
+    plt.rcParams.update(SEABORN_THEME)
     plt.rcParams.update(
         {
             "figure.figsize": (7.0, 4.0),
