@@ -210,7 +210,10 @@ figures: $(EXE)/02_tariff_schedule.ipynb $(EXE)/03_descriptives.ipynb $(EST_NB) 
 # ---- validation: published tables reproduced with our estimators (independent of 01-05) ------------
 validation: $(PROC)/validation.csv ## Reproduce Yotov et al. (2016) and Santos Silva-Tenreyro (2006) tables
 
-$(PROC)/validation.csv: $(DEPS_replicate) $(EXT_FILES) requirements.lock | $(ENV)
+# (the raw-data check is an order-only prerequisite for scheduling alone: while it runs, -j2 would
+# otherwise give its second slot to this step, which nothing but 06 waits for, and 02 would then
+# wait for 01 to end; after it, 01 and 02 start side by side and this step fills a free slot later)
+$(PROC)/validation.csv: $(DEPS_replicate) $(EXT_FILES) requirements.lock | $(ENV) $(RAW_OK)
 	@$(CLI) replicate $@
 
 # ---- 06 report ------------------------------------------------------------------------------------
