@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.regression.linear_model import OLS
 
 from autotariffs.design import Window
 from autotariffs.models.inference import InferenceError
@@ -73,6 +72,10 @@ def pretrend(gap: Gap, window: Window) -> Pretrend:
     Months without data (2022 quantities) are left out and the HAC kernel treats the remaining
     months as consecutive, as statsmodels' HAC does.
     """
+    # here, not at the top: statsmodels (and scipy.stats with it) is half a second to import, and
+    # the report step imports this module without fitting anything
+    from statsmodels.regression.linear_model import OLS
+
     pre, _ = window.masks(gap.months)
     m, g = gap.months[pre], gap.values[pre]
     moy = np.asarray(m.month)
