@@ -151,8 +151,18 @@ def failed_path(output: Path) -> Path:
 
 def check_params(params_file: Path, notebook: str) -> dict[str, Any]:
     """Params file against the spec and its name, then against the data of the build, the
-    baseline against the inference's needs included (:func:`autotariffs.config.check`)."""
-    return check(notebook, params_file)
+    baseline against the inference's needs included (:func:`autotariffs.config.check`).
+
+    In a forked child where the platform has ``fork``: for 04 the check imports the models and
+    builds a panel, ~200 MB that the runner would otherwise hold for as long as its kernel runs
+    (two 04 runs side by side took the build past 1 GB). A bad params file raises the same
+    :class:`~autotariffs.config.ParameterError` here."""
+    if not hasattr(os, "fork"):
+        return check(notebook, params_file)
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        return pool.apply(check, (notebook, params_file))
 
 
 def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNEL) -> float:

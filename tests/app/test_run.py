@@ -8,9 +8,12 @@ nbval needs in a stored source notebook (outputs + execution counts only on chec
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import (
     new_code_cell,
     new_markdown_cell,
@@ -18,8 +21,10 @@ from nbformat.v4 import (
     new_output,
 )
 
+from autotariffs import paths
 from autotariffs.cli import main
-from autotariffs.run import KERNEL, refresh_source, strip_volatile
+from autotariffs.config import ParameterError
+from autotariffs.run import KERNEL, check_params, refresh_source, strip_volatile
 
 TQDM = "100%|" + "\u2588" * 10 + "| 50/50 [00:01<00:00, 41.2it/s]\n"
 TQDM_SLOW = "\r  0%|          | 0/3 [00:00<?, ?it/s]\r 33%|###3      | 1/3 [00:02<00:04, 2.01s/it]"
@@ -264,7 +269,6 @@ def test_strip_volatile_merges_stream_chunks():
 def test_executed_notebooks_do_not_depend_on_the_project_folder():
     """No absolute path of the project or its venv in the build's executed notebooks (tqdm.auto's
     'IProgress not found' warning carried .venv/lib/...: a build in another folder differed)."""
-    from autotariffs import paths
 
     executed = sorted(paths.EXECUTED.glob("*.ipynb"))
     assert executed, f"no executed notebooks in {paths.EXECUTED}: run make first"
@@ -298,3 +302,19 @@ def test_cell_times_splits_kernel_start_imports_and_cells():
     assert (t["kernel_start_s"], t["imports_s"], t["cells_s"]) == (0.75, 1.5, 2.5)
     assert t["after_cells_s"] > 0  # now is after the last cell's end
     assert cell_times(new_notebook(), called) == {}
+
+
+def test_params_check_leaves_the_runner_without_the_models(tmp_path):
+    """The check of 04 imports the models and builds a panel: done in a forked child, so the
+    runner does not hold that memory while its kernel runs; a bad file still raises here."""
+    params = paths.NOTEBOOKS / "params" / "04_estimates_KOR.yaml"
+    code = ("import sys; from pathlib import Path; from autotariffs.run import check_params; "
+            f"p = check_params(Path({str(params)!r}), '04_estimates'); "
+            "print(p['origin'], 'autotariffs.models.requirements' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-2:] == ["KOR", "False"]
+
+    bad = tmp_path / "04_estimates_KOR.yaml"
+    bad.write_text(params.read_text(encoding="utf-8") + "\nno_such_parameter: 1\n")
+    with pytest.raises(ParameterError, match="no_such_parameter"):
+        check_params(bad, "04_estimates")
