@@ -275,7 +275,7 @@ lab: $(ENV) | $(JUPYTER_CFG) ## JupyterLab at the project root (notebooks/, scra
 fetch: $(ENV) ## Opt-in live refresh into data/raw/fetched/ (Census, Comtrade, FRED; network needed)
 	$(CLI) fetch --out data/raw/fetched
 
-readme: reports/index.html ## Write the generated findings (reports/findings.md) into README.md
+readme: reports/index.html ## Write the generated findings (reports/findings.md), output lists and runtimes (reports/benchmarks/) into README.md
 	@$(CLI) readme
 
 notebooks-refresh: all ## Re-execute notebooks and store their checked outputs in notebooks/ (other 04 runs: tests/nbval_variants/)

@@ -264,10 +264,12 @@ def _cmd_refresh_notebook(args: argparse.Namespace) -> int:
 
 # ---- readme --------------------------------------------------------------------------------------
 def _add_readme(sub: Any) -> None:
-    p = sub.add_parser("readme", help="write the generated findings and output lists into README.md",
+    p = sub.add_parser("readme", help="write the generated findings, output lists and runtimes "
+                       "into README.md",
                        description="Replaces README.md's findings block with reports/findings.md "
-                       "(the sentences step 06 generated from results.json) and its outputs block "
-                       "with the build's registered figures and tables. `make readme` calls it.")
+                       "(the sentences step 06 generated from results.json), its outputs block "
+                       "with the build's registered figures and tables, and its runtime blocks "
+                       "with reports/benchmarks/*.json (make bench). `make readme` calls it.")
     p.add_argument("--reports", type=Path, default=None, help="default: the build's reports/")
     p.add_argument("--readme", type=Path, default=None, help="default: README.md")
     p.set_defaults(func=_cmd_readme)
@@ -285,6 +287,9 @@ def _cmd_readme(args: argparse.Namespace) -> int:
     old = readme.read_text(encoding="utf-8")
     new = rd.with_block(old, "findings", findings.read_text(encoding="utf-8").strip())
     new = rd.with_block(new, "outputs", rd.outputs_markdown(reports))
+    bench = paths.ROOT / "reports" / "benchmarks"  # committed measurements, not the build's
+    new = rd.with_block(new, "runtime", rd.runtime_markdown(bench))
+    new = rd.with_block(new, "runtime-summary", rd.runtime_summary(bench))
     if new != old:
         atomic.write_text(new, readme)
     log.info("[doc ] %s %s", readme.name, "updated" if new != old else "already current")
