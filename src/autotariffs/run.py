@@ -153,16 +153,57 @@ def check_params(params_file: Path, notebook: str) -> dict[str, Any]:
     """Params file against the spec and its name, then against the data of the build, the
     baseline against the inference's needs included (:func:`autotariffs.config.check`).
 
-    In a forked child where the platform has ``fork``: for 04 the check imports the models and
-    builds a panel, ~200 MB that the runner would otherwise hold for as long as its kernel runs
-    (two 04 runs side by side took the build past 1 GB). A bad params file raises the same
+    In a forked child (:func:`in_child`) where the platform has ``fork``: for 04 the check
+    imports the models and builds a panel, ~200 MB that the runner would otherwise hold for as
+    long as its kernel runs (two 04 runs side by side took the build past 1 GB). A bad params file raises the same
     :class:`~autotariffs.config.ParameterError` here."""
     if not hasattr(os, "fork"):
         return check(notebook, params_file)
-    import multiprocessing
+    return in_child(check, notebook, params_file)
 
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        return pool.apply(check, (notebook, params_file))
+
+def in_child(func: Any, *args: Any) -> Any:
+    """``func(*args)`` in a forked child: its return value comes back, or its exception is
+    raised here (both pickled through a pipe); the child's memory is returned when it exits."""
+    import pickle
+    import signal
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            os.close(r)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the runner's handler
+            try:
+                out = (True, func(*args))
+            except BaseException as exc:  # noqa: BLE001 - handed to the parent as it is
+                out = (False, exc)
+            with os.fdopen(w, "wb") as fh:
+                fh.write(pickle.dumps(out))
+            code = 0
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    os.close(w)
+    try:
+        with os.fdopen(r, "rb") as fh:
+            data = fh.read()
+    except BaseException:  # interrupted: stop the child too
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+        raise
+    os.waitpid(pid, 0)
+    if not data:
+        raise RuntimeError(f"{getattr(func, '__name__', func)} died in its child process "
+                           "without a result")
+    ok, value = pickle.loads(data)  # noqa: S301 - our own child's output
+    if not ok:
+        raise value
+    return value
 
 
 def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNEL) -> float:

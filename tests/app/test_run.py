@@ -318,3 +318,23 @@ def test_params_check_leaves_the_runner_without_the_models(tmp_path):
     bad.write_text(params.read_text(encoding="utf-8") + "\nno_such_parameter: 1\n")
     with pytest.raises(ParameterError, match="no_such_parameter"):
         check_params(bad, "04_estimates")
+
+
+def _dies() -> None:
+    import os
+
+    os._exit(3)
+
+
+def test_in_child_returns_raises_and_reports_a_dead_child():
+    from autotariffs.run import in_child
+
+    assert in_child(divmod, 7, 2) == (3, 1)
+    with pytest.raises(ParameterError, match="bad month"):
+        in_child(_raise, ParameterError("bad month"))
+    with pytest.raises(RuntimeError, match="_dies died in its child process"):
+        in_child(_dies)
+
+
+def _raise(exc: BaseException) -> None:
+    raise exc

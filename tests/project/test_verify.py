@@ -319,6 +319,16 @@ def test_hints_for_split_streams_and_absolute_build_paths(tmp_path):
     assert "absolute path of the build folder" in diffs[0].detail[-1]
 
 
+def _cmdline(p) -> list[str]:
+    """A process's command line; empty for one that ended (or is a zombie) meanwhile."""
+    import psutil
+
+    try:
+        return p.cmdline()
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return []
+
+
 @needs_tools
 def test_sigterm_to_verify_stops_the_build_and_removes_the_copies(project, tmp_path):
     import psutil
@@ -333,7 +343,7 @@ def test_sigterm_to_verify_stops_the_build_and_removes_the_copies(project, tmp_p
     build = None
     for _ in range(600):  # up to 60 s for the first build step to start
         kids = psutil.Process(proc.pid).children(recursive=True)
-        build = next((p for p in kids if "build.py" in " ".join(p.cmdline())), None)
+        build = next((p for p in kids if "build.py" in " ".join(_cmdline(p))), None)
         if build is not None:
             break
         time.sleep(0.1)
