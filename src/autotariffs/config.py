@@ -68,8 +68,8 @@ _COMMON = {
     "source": Param(str, "snapshot", "data source: shipped snapshot or the fetched Census panel", SOURCES),
 }
 _WINDOW = {
-    "start": Param(str, "2020-01", "first month of the sample (YYYY-MM)", check=_month),
-    "end": Param(str, "2025-07", "last month of the sample (YYYY-MM)", check=_month),
+    "start": Param(str, design.START, "first month of the sample (YYYY-MM)", check=_month),
+    "end": Param(str, design.END, "last month of the sample (YYYY-MM)", check=_month),
 }
 
 SPECS: dict[str, dict[str, Param]] = {
@@ -114,7 +114,7 @@ SPECS: dict[str, dict[str, Param]] = {
         **_COMMON,
         **_WINDOW,
         "origins": Param(list, list(design.TREATED), "treated origins"),
-        "placebo_date": Param(str, "2024-04-03", "placebo event date", check=_date),
+        "placebo_date": Param(str, design.PLACEBO_DATE, "placebo event date", check=_date),
         "usmca_share_range": Param(
             list, [0.3, 0.7], "range of the USMCA non-US content share", check=_range_pair
         ),

@@ -68,6 +68,10 @@ CONTROLS: tuple[str, ...] = ("MEX", "CAN")
 
 #: reduced-form and inference defaults (overridden by the notebook parameters)
 BASELINE_START = "2021-01"
+#: first month of the regression samples (the robustness and descriptive windows)
+START = "2020-01"
+#: the robustness checks' placebo event: the 2025 tariff step moved a year back
+PLACEBO_DATE = "2024-04-03"
 DONUT_MONTHS = 1
 #: last month of the US monthly import series (UN Comtrade, data/raw/trade item 1)
 END = "2025-07"
