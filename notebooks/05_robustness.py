@@ -35,7 +35,8 @@ pd.set_option("display.width", 120)
 
 from autotariffs.panel import build as apanel
 from autotariffs.tariffs import schedule as tariffs
-from autotariffs.models import POOLED_TEXT, pooled_results, results_table, robustness, summarize_pooled
+from autotariffs.models import robustness
+from autotariffs.models.pooled import POOLED_TEXT, estimate_pooled
 from autotariffs.figures import robustness as robfig
 from autotariffs.figures import publish
 
@@ -92,8 +93,8 @@ publish(robfig.fig_robustness(rob_table), "robustness", robfig.ROBUSTNESS_TEXT,
 # bootstrap and randomization inference over the distinct assignments of the origins' tariff paths.
 
 # %%
-pooled = pooled_results(summarize_pooled(panel, n_boot=P["n_boot"], seed=P["seed"]))
-pooled_tab = results_table(pooled)
+pooled = estimate_pooled(panel, n_boot=P["n_boot"], seed=P["seed"])
+pooled_tab = pooled.table()
 outputs.publish_table(pooled_tab, "pooled", POOLED_TEXT, notebook="05_robustness", params=P)
 pooled_tab.round(3)
 
@@ -101,6 +102,6 @@ pooled_tab.round(3)
 # ## Headline numbers (checked by nbval)
 
 # %% tags=["nbval-check-output"]
-outputs.write_results("05_robustness", {"robustness": rob.to_dict(), "pooled": pooled}, params=P)
+outputs.write_results("05_robustness", {"robustness": rob.to_dict(), "pooled": pooled.to_dict()}, params=P)
 for line in rob.summary_lines():
     print(line)

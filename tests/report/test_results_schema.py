@@ -66,3 +66,13 @@ def test_the_schema_names_the_robustness_rows(schema, results):
     bad = copy.deepcopy(results)
     del bad["robustness"]["placebo_ln_uv"]["p_ri"]
     assert any(e.startswith("robustness/placebo_ln_uv") for e in _errors(schema, bad))
+
+
+def test_the_schema_types_the_pooled_estimates(schema, results):
+    """Each pooled regression carries its coefficient and its RI counts (models.pooled)."""
+    bad = copy.deepcopy(results)
+    del bad["pooled"]["elasticity_q_d12"]["n_assignments"]
+    assert any("'n_assignments' is a required property" in e for e in _errors(schema, bad))
+    bad = copy.deepcopy(results)
+    bad["pooled"]["ppml_value"]["n_perm"] = 0.5
+    assert any(e.startswith("pooled/ppml_value/n_perm") for e in _errors(schema, bad))
