@@ -283,9 +283,9 @@ def data_coverage(source: str, flows_file: str | Path, product: str = "8703") ->
     processed flows file: what a notebook's origin and window parameters may ask for."""
     import pandas as pd
 
-    from autotariffs.panel.build import _select_flows
+    from autotariffs.panel.build import select_flows
 
-    f = _select_flows(pd.read_parquet(flows_file), source, product)
+    f = select_flows(pd.read_parquet(flows_file), source, product)
     months = pd.to_datetime(f["month"]).dt.strftime("%Y-%m")
     return set(f["partner"].astype(str)), str(months.min()), str(months.max())
 

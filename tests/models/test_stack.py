@@ -124,7 +124,7 @@ def test_ppml_agrees_with_dummy_glm_including_ri():
     paths = el.x_paths(p, df, "ln1p_tau")
     grp, _ = inf.group_codes(df["origin"])
     tc, _ = inf.group_codes(df["month"])
-    perms, _, n_distinct = inf._assignments(paths, 5040, 999, inf.DEFAULT_SEED)
+    perms, _, n_distinct = inf.assignments(paths, 5040, 999, inf.DEFAULT_SEED)
     t = np.array([abs(f.params[0] / f.bse[0]) for f in
                   (ref.dummy_ppml(df, "quantity", "ln1p_tau", el.FE_LEVELS,
                                   xcol=paths[np.asarray(pm)[grp], tc]) for pm in perms)])

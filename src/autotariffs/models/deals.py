@@ -242,9 +242,9 @@ class DealCut:
         lo, hi = self.variant_range
         return {
             "coef": m.coef, "p_conformal": t.p, "n_perm": t.n_perm,
-            "min_p_conformal": t.min_p, "ci95_low": ot._num(t.ci95_low),
-            "ci95_high": ot._num(t.ci95_high), "p_placebo": ot._num(pl.p),
-            "n_placebos": pl.n, "min_p_placebo": ot._num(pl.min_p),
+            "min_p_conformal": t.min_p, "ci95_low": ot.json_float(t.ci95_low),
+            "ci95_high": ot.json_float(t.ci95_high), "p_placebo": ot.json_float(pl.p),
+            "n_placebos": pl.n, "min_p_placebo": ot.json_float(pl.min_p),
             "placebo_post_len": pl.post_len, "n_pre": m.estimate.n_pre,
             "n_post": m.estimate.n_post, "pre_months": list(m.estimate.pre_months),
             "post_months": list(m.estimate.post_months),

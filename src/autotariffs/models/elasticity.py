@@ -453,9 +453,9 @@ def ppml_levels(
                                   f"{res.n_dropped}")
         paths = x_paths(panel, df, x)
         tcodes, _ = inf.group_codes(df["month"])
-        perms, enumerated, n_distinct = inf._assignments(paths, 5040, 999, seed)
+        perms, enumerated, n_distinct = inf.assignments(paths, 5040, 999, seed)
         tstats = np.empty(len(perms))
-        for i, perm in enumerate(inf._progress(perms, len(perms), "PPML RI", progress)):
+        for i, perm in enumerate(inf.progress_bar(perms, len(perms), "PPML RI", progress)):
             r = fit(paths[np.asarray(perm)[groups], tcodes]) if i > 0 else res
             tstats[i] = abs(r.params[x] / r.bse[x])
         p = float(np.mean(tstats >= tstats[0] - 1e-10 * max(1.0, tstats[0])))

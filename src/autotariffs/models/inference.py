@@ -46,7 +46,7 @@ class InferenceError(AutotariffsError, ValueError):
     """The inputs cannot support the requested inference (e.g. too few clusters, NaNs)."""
 
 
-def _progress(iterable, total: int, desc: str, show: bool):
+def progress_bar(iterable, total: int, desc: str, show: bool):
     if not show:
         return iterable
     # the text bar: tqdm.auto would try ipywidgets (not a dependency) and, in a kernel, warn
@@ -492,7 +492,7 @@ def _invert(prob: FWL, w: np.ndarray, alpha: float, progress: bool) -> tuple[flo
     if not accept(b):
         return float("nan"), float("nan")
     bounds = []
-    steps = _progress(range(2), 2, "wild CI inversion", progress)
+    steps = progress_bar(range(2), 2, "wild CI inversion", progress)
     for side in steps:
         sign = -1.0 if side == 0 else 1.0
         inner, step = b, se
@@ -521,7 +521,7 @@ def _invert(prob: FWL, w: np.ndarray, alpha: float, progress: bool) -> tuple[flo
 
 
 def _permutations(g: int, max_enumerate: int, n_perm: int, seed: int):
-    """All G! permutations (identity first) or ``n_perm`` seeded draws; see :func:`_assignments`."""
+    """All G! permutations (identity first) or ``n_perm`` seeded draws; see :func:`assignments`."""
     if math.factorial(g) <= max_enumerate:
         return [tuple(p) for p in itertools.permutations(range(g))], True
     rng = np.random.default_rng(seed)
@@ -582,7 +582,7 @@ def _multiset_perms(types: list[int]):
     yield from rec()
 
 
-def _assignments(x_paths: np.ndarray, max_enumerate: int, n_perm: int, seed: int, tol=1e-12):
+def assignments(x_paths: np.ndarray, max_enumerate: int, n_perm: int, seed: int, tol=1e-12):
     """Re-assignments of tariff paths to origins for RI, identity first.
 
     Returns (list of index tuples pi: origin g receives path pi[g], enumerated, n_distinct).
@@ -659,7 +659,7 @@ def randomization_inference(
     g = len(glabels)
     if x_paths.shape[0] != g:
         raise InferenceError(f"x_paths has {x_paths.shape[0]} rows but there are {g} clusters")
-    perms, enumerated, n_distinct = _assignments(x_paths, max_enumerate, n_perm, seed)
+    perms, enumerated, n_distinct = assignments(x_paths, max_enumerate, n_perm, seed)
     if problem is None:
         # Partial Z out once via its orthonormal basis (``q``, if the caller already has it).
         q = basis(z) if q is None else q
@@ -669,7 +669,7 @@ def randomization_inference(
     ytil, k = problem.ytil, problem.k
     stats_all = np.empty(len(perms))
     chunks = range(0, len(perms), batch)
-    for start in _progress(chunks, len(chunks), "randomization inference", progress):
+    for start in progress_bar(chunks, len(chunks), "randomization inference", progress):
         block = np.array(perms[start : start + batch], dtype=np.int64)  # P x G
         xp = x_paths[block[:, gcodes], tcodes[None, :]].T  # N x P
         if not np.isfinite(xp).all():

@@ -48,7 +48,7 @@ MIN_PRE_CONFORMAL = 12
 STAT_NAME = "S_2 = (T1^(-1) * sum over post months of residual^2)^(1/2) (CWZ 2021, q = 2)"
 
 
-def _num(x: float | None) -> float | None:
+def json_float(x: float | None) -> float | None:
     """A float for results.json: NaN and +-inf become None (JSON has neither)."""
     return None if x is None or not math.isfinite(float(x)) else float(x)
 
@@ -452,9 +452,9 @@ class ConformalTest:
 
     def to_dict(self) -> dict:
         return {"p": self.p, "theta0": self.theta0, "n_perm": self.n_perm, "min_p": self.min_p,
-                "stat_obs": self.stat_obs, "alpha": self.alpha, "ci95_low": _num(self.ci95_low),
-                "ci95_high": _num(self.ci95_high), "ci_connected": self.ci_connected,
-                "p_peak": _num(self.p_peak)}
+                "stat_obs": self.stat_obs, "alpha": self.alpha, "ci95_low": json_float(self.ci95_low),
+                "ci95_high": json_float(self.ci95_high), "ci_connected": self.ci_connected,
+                "p_peak": json_float(self.p_peak)}
 
 
 def conformal(gap: Gap, design: Design, window: Window, theta0: float = 0.0,
@@ -612,8 +612,8 @@ class PlaceboSet:
         return bool(abs(self.mean) <= 2 * se)
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "mean": _num(self.mean), "sd": _num(self.sd), "p": _num(self.p),
-                "min_p": _num(self.min_p), "centred": self.centred, "post_len": self.post_len,
+        return {"n": self.n, "mean": json_float(self.mean), "sd": json_float(self.sd), "p": json_float(self.p),
+                "min_p": json_float(self.min_p), "centred": self.centred, "post_len": self.post_len,
                 "actual": self.actual, "skipped": dict(self.skipped),
                 "estimates": dict(self.estimates)}
 

@@ -54,11 +54,11 @@ from autotariffs.models.fe import (
     SSC,
     Absorber,
     FEResult,
-    _df_k,
-    _drop_collinear,
-    _normalize_args,
-    _Sample,
-    _vcov,
+    Sample,
+    dof_k,
+    drop_collinear,
+    normalize_args,
+    sandwich,
     singleton_mask,
     subset_codes,
 )
@@ -228,14 +228,14 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     effects, which IRLS step, the residual, what to raise).
     """
     fn = "fepois"
-    x, fe, cl = _normalize_args(data, y, x, fe, cluster, vcov, weights, fn)
+    x, fe, cl = normalize_args(data, y, x, fe, cluster, vcov, weights, fn)
     methods = _separation_methods(separation, fn)
     if not (0 < tol < 1):
         raise ValueError(f"{fn}: tol={tol!r} must be in (0, 1)")
     extra = ([offset] if offset else []) + ([weights] if weights else [])
     if offset and offset not in data.columns:
         raise KeyError(f"{fn}: offset column {offset!r} not in data")
-    sample = _Sample(data, [y, *x, *fe, *cl, *extra], fn)
+    sample = Sample(data, [y, *x, *fe, *cl, *extra], fn)
     n_w0 = sample.drop_zero_weights(weights)
     yv = sample.numeric([y])[:, 0]
     neg = np.flatnonzero(yv < 0)
@@ -273,7 +273,7 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
 
     # collinearity with the FE is a property of the design, check once with unit weights
     xt0 = absorber.residualize(xv, np.ones(n)) if absorber is not None else xv
-    xt0, names_kept, dropped = _drop_collinear(xt0, names, xv, fn)
+    xt0, names_kept, dropped = drop_collinear(xt0, names, xv, fn)
     if dropped:
         xv = xv[:, [names.index(nm) for nm in names_kept]]
         names = names_kept
@@ -298,8 +298,8 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     scores = xt * (wobs * u)[:, None]
     cl_codes = [coded[c] for c in cl]
     k = xt.shape[1]
-    df_k = _df_k(k, fe_codes, cl_codes, ssc)
-    v, _, df_t, fac = _vcov(bread, scores, vcov, ssc, n, df_k, cl_codes, sigma2_sum=None)
+    df_k = dof_k(k, fe_codes, cl_codes, ssc)
+    v, df_t, fac = sandwich(bread, scores, vcov, ssc, n, df_k, cl_codes, sigma2_sum=None)
     n_clusters = {c: int(codes.max()) + 1 for c, codes in zip(cl, cl_codes, strict=True)}
     corr = np.corrcoef(yv, mu)[0, 1]
     res = PPMLResult(
