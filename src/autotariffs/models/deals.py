@@ -1,4 +1,4 @@
-"""Korea around both tariff shocks, by destination (issue 14, item 4).
+"""Korea around both tariff shocks, by destination.
 
 Data: Korea Customs Service exports of HS 8703 by destination (flows source ``kcs_kor_exp_m``,
 Korea-reported, FOB value in USD, monthly 2025-01..2026-06, no quantities, no 2023-24 history).
@@ -70,7 +70,7 @@ CUT_EVENT = design.deal_date("KOR")[:7]
 #: first month that may react to the deal's announcement (announced July 2025)
 ANTICIPATION = pd.Period(design.DEALS["KOR"].announced, freq="M") + 1
 #: no history: no seasonality; six pre months, so placebos may use two
-LEVEL = ot.Level(seasonal=False, min_pre=2)
+LEVEL = ot.Level(seasonal=False, min_pre=design.DEAL_PLACEBO_MIN_PRE)
 #: events marked on the event-study figure (date -> label, with the Korean rates)
 DEAL_EVENTS = {design.TARIFF.date: "S232 25% (0 -> 25)",
                design.deal_date("KOR"): "Korea deal (25 -> 15, retro.)"}
@@ -213,7 +213,7 @@ def cut_estimate(wide: pd.DataFrame, name: str, controls: Sequence[str], window:
 
 
 def cut_window(event: str = CUT_EVENT, window_start: str = CUT_WINDOW_START,
-               end: str = END, donut: int = 0) -> Window:
+               end: str = END, donut: int = design.DEAL_DONUT) -> Window:
     """The cut's window: after the first step's transition month, to the end of the data."""
     return Window(event, window_start, donut, end)
 
@@ -264,8 +264,9 @@ class DealCut:
 
 
 def deal_cut(wide: pd.DataFrame, controls: Sequence[str] = CONTROLS,
-             window: Window | None = None, placebo_post_len: int = 3,
-             placebo_min_pre: int = 2, alpha: float = design.ALPHA,
+             window: Window | None = None,
+             placebo_post_len: int = design.DEAL_PLACEBO_POST_LEN,
+             placebo_min_pre: int = design.DEAL_PLACEBO_MIN_PRE, alpha: float = design.ALPHA,
              ci: bool = True) -> DealCut:
     """The cut with one-treated-unit inference, and its variants (:func:`cut_variants`).
 

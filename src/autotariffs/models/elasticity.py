@@ -12,7 +12,7 @@ Two forms, both estimated by :func:`autotariffs.models.fe.feols` with the fixed 
 Identification: KOR/JPN/DEU got the full +25pp S232 duty in April 2025, MEX/CAN 25% on non-US
 content only (smaller, content-share based rates), so all five origins enter by default. Under
 complete pass-through beta_q = -sigma. No "implied sigma" is computed: a pooled beta_q with
-SE 1.5 divided by (1 + gamma) was a number without content (issue 13); the ratios that depend on
+SE 1.5 divided by (1 + gamma) would be a number without content; the ratios that depend on
 assumptions are shown as a sensitivity curve over the comparison origins' exposure instead
 (:mod:`autotariffs.models.reduced_form`).
 
@@ -50,7 +50,7 @@ class EstimationError(AutotariffsError, ValueError):
 FE_COLUMNS = {"origin": "fe_origin", "month": "fe_month", "origin_moy": "fe_origin_moy",
               "hs_code": "fe_hs_code"}
 # K for the CRV1 factor = slopes + exact rank of the FE dummy design: the convention of OLS on
-# explicit dummies that this module used before issue 13 (see fe.SSC, k_fixef="rank").
+# explicit dummies (see fe.SSC, k_fixef="rank"; ARCHITECTURE.md, The models).
 SSC_DUMMY = ssc(k_fixef="rank")
 
 
@@ -67,7 +67,7 @@ class Estimate(dict):
         self.fit = fit
         self.problem = problem
 
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+    def tidy(self, alpha: float = design.ALPHA) -> pd.DataFrame:
         if self.fit is None:
             raise ValueError("this result has no fit attached")
         return self.fit.tidy(alpha)
@@ -284,8 +284,8 @@ def estimate(
     origins: Sequence[str] | None = None,
     start: str | None = None,
     end: str | None = None,
-    n_boot: int = 9999,
-    seed: int = inf.DEFAULT_SEED,
+    n_boot: int = design.N_BOOT,
+    seed: int = design.SEED,
     ri: bool = True,
     wild: bool = True,
     progress: bool = True,
@@ -402,7 +402,7 @@ def ppml_levels(
     start: str | None = None,
     end: str | None = None,
     ri: bool = False,
-    seed: int = inf.DEFAULT_SEED,
+    seed: int = design.SEED,
     progress: bool = True,
     drop_qty_estimated: bool = True,
 ) -> dict:

@@ -8,8 +8,8 @@ largest FE, conjugate gradients on the rest: :mod:`autotariffs.models.demean`), 
 on the demeaned data by QR (the computation of statsmodels' ``fit(method="qr")``, without the
 pseudo-inverse it also forms). The sample is read column by column from the caller's frame and
 narrowed by row positions (:class:`Sample`); fixed effects are coded once and renumbered after
-each filter (``subset_codes``), never re-factorized (issue 23: at 1M rows coding, copying and
-statsmodels took over half of feols' time, the solve itself a quarter).
+each filter (``subset_codes``), never re-factorized (at 1M rows coding, copying and a
+statsmodels fit would take over half of feols' time, the solve itself a quarter).
 
 Because the demeaned regression does not know how many parameters were absorbed, its degrees of
 freedom are wrong; we recompute them as fixest / pyfixest do (``ssc``):
@@ -50,6 +50,7 @@ import pandas as pd
 import scipy.linalg
 from scipy import stats
 
+from autotariffs import design
 from autotariffs.models.demean import Absorber
 
 __all__ = [
@@ -126,8 +127,8 @@ class Sample:
     """The rows of ``data`` an estimator uses, read column by column (the frame is never copied).
 
     Why: copying the used columns into a sub-frame, testing them for missing values through a
-    boolean frame and copying it again after every row filter took a fifth of feols' time at
-    100k rows (issue 23 profile). Here each column is read once as a numpy array and every
+    boolean frame and copying it again after every row filter takes a fifth of feols' time at
+    100k rows. Here each column is read once as a numpy array and every
     filter (missing values, zero weights, singletons, separation) only narrows ``rows``.
     """
 
@@ -246,8 +247,8 @@ def _factorize(col: pd.Series) -> np.ndarray:
     """Codes 0..L-1 of a column's values in sorted order (= ``pd.factorize(col, sort=True)[0]``).
 
     Why: integer columns (most fixed effects and clusters) are coded by counting over their
-    value range, one pass with no hashing or sorting (issue 23 profile: factorizing was a third
-    of feols' time at 1M rows); other types, and integers spread over a range much wider than
+    value range, one pass with no hashing or sorting (factorizing would be a third of feols'
+    time at 1M rows); other types, and integers spread over a range much wider than
     the number of rows, go through pandas.
     """
     dt = col.dtype
@@ -458,7 +459,7 @@ class FEResult:
         p = 2 * (stats.t.sf(t, self.df_t) if self.dist == "t" else stats.norm.sf(t))
         return pd.Series(p, index=self.params.index, name="pvalues")
 
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+    def conf_int(self, alpha: float = design.ALPHA) -> pd.DataFrame:
         """Wald intervals with t(df_t) (OLS; df_t = G-1 when clustered) or normal (PPML)."""
         q = stats.t.ppf(1 - alpha / 2, self.df_t) if self.dist == "t" else stats.norm.ppf(
             1 - alpha / 2)
@@ -475,12 +476,12 @@ class FEResult:
         wv = w.to_numpy()
         return float(wv @ self.params.to_numpy()), float(np.sqrt(wv @ self.vcov.to_numpy() @ wv))
 
-    def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+    def summary_frame(self, alpha: float = design.ALPHA) -> pd.DataFrame:
         ci = self.conf_int(alpha)
         return pd.DataFrame({"coef": self.params, "se": self.bse, "t": self.tvalues,
                              "p": self.pvalues, "ci_lower": ci["lower"], "ci_upper": ci["upper"]})
 
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+    def tidy(self, alpha: float = design.ALPHA) -> pd.DataFrame:
         """Coefficient table with pyfixest's ``tidy()`` column names, indexed by term.
 
         Why: downstream code and reports read one table whatever the estimator; using pyfixest's

@@ -32,13 +32,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import linalg, stats
 
+from autotariffs import design
 from autotariffs.errors import AutotariffsError
 
 # Webb (2014) six-point weights: +-sqrt(1/2), +-1, +-sqrt(3/2), each with probability 1/6.
 WEBB_WEIGHTS = np.array(
     [-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)]
 )
-DEFAULT_SEED = 20250403
 MIN_INFORMATIVE_CLUSTERS = 4
 
 
@@ -260,7 +260,7 @@ def crv1(ytil: np.ndarray, xtil: np.ndarray, groups: np.ndarray, k: int):
     return beta, se
 
 
-def crv1_summary(prob: FWL, alpha: float = 0.05) -> dict:
+def crv1_summary(prob: FWL, alpha: float = design.ALPHA) -> dict:
     """Coefficient, CRV1 SE, t(G-1) p-value and CI for the FWL problem."""
     beta, se = crv1(prob.ytil, prob.xtil, prob.groups, prob.k)
     g = prob.n_clusters
@@ -423,9 +423,9 @@ def wild_cluster_bootstrap(
     z,
     groups,
     beta0: float = 0.0,
-    n_boot: int = 9999,
-    seed: int = DEFAULT_SEED,
-    alpha: float = 0.05,
+    n_boot: int = design.N_BOOT,
+    seed: int = design.SEED,
+    alpha: float = design.ALPHA,
     ci: bool = True,
     progress: bool = True,
 ) -> dict:
@@ -615,8 +615,8 @@ def randomization_inference(
     times,
     stat: str = "t",
     max_enumerate: int = 5040,
-    n_perm: int = 4999,
-    seed: int = DEFAULT_SEED,
+    n_perm: int = design.N_PERM,
+    seed: int = design.SEED,
     batch: int = 512,
     progress: bool = True,
     return_stats: bool = False,

@@ -41,8 +41,6 @@ from autotariffs.design import Window
 from autotariffs.labels import DESIGN_LABELS
 from autotariffs.models.inference import InferenceError
 
-#: fewest pre-event months the conformal test accepts (the counterfactual model is fit on them)
-MIN_PRE_CONFORMAL = 12
 #: CWZ's S_q with q = 2: its minimiser over theta0 is the mean of the post residuals, the same
 #: quantity the designs estimate; with q = 1 (the median) a set could exclude its own estimate
 STAT_NAME = "S_2 = (T1^(-1) * sum over post months of residual^2)^(1/2) (CWZ 2021, q = 2)"
@@ -458,7 +456,7 @@ class ConformalTest:
 
 
 def conformal(gap: Gap, design: Design, window: Window, theta0: float = 0.0,
-              alpha: float = study.ALPHA, ci: bool = True, min_pre: int = MIN_PRE_CONFORMAL,
+              alpha: float = study.ALPHA, ci: bool = True, min_pre: int = study.MIN_PRE,
               allow_coarse: bool = False, grid_size: int = 161) -> ConformalTest:
     """Conformal test of H0: the post effect is ``theta0`` in every post month (CWZ 2021).
 
