@@ -59,9 +59,6 @@ def _range_pair(v: Any) -> str | None:
     return None
 
 
-# origins with a per-origin run by default; any origin in the data may be run (the runner checks
-# the params file against the data before a kernel starts)
-ORIGINS_ESTIMABLE = design.TREATED
 SOURCES = ("snapshot", "census")
 
 _COMMON = {

@@ -57,14 +57,6 @@ def test_mirror_passthrough_needs_tariff_variation():
         pt.mirror_passthrough(p, "JPN")
 
 
-def test_mirror_comparison_gap():
-    p = _with_mirror(_sim())
-    t = pt.mirror_comparison(p, "JPN")
-    assert list(t.columns) == ["month", "ln_uv_us", "ln_uv_mirror", "gap", "d12_ln_uv_us",
-                               "d12_ln_uv_mirror", "tau"]  # fmt: skip
-    assert np.allclose(t["gap"], 0.05) and t["month"].is_monotonic_increasing
-
-
 def test_summarize_origin_structure_and_speed():
     p = _with_mirror(_sim(), seed=1)
     r = summarize_origin(p, "JPN", progress=False)

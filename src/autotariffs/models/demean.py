@@ -28,7 +28,7 @@ that cannot reach ``tol`` in ``maxiter`` steps raises :class:`DemeanNotConverged
 message: which fixed effects, after how many iterations, the residual against the tolerance, and
 which argument to change.
 
-Cost (issue 23 profile): CG takes 6-15 steps on the simulated, uneven and Yotov OLS designs (~50
+Cost (profiled): CG takes 6-15 steps on the simulated, uneven and Yotov OLS designs (~50
 per IRLS step on Yotov's PPML and on the slowly connecting panel); its sparse products are about a
 third of a solve at 1M rows, the rest is set-up and passes over the N rows. So the level
 cross-tabulations' pattern is found once by one sort of packed integer keys (not a hash plus a
@@ -63,8 +63,7 @@ def _argsort_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sorted keys, the order that sorts them) for non-negative int64 ``keys``.
 
     Why: when key and position fit in 63 bits together, sorting ``key << b | position`` with
-    ``np.sort`` (vectorised) and unpacking is ~7x faster than ``np.argsort`` at 5M rows (issue 23
-    profile). Equal keys come out in position order; callers only need equal keys adjacent.
+    ``np.sort`` (vectorised) and unpacking is ~7x faster than ``np.argsort`` at 5M rows. Equal keys come out in position order; callers only need equal keys adjacent.
     """
     n = len(keys)
     shift = max(int(n - 1).bit_length(), 1)

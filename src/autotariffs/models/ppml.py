@@ -19,7 +19,7 @@ Convergence (:func:`_irls`): fixest's ``|dev - dev_old| / (0.1 + |dev_old|) < to
 1e-10; pyfixest/fixest use 1e-8) and a coefficient step below ``sqrt(tol)``. Step-halving guards
 against a deviance increase, but only from the second iteration on: the starting values
 ``mu = (y + mean y) / 2`` are not a point of the model and their deviance can lie below the
-model's minimum (it did on issue 12's Zipf-sized panel), so halving towards them (as the code did before issue 12) stalls IRLS at a wrong
+model's minimum (it does on a Zipf-sized panel), so halving towards them stalls IRLS at a wrong
 coefficient that *looks* converged. A deviance change within its floating-point floor counts as
 converged and is recorded in ``notes``; a fit that cannot converge raises and says what to change.
 
@@ -359,9 +359,9 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
 
     Why these rules:
     * The starting point mu = (y + mean y) / 2 is not a point of the model, and its deviance can
-      be *below* the model's minimum. Step-halving against it (the old rule) pulled every
-      later iterate back towards it and stopped with a small deviance change but a wrong
-      coefficient and SE (issue 12). Halving is therefore only used from iteration 2 on, where
+      be *below* the model's minimum. Step-halving against it would pull every later iterate
+      back towards it and stop with a small deviance change but a wrong coefficient and SE.
+      Halving is therefore only used from iteration 2 on, where
       eta is a model point, and it halves beta together with eta so that the two stay consistent.
     * A full step may raise the deviance only by its floating-point floor (64 eps x sum of the
       terms' magnitudes); more triggers halving. If 30 halvings cannot lower it while the full

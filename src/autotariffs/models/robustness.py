@@ -129,9 +129,6 @@ ESTIMATORS = {
     "quantity": _ppml("quantity"),
     "value_usd": _ppml("value_usd"),
 }
-#: the key of each outcome in a specification's id
-OUTCOME_IDS = {"ln_q": "ln_q", "ln_v": "ln_v", "d12_ln_q": "d12_ln_q",
-               "ln_uv (pass-through)": "ln_uv", "quantity": "quantity", "value_usd": "value"}
 
 
 @dataclass(frozen=True)
