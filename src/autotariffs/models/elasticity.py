@@ -1,26 +1,11 @@
 """Import demand: log quantity / value on log(1 + tariff) with origin-level fixed effects.
 
-Two forms, both estimated by :func:`autotariffs.models.fe.feols` with the fixed effects absorbed
-(origin x month-of-year is one combined categorical ``"KOR:04"``; no dummy matrix is built):
-
-* ``form="levels"``: ``ln z_ot = beta ln(1+tau_ot) + a_o + m_t + s_{o,moy(t)} + e_ot`` with origin
-  FE, month FE and origin-specific month-of-year seasonality (one origin's seasonality is the
-  reference, the rest is absorbed by the month FE).
-* ``form="d12"``: ``d12 ln z_ot = beta d12 ln(1+tau_ot) + m_t + e_ot`` (ARW 2019 / FGKK 2020 style
-  12-month differences; the differencing removes origin levels and stable seasonality).
-
-Identification: KOR/JPN/DEU got the full +25pp S232 duty in April 2025, MEX/CAN 25% on non-US
-content only (smaller, content-share based rates), so all five origins enter by default. Under
-complete pass-through beta_q = -sigma. No "implied sigma" is computed: a pooled beta_q with
-SE 1.5 divided by (1 + gamma) would be a number without content; the ratios that depend on
-assumptions are shown as a sensitivity curve over the comparison origins' exposure instead
-(:mod:`autotariffs.models.reduced_form`).
-
-Inference: CRV1 by origin with t(G-1) reference (K = slopes + rank of the FE design, the
-dummy-variable OLS count: ``SSC_DUMMY``), *plus* the WCR wild cluster bootstrap and randomisation
-inference over origin tariff paths (:mod:`autotariffs.models.inference`), both run on the FWL
-problem built from the fit's absorber (:func:`fit_fe`). Results are :class:`Estimate` dicts
-with ``n_dropped`` and the fit attached.
+Two forms, both fitted by :func:`autotariffs.models.fe.feols` with the fixed effects absorbed:
+``form="levels"`` (origin, month and origin x month-of-year effects) and ``form="d12"``
+(12-month differences with month effects). Inference: CRV1 by origin with t(G-1), the wild
+cluster bootstrap and randomization inference (:mod:`.inference`). Results are :class:`Estimate`
+dicts with ``n_dropped`` and the fit attached. ARCHITECTURE.md ("Estimator notes:
+elasticity.py") has the equations and the identification.
 """
 
 from __future__ import annotations

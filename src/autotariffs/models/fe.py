@@ -1,41 +1,10 @@
 """Linear regression with absorbed high-dimensional fixed effects (HDFE OLS).
 
-Why not dummy variables: an HS10 x origin x month panel has 10^5+ product-origin levels, so the
-dummy design matrix does not fit in memory. By Frisch-Waugh-Lovell the slope coefficients equal
-those of OLS on data from which the fixed effects have been partialled out (the *within*
-transformation). We absorb the effects by solving their normal equations (exact elimination of the
-largest FE, conjugate gradients on the rest: :mod:`autotariffs.models.demean`), then fit OLS/WLS
-on the demeaned data by QR (the computation of statsmodels' ``fit(method="qr")``, without the
-pseudo-inverse it also forms). The sample is read column by column from the caller's frame and
-narrowed by row positions (:class:`Sample`); fixed effects are coded once and renumbered after
-each filter (``subset_codes``), never re-factorized (at 1M rows coding, copying and a
-statsmodels fit would take over half of feols' time, the solve itself a quarter).
-
-Because the demeaned regression does not know how many parameters were absorbed, its degrees of
-freedom are wrong; we recompute them as fixest / pyfixest do (``ssc``):
-
-* ``k_fixef="nonnested"`` (default): K = #slopes + sum_f(levels_f) - (n_fe - 1), i.e. one level
-  of every fixed effect after the first is redundant (the fixest "simple" redundancy rule,
-  exact when the FE graph is connected); fixed effects *fully nested in a cluster variable* are
-  not counted (except one level each), because a cluster-robust meat already absorbs them
-  (Cameron & Miller 2015, sec. VI.B; fixest ``fixef.K="nested"``).
-  ``k_fixef="rank"``: K = #slopes + the exact rank of the fixed-effect dummy design (what OLS on
-  explicit dummies counts: statsmodels, Stata ``regress`` with ``i.`` dummies). Used by the
-  origin x month estimators (:mod:`autotariffs.models.elasticity`), whose FE set (origin, month,
-  origin x month-of-year) is neither non-nested nor connected in the "simple" sense: origin is
-  nested in origin x moy and month and origin x moy share 12 redundancies, so neither rule above
-  gives the rank. Computed densely from the level cross-products (at most 5000 levels).
-* small-sample factors: iid ``(N-1)/(N-K)`` applied to ``sum(u^2)/(N-1)``; HC1 ``N/(N-K)``;
-  CRV1 ``G/(G-1) * (N-1)/(N-K)`` (the Stata/fixest "CR1" correction). Two-way clustering uses the
-  Cameron-Gelbach-Miller (2011) sum V1 + V2 - V12 with every term scaled by
-  ``min(G)/(min(G)-1)`` (``G_df="min"``, the fixest default).
-
-Singletons (observations alone in a level of some fixed effect) are dropped iteratively by
-default, as pyfixest (``fixef_rm="singleton"``) and reghdfe do: they are fitted exactly, so slopes
-are unchanged but N, K and possibly G shrink; the count is in ``n_dropped["singletons"]``.
-
-Coefficients match a dummy-variable OLS to ~1e-10 and SEs match pyfixest ``feols`` with its
-default ``ssc()`` (tests/models/test_fe.py).
+Why: an HS10 x origin x month panel has too many levels for a dummy design matrix; by
+Frisch-Waugh-Lovell the slopes are those of OLS on data with the fixed effects partialled out
+(:mod:`.demean`). Degrees of freedom and small-sample factors follow fixest/pyfixest (:func:`ssc`).
+ARCHITECTURE.md ("Estimator notes: fe.py") has the algorithm, the K conventions and the
+singleton rule.
 """
 
 from __future__ import annotations

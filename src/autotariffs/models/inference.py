@@ -1,25 +1,10 @@
 """Few-cluster inference for one coefficient: CRV1, wild cluster bootstrap (WCR) and RI.
 
-Why this module exists: the origin x month panel has at most five clusters (origins), so a
-cluster-robust (CRV1) t-test on its own over-rejects badly (Cameron, Gelbach & Miller 2008;
-MacKinnon & Webb 2017). Every p-value produced here is returned together with the number of
-clusters it rests on, and CRV1 is never reported alone.
-
-All three procedures work on the Frisch-Waugh-Lovell (FWL) partialled-out problem: the nuisance
-regressors Z (fixed-effect dummies and controls) are projected out of y and x once, after which
-the coefficient of interest is a scalar regression ``y~ = beta x~ + e``. That makes the bootstrap
-reducible to G x B cluster sums (no N x B matrices) and lets thousands of draws run in
-milliseconds.
-
-The nuisance space enters through one operation, the annihilator ``M_Z v`` (and ``P_Z v = v -
-M_Z v``), which the bootstrap needs to re-project re-weighted residuals and RI needs to residualise
-permuted regressor paths. :class:`FWL` carries it either as a dense orthonormal basis ``q`` of Z
-(:func:`fwl`, explicit dummy matrices: small problems and independent checks in the tests) or as
-a callable ``annihilate`` built from the fixed-effect absorber of a :func:`~autotariffs.models.fe.feols`
-fit (:func:`fwl_absorbed`, what the estimators use: no dummy matrix is ever formed).
-
-Small-sample correction ("CRV1", as Stata/fixest): ``c = G/(G-1) * (N-1)/(N-K)`` with K the rank
-of ``[Z, x]``; t-statistics are referred to a t distribution with ``G-1`` degrees of freedom.
+Why: the origin x month panel has at most five clusters (origins), so a CRV1 t-test on its own
+over-rejects badly (Cameron, Gelbach & Miller 2008; MacKinnon & Webb 2017). Every p-value here is
+returned with the number of clusters it rests on, and CRV1 is never reported alone. All three
+procedures work on the Frisch-Waugh-Lovell problem (:class:`FWL`); ARCHITECTURE.md ("Estimator
+notes: inference.py") says how.
 """
 
 from __future__ import annotations

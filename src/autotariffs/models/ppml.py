@@ -1,45 +1,9 @@
 """Poisson pseudo-maximum likelihood (PPML) with absorbed high-dimensional fixed effects.
 
-Why: gravity / import-demand equations are estimated in levels by PPML (Santos Silva & Tenreyro
+Why: gravity and import-demand equations are estimated in levels by PPML (Santos Silva & Tenreyro
 2006) so that zero flows are kept and heteroskedasticity does not bias elasticities; with
-exporter-time, importer-time and pair effects the dummy-variable GLM is infeasible (on Yotov et
-al. 2016 a statsmodels dummy GLM does not converge in 100 IRLS steps and reports cluster SEs about
-twice too large, see data/external/yotov2016_agtpa/README.md).
-
-Algorithm (Correia, Guimaraes & Zylkin 2020, ``ppmlhdfe``; pyfixest ``fepois``): iteratively
-reweighted least squares. Each step forms the working outcome ``z = eta - offset + (y - mu)/mu``
-and weights ``mu``, partials the fixed effects out of ``z`` and ``X`` by *weighted* demeaning
-(:class:`autotariffs.models.demean.Absorber`: the FE cross-tabulations are built once and only
-re-weighted each step), solves the weighted LS problem, and updates ``eta = z - resid + offset``.
-Demeaning is warm-started: the previous iteration's residuals differ from the new column only by
-a fixed-effect component, which the projection annihilates, so starting from them gives the same
-fixed point in far fewer conjugate-gradient steps.
-
-Convergence (:func:`_irls`): fixest's ``|dev - dev_old| / (0.1 + |dev_old|) < tol`` (default
-1e-10; pyfixest/fixest use 1e-8) and a coefficient step below ``sqrt(tol)``. Step-halving guards
-against a deviance increase, but only from the second iteration on: the starting values
-``mu = (y + mean y) / 2`` are not a point of the model and their deviance can lie below the
-model's minimum (it does on a Zipf-sized panel), so halving towards them stalls IRLS at a wrong
-coefficient that *looks* converged. A deviance change within its floating-point floor counts as
-converged and is recorded in ``notes``; a fit that cannot converge raises and says what to change.
-
-Sample, as ppmlhdfe (Correia, Guimaraes & Zylkin 2020) and pyfixest do it, each rule re-applied
-until none drops anything, every count reported in ``n_dropped``:
-(i) ``singletons`` (``drop_singletons=True``, the default, = pyfixest ``fixef_rm="singleton"``):
-observations alone in a fixed-effect level are fitted exactly; (ii) ``fe_all_zero``: observations
-in a fixed-effect level whose outcome is zero throughout (the level's estimate is -inf);
-(iii) ``separated``: the "simple" rule (one regressor constant on y > 0 and on one side of that
-constant on the y = 0 rows where it differs) and, opt-in with ``separation=("fe", "simple",
-"ir")``, the iterative rectifier that finds separation by any combination of regressors and
-fixed effects (pyfixest ``separation_check=["ir"]``). pyfixest's default check is "fe" = (ii),
-applied once; "simple" only removes rows whose MLE does not exist, so point estimates agree
-whenever pyfixest converges. Rows with weight 0 are dropped (``zero_weight``) as fixest does.
-
-Covariance: sandwich with bread ``(X~' W X~)^-1`` (W = mu at the solution) and scores
-``X~_i (y_i - mu_i)``: ``iid`` (model-based, bread only), ``HC1`` and one-/two-way ``CRV1`` with
-the small-sample corrections of :class:`autotariffs.models.fe.SSC`. Stata's ``ppmlhdfe`` /
-``poisson, vce(cluster)`` use G/(G-1) only: pass ``ssc=ssc(k_adj=False)`` for that convention
-(used to reproduce Yotov et al. 2016); the default equals pyfixest's default.
+exporter-time, importer-time and pair effects a dummy-variable GLM is infeasible. ARCHITECTURE.md
+("Estimator notes: ppml.py") has the IRLS algorithm, convergence, sample and covariance rules.
 """
 
 from __future__ import annotations
