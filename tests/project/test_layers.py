@@ -63,6 +63,16 @@ def stage(mod: str) -> str:
     raise KeyError(mod)
 
 
+def from_module(mod: str, node: ast.ImportFrom, is_pkg: bool) -> str:
+    """The absolute module of ``from <module> import ...`` in ``mod`` (relative imports resolved)."""
+    base = node.module or ""
+    if node.level:
+        anchor = mod.split(".") if is_pkg else mod.split(".")[:-1]
+        anchor = anchor[: len(anchor) - (node.level - 1)]
+        base = ".".join(anchor + ([base] if base else []))
+    return base
+
+
 def imports(mod: str, path: Path, known: set[str]) -> set[str]:
     """Modules of the package that ``mod`` imports (``from pkg import sub`` -> ``pkg.sub``)."""
     tree = ast.parse(path.read_text(), filename=str(path))
@@ -72,11 +82,7 @@ def imports(mod: str, path: Path, known: set[str]) -> set[str]:
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = mod.split(".") if is_pkg else mod.split(".")[:-1]
-                anchor = anchor[: len(anchor) - (node.level - 1)]
-                base = ".".join(anchor + ([base] if base else []))
+            base = from_module(mod, node, is_pkg)
             names = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base
                      for a in node.names]
         else:
@@ -165,11 +171,7 @@ def private_uses(mod: str, path: Path, known: set[str]) -> list[str]:
     bad = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = mod.split(".") if is_pkg else mod.split(".")[:-1]
-                anchor = anchor[: len(anchor) - (node.level - 1)]
-                base = ".".join(anchor + ([base] if base else []))
+            base = from_module(mod, node, is_pkg)
             for a in node.names:
                 full = f"{base}.{a.name}"
                 if full in known:
@@ -257,10 +259,18 @@ def test_the_models_touch_no_file():
     assert found == {}
 
 
+def _package(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A planted package ``autotariffs`` under ``tmp_path`` with ``files`` (path -> text)."""
+    pkg = tmp_path / "autotariffs"
+    for rel, text in files.items():
+        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / rel).write_text(text)
+    return pkg
+
+
 def test_the_checks_can_fail(tmp_path):
     """A two-module cycle and a figures -> report import are found (the test is not vacuous)."""
-    pkg = tmp_path / "autotariffs"
-    for rel, text in {
+    pkg = _package(tmp_path, {
         "__init__.py": "",
         "models/__init__.py": "",
         "models/a.py": "from autotariffs.models import b\n",
@@ -269,9 +279,7 @@ def test_the_checks_can_fail(tmp_path):
         "report/__init__.py": "",
         "report/html.py": "from . import merge\n",
         "report/merge.py": "",
-    }.items():
-        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
-        (pkg / rel).write_text(text)
+    })
     g = graph(pkg)
     assert g["autotariffs.report.html"] == {"autotariffs.report.merge"}
     assert cycles(g) == [["autotariffs.models.a", "autotariffs.models.b"]]
@@ -283,8 +291,7 @@ def test_the_checks_can_fail(tmp_path):
 def test_the_sideways_private_and_file_checks_can_fail(tmp_path):
     """A models -> panel import, private names taken from another module, and file access in a
     model are each found; a module's own private names and pure computation are not."""
-    pkg = tmp_path / "autotariffs"
-    for rel, text in {
+    pkg = _package(tmp_path, {
         "__init__.py": "",
         "models/__init__.py": "",
         "models/a.py": "def _own():\n    pass\n\ndef f():\n    return _own()\n",
@@ -295,9 +302,7 @@ def test_the_sideways_private_and_file_checks_can_fail(tmp_path):
         "panel/__init__.py": "",
         "panel/build.py": "def load_panel():\n    pass\n",
         "config.py": "def g():\n    from autotariffs.panel.build import _select_flows\n",
-    }.items():
-        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
-        (pkg / rel).write_text(text)
+    })
     assert sideways(graph(pkg)) == [
         "autotariffs.models.b (models) imports autotariffs.panel.build (panel)"]
     assert private_imports(pkg) == [

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from autotariffs import design
+from autotariffs.labels import fmt_p
 from autotariffs.models import elasticity as el
 from autotariffs.models import passthrough as pt
 from autotariffs.models.fe import dropped_text
@@ -279,7 +280,7 @@ class Robustness:
     def summary_lines(self) -> list[str]:
         """One printed line per row (the notebook's checked output)."""
         return [f"{r.spec.check:<22} {r.spec.label[:46]:<46} {r.spec.outcome[:20]:<20} "
-                f"{r.coef:+.3f} p_wild={_fmt(r.p_wild)} G={r.n_clusters}" for r in self.rows]
+                f"{r.coef:+.3f} p_wild={_p(r.p_wild):>5} G={r.n_clusters}" for r in self.rows]
 
 
 def run_all(
@@ -315,5 +316,6 @@ def run_all(
     return Robustness(tuple(rows))
 
 
-def _fmt(p: float) -> str:
-    return "  n/a" if p is None or not np.isfinite(p) else f"{p:.3f}"
+def _p(p: float | None) -> str:
+    """:func:`autotariffs.labels.fmt_p` of a p-value that may be NaN (no p-value)."""
+    return fmt_p(None if p is None or not np.isfinite(p) else p)
