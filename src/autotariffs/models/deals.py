@@ -1,49 +1,10 @@
-"""Korea around both tariff shocks, by destination.
+"""Korea around both tariff shocks, by destination: the 2025-04 step and the 2025-11 deal cut.
 
-Data: Korea Customs Service exports of HS 8703 by destination (flows source ``kcs_kor_exp_m``,
-Korea-reported, FOB value in USD, monthly 2025-01..2026-06, no quantities, no 2023-24 history).
-The treated destination is the US; the controls are Canada, Germany, Australia and Saudi Arabia
-(Korea's WORLD total is excluded: it contains the US).
-
-Two US tariff changes on Korean cars fall in the window:
-
-1. **the step** 0 -> 25% on 2025-04-03 (Section 232; KORUS had cars duty-free). Only three
-   months precede it in this file (2025-01..03), so its pre-period is very short: no pre-trend can
-   be tested and the step estimate rests on three months.
-2. **the cut** 25 -> 15% from 2025-11-01 (the US-Korea deal, retroactive, published 2025-12-04).
-   Census collected 25% on November entries and refunded later (Budget Lab note), so part of the
-   cut reached exporters only with a delay.
-
-Designs
-
-* :func:`event_study`: ``ln v_dt = sum_{m != ref} b_m 1[d = US, t = m] + a_d + l_t + e_dt`` with
-  destination and month fixed effects (:func:`autotariffs.models.fe.feols`), reference month
-  2025-03 (the last month before the step), both events marked. With one treated destination the
-  b_m equal the US-minus-controls gap relative to the reference month; their "iid" standard
-  errors rest on the controls' residual variance and are descriptive only.
-* :func:`deal_cut`: the response to the cut as its own estimate, difference in differences of the
-  US-minus-mean-of-controls gap over **2025-05..2026-06** (pre 2025-05..10 at 25%, post
-  2025-11..2026-06 at 15%). The window starts in May so that the first step's transition (April:
-  the duty began on the 3rd and cars already at sea were caught) is in neither period; before
-  that the regime was different, so including 2025-01..03 in the "pre" period would mix the step
-  into the cut. Inference valid for a single treated destination comes from
-  :mod:`autotariffs.models.one_treated`: conformal inference (Chernozhukov, Wuthrich & Zhu 2021)
-  and in-time placebos. With 14 months the conformal p-value cannot fall below 1/14 = 0.071 and
-  only a few in-time placebos fit into six pre months: the real-data test cannot reject at 5%
-  by construction, which the results say.
-* :func:`implied_elasticities`: step response / Delta ln(1 + tau) for each shock (a *value*
-  elasticity of FOB export value: no quantities), and whether the two shocks give the same sign.
-
-Caveats: KCS values are FOB at Korean customs and leave about one month before US entry, so
-October exports largely entered after 1 November; exporters knew of the deal from July 2025, so
-anticipation (holding shipments until the lower rate) would bias the cut estimate upwards; the
-controls are other export markets of the same Korean producers, so a diversion of cars from the
-US to them would make the gap overstate the US response (SUTVA). No seasonality can be removed
-(no history): destination and month fixed effects only.
-
-Japan: its mirror (Comtrade Japan exports to USA) ends in 2025-09 and the Japan deal started on
-2025-09-16, so only half a month of the new regime is observed, which cannot identify anything;
-see :func:`deal_coverage`.
+Korea-reported FOB exports of HS 8703 (``kcs_kor_exp_m``, 2025-01..2026-06, values only) to the
+US against other export destinations. :func:`event_study` is descriptive; :func:`deal_cut` and
+:func:`cut_variants` estimate the cut with one-treated-unit inference; :func:`deal_coverage` says
+whether a deal's months can identify anything. Design choices and caveats: ARCHITECTURE.md,
+"deals.py (the deal cut)".
 """
 
 from __future__ import annotations
@@ -61,11 +22,10 @@ from autotariffs.models.fe import feols
 
 SOURCE = "kcs_kor_exp_m"
 TREATED = "USA"
-#: the comparison DESTINATIONS of Korea's exports (not the comparison origins of the US panel)
-CONTROLS: tuple[str, ...] = ("CAN", "DEU", "AUS", "SAU")
+#: the comparison destinations of Korea's exports (the US panel's comparison origins are
+#: ``design.CONTROLS``)
+CONTROL_DESTINATIONS: tuple[str, ...] = ("CAN", "DEU", "AUS", "SAU")
 START, END = "2025-01", "2026-06"
-STEP = pd.Timestamp(design.TARIFF.date)
-CUT = pd.Timestamp(design.deal_date("KOR"))
 CUT_EVENT = design.deal_date("KOR")[:7]
 #: first month that may react to the deal's announcement (announced July 2025)
 ANTICIPATION = pd.Period(design.DEALS["KOR"].announced, freq="M") + 1
@@ -87,7 +47,7 @@ def _ms(m: str | pd.Timestamp) -> pd.Timestamp:
 
 def destination_wide(
     flows: pd.DataFrame,
-    destinations: Sequence[str] = (TREATED, *CONTROLS),
+    destinations: Sequence[str] = (TREATED, *CONTROL_DESTINATIONS),
     start: str = START,
     end: str = END,
     source: str = SOURCE,
@@ -120,7 +80,7 @@ def _long(wide: pd.DataFrame) -> pd.DataFrame:
 def event_study(
     wide: pd.DataFrame,
     treated: str = TREATED,
-    controls: Sequence[str] = CONTROLS,
+    controls: Sequence[str] = CONTROL_DESTINATIONS,
     ref: str = REF_MONTH,
     events: dict[str, str] | None = None,
 ) -> pd.DataFrame:
@@ -263,7 +223,7 @@ class DealCut:
         }
 
 
-def deal_cut(wide: pd.DataFrame, controls: Sequence[str] = CONTROLS,
+def deal_cut(wide: pd.DataFrame, controls: Sequence[str] = CONTROL_DESTINATIONS,
              window: Window | None = None,
              placebo_post_len: int = design.DEAL_PLACEBO_POST_LEN,
              placebo_min_pre: int = design.DEAL_PLACEBO_MIN_PRE, alpha: float = design.ALPHA,
@@ -293,7 +253,7 @@ def rest_of_world(flows: pd.DataFrame, start: str = START, end: str = END,
     return np.log(row.where(row > 0)).rename("ROW")
 
 
-def cut_variants(wide: pd.DataFrame, controls: Sequence[str] = CONTROLS,
+def cut_variants(wide: pd.DataFrame, controls: Sequence[str] = CONTROL_DESTINATIONS,
                  window: Window | None = None) -> dict[str, CutEstimate]:
     """The cut under other controls and windows, so a reader sees how much it hangs on them.
 
@@ -324,7 +284,7 @@ def cut_variants(wide: pd.DataFrame, controls: Sequence[str] = CONTROLS,
     return out
 
 
-def first_step(wide: pd.DataFrame, controls: Sequence[str] = CONTROLS,
+def first_step(wide: pd.DataFrame, controls: Sequence[str] = CONTROL_DESTINATIONS,
                post: tuple[str, str] = STEP_POST) -> CutEstimate:
     """The 0 -> 25% step: DiD of the gap, pre 2025-01..03 (only three months), April excluded
     (donut: the duty began on the 3rd), post ``post`` (full months at 25%, before the cut).

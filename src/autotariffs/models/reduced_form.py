@@ -213,12 +213,13 @@ def designs_table(comp: Comparison) -> pd.DataFrame:
 def designs_text(comp: Comparison) -> Text:
     """Title and caption of :func:`designs_table`."""
     w = comp.window
+    keys = list(dict.fromkeys(d for d, _ in comp.results))  # the comparison's designs, in order
+    models = [ot.DESIGN_BY_KEY[k].model_text for k in keys if k in ot.DESIGN_BY_KEY]
     return Text(
         f"What each design says: {comp.origin}",
         f"Change of {comp.origin} relative to the mean of {', '.join(comp.controls)}, "
-        f"{w.event} to {w.post_end}, under three counterfactuals for the gap: its baseline "
-        f"level by month of year ({w.pre_start} to {w.pre_end}), the same months a year "
-        "before, and its baseline trend plus month of year, extrapolated. Intervals and "
+        f"{w.event} to {w.post_end}, under {len(models)} counterfactuals for the gap "
+        f"(baseline {w.pre_start} to {w.pre_end}): {'; '.join(models)}. Intervals and "
         "first p-values: conformal inference (Chernozhukov, Wüthrich & Zhu 2021) with each "
         "design's own counterfactual and moving-block permutations in time; placebo p: rank "
         "among in-time placebos of the same estimator, each with the full post length and "
