@@ -159,3 +159,32 @@ def test_narrative_numbers_come_from_the_results(comp):
     assert quotes["KOR.placebos.level.ln_q.n"] == lvl.placebos.n
     assert quotes["KOR.pretrend.ln_q.slope_per_year"] == comp.pretrend["ln_q"].slope_per_year
     assert "1/6" not in text and "1/120" not in text and "cannot reject at 5%" not in text
+
+
+class _BaselineMean(ot.Design):
+    """A fourth design, written as ARCHITECTURE.md's how-to says: the gap's overall baseline mean
+    (no seasonality)."""
+
+    key = "flat"
+    label = "baseline mean"
+    model_text = "baseline mean of the gap"
+    min_pre = 12
+
+    def counterfactual(self, months, pre, rows):
+        return ot.Level(seasonal=False).counterfactual(months, pre, rows)
+
+    def residual_map(self, months, pre, post):
+        return ot.Level(seasonal=False).residual_map(months, pre, post)
+
+
+def test_a_new_design_is_one_class_and_one_entry(monkeypatch):
+    designs = (*ot.DESIGNS, _BaselineMean())
+    # the list entry: DESIGNS gains the class; DESIGN_BY_KEY is built from it at import
+    monkeypatch.setattr(ot, "DESIGNS", designs)
+    monkeypatch.setattr(ot, "DESIGN_BY_KEY", {d.key: d for d in designs})
+    c = rfm.compare(_panel(effect=-0.2, sd=0.005), "KOR", ["MEX", "CAN"], WINDOW,
+                    outcomes=["ln_q"], designs=designs, n_draws=N_SIM)
+    out = json.loads(json.dumps(c.to_dict(), allow_nan=False))
+    assert set(out["designs"]) == set(out["placebos"]) == {d.key for d in designs}
+    assert out["designs"]["flat"]["ln_q"]["coef"] < 0  # the simulated shift is -0.2
+    assert "baseline mean" in set(rfm.designs_table(c)["design"])
