@@ -66,6 +66,24 @@ class Pretrend:
                           f"dummies, Newey-West SE ({self.hac_lags} lags)"}
 
 
+def pretrend_design(gap: Gap, window: Window) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray,
+                                                       np.ndarray]:
+    """The baseline months, gap values, design (month-of-year dummies, then the trend in years
+    from ``window.pre_start``) and months of year present of :func:`pretrend`; raises
+    InferenceError where the baseline cannot separate a trend from month of year, the one way
+    :func:`pretrend` refuses a baseline (the parameter check asks this, without the fit)."""
+    pre, _ = window.masks(gap.months)
+    m, g = gap.months[pre], gap.values[pre]
+    moy = np.asarray(m.month)
+    months_present = np.unique(moy)
+    if len(g) < len(months_present) + 3:
+        raise InferenceError(f"pretrend: {len(g)} baseline months cannot separate a trend from "
+                             "month of year; start baseline_start earlier")
+    t = (np.asarray([p.ordinal for p in m]) - window.pre_start.ordinal) / 12.0
+    d = (moy[:, None] == months_present[None, :]).astype(float)
+    return m, g, np.column_stack([d, t]), months_present
+
+
 def pretrend(gap: Gap, window: Window) -> Pretrend:
     """Trend test on the baseline months of ``gap`` (see module docstring).
 
@@ -76,17 +94,8 @@ def pretrend(gap: Gap, window: Window) -> Pretrend:
     # the report step imports this module without fitting anything
     from statsmodels.regression.linear_model import OLS
 
-    pre, _ = window.masks(gap.months)
-    m, g = gap.months[pre], gap.values[pre]
-    moy = np.asarray(m.month)
-    months_present = np.unique(moy)
-    if len(g) < len(months_present) + 3:
-        raise InferenceError(f"pretrend: {len(g)} baseline months cannot separate a trend from "
-                             "month of year; start baseline_start earlier")
+    m, g, x, months_present = pretrend_design(gap, window)
     origin = window.pre_start
-    t = (np.asarray([p.ordinal for p in m]) - origin.ordinal) / 12.0
-    d = (moy[:, None] == months_present[None, :]).astype(float)
-    x = np.column_stack([d, t])
     lags = newey_west_lags(len(g))
     fit = OLS(g, x).fit(cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True})
     s = np.asarray(fit.params[:-1])

@@ -20,7 +20,7 @@ from autotariffs import design as study
 from autotariffs.design import Window
 from autotariffs.models import one_treated as ot
 from autotariffs.models import reduced_form as rfm
-from autotariffs.models.drift import pretrend
+from autotariffs.models.drift import pretrend_design
 from autotariffs.models.inference import InferenceError
 
 #: the comparison's outcomes and their labels
@@ -51,7 +51,7 @@ def baseline_problem(gap: ot.Gap, window: Window, headline: bool = True,
     if not len(g.months):
         return "no month with data in the window"
     try:
-        pretrend(g, window)
+        pretrend_design(g, window)  # pretrend's refusal, without its fit
         for d in designs:
             ot.estimate(g, d, window)
             ot.conformal(g, d, window, ci=False, allow_coarse=True)
