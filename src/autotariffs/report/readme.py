@@ -148,7 +148,7 @@ def runtime_markdown(bench_dir: str | os.PathLike[str]) -> str:
             tests = "; ".join(s.split(" in ")[0] for s in first.get("pytest", []))
             extra = (f" ({suite['make_test_cpu_s']['median']:.0f} CPU-s; load average "
                      f"{_load_text(first['load_avg_before'])} → "
-                     f"{_load_text(first['load_avg_after'])}; {tests})")
+                     f"{_load_text(first['load_avg_after'])}; pytest's summaries: {tests})")
         cells.append(("make_test_s", "`make test` (ruff; pytest on 2 workers beside nbval, "
                       "then the quick determinism check)", runs(res["make_test_s"], "s", ".0f")
                       + extra, res["make_test_s"]["median"], False))
