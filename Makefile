@@ -298,7 +298,7 @@ verify-quick: $(ENV) ## Run 01-02 twice into temp output roots and compare every
 
 # BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--only make --runs 1"
 BENCH_ARGS ?=
-bench: $(ENV) ## Benchmarks: clean/no-op make with a per-step profile, make test, estimators vs pyfixest (reports/benchmarks/); then make readme
+bench: $(ENV) ## Benchmarks: clean/no-op make with a per-step profile, make test, estimators vs pyfixest (reports/benchmarks/; make readme quotes them)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 clean: ## Remove generated files (never touches data/raw/)
