@@ -84,8 +84,8 @@ def _load_text(load: list | None) -> str:
 def runtime_summary(bench_dir: str | os.PathLike[str]) -> str:
     """One sentence for the README's requirements: clean make and make test, when measured."""
     bench_dir = Path(bench_dir)
-    res = _load(bench_dir, "benchmarks.json").get("results", {})
-    date = _load(bench_dir, "benchmarks.json").get("machine", {}).get("date_utc", "?")
+    bench = _load(bench_dir, "benchmarks.json")
+    res, info = bench.get("results", {}), bench.get("machine", {})
     make, test = res.get("clean_make_s"), res.get("make_test_s")
     parts = []
     if make:
@@ -95,8 +95,9 @@ def runtime_summary(bench_dir: str | os.PathLike[str]) -> str:
         parts.append(f"`make test` **{test['median']:.0f} s**")
     if not parts:
         return "Runtime: not measured yet (`make bench`)."
-    return (f"Runtime on the reference machine (2 cores, measured {date}; "
-            f"see Runtime and benchmarks): " + ", ".join(parts) + ".")
+    return (f"Runtime on the reference machine (2 cores, measured {info.get('date_utc', '?')} "
+            f"at load average {_load_text(info.get('load_avg_at_start'))}; see Runtime and "
+            "benchmarks): " + ", ".join(parts) + ".")
 
 
 def runtime_markdown(bench_dir: str | os.PathLike[str]) -> str:
