@@ -159,3 +159,112 @@ def test_narrative_numbers_come_from_the_results(comp):
     assert quotes["KOR.placebos.level.ln_q.n"] == lvl.placebos.n
     assert quotes["KOR.pretrend.ln_q.slope_per_year"] == comp.pretrend["ln_q"].slope_per_year
     assert "1/6" not in text and "1/120" not in text and "cannot reject at 5%" not in text
+
+
+def _same(a, b) -> bool:
+    """Equal as results.json would store them (NaN equal to NaN)."""
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def test_compare_is_each_routine_called_directly(comp):
+    """Every part of the comparison equals a direct call of the routine that computes it, with
+    the same window, simulation size and seed."""
+    from autotariffs import design as study
+    from autotariffs.models import calibration, drift
+
+    p = _panel()
+    assert comp.origin == "KOR" and comp.controls == ("MEX", "CAN") and comp.window == WINDOW
+    assert comp.outcomes == list(rfm.OUTCOMES)
+    for y in rfm.OUTCOMES:
+        g = rfm.gap_of(p, y, "KOR", ["MEX", "CAN"], WINDOW)
+        assert comp.gaps[y].values.tolist() == pytest.approx(g.values.tolist(), nan_ok=True)
+        assert _same(comp.pretrend[y].to_dict(), drift.pretrend(g, WINDOW).to_dict())
+        for d in ot.DESIGNS:
+            r = comp.result(d.key, y)
+            est = ot.estimate(g, d, WINDOW)
+            test = ot.conformal(g, d, WINDOW, allow_coarse=True)
+            assert r.outcome == y and r.design == d.key
+            assert _same(r.estimate.to_dict(), est.to_dict())
+            assert _same(r.to_dict(), rfm.DesignResult(y, est, test, ot.placebos(
+                g, d, WINDOW, min_pre=study.MIN_PRE)).to_dict())
+        assert set(comp.bounds) == set(rfm.OUTCOMES)
+        trend = comp.result("trend", y)
+        assert _same(comp.bounds[y].to_dict(), drift.smoothness_bounds(
+            trend.estimate, trend.conformal, WINDOW).to_dict())
+        assert _same(comp.simulation[y].to_dict(), calibration.simulate(
+            g, WINDOW, y, ot.DESIGNS, n_draws=N_SIM, seed=study.SEED,
+            min_pre=study.MIN_PRE).to_dict())
+    # the headline is the simulation's choice on the headline outcome; bounds only for trend
+    chosen = comp.simulation[study.HEADLINE_OUTCOME].chosen
+    assert chosen == "level"  # no drift in the simulated gap: the level design has the least RMSE
+    assert comp.headline.result is comp.result(chosen, study.HEADLINE_OUTCOME)
+    assert comp.headline.bounds is None
+
+
+def test_compare_passes_its_settings_on():
+    """Another seed, simulation size, baseline minimum and design list reach every routine."""
+    from autotariffs.models import calibration
+
+    p, trend = _panel(), ot.TrendAdjusted()
+    c = rfm.compare(p, "KOR", ["MEX", "CAN"], WINDOW, outcomes=("ln_q",), designs=(trend,),
+                    n_draws=40, seed=7, min_pre=30, headline_outcome="ln_q")
+    g = rfm.gap_of(p, "ln_q", "KOR", ["MEX", "CAN"], WINDOW)
+    assert list(c.results) == [("trend", "ln_q")] and list(c.simulation) == ["ln_q"]
+    pl = ot.placebos(g, trend, WINDOW, min_pre=30)
+    assert c.result("trend", "ln_q").placebos.n == pl.n == 4  # 10 placebos with the default 24
+    assert _same(c.simulation["ln_q"].to_dict(), calibration.simulate(
+        g, WINDOW, "ln_q", (trend,), n_draws=40, seed=7, min_pre=30).to_dict())
+    assert c.simulation["ln_q"].to_dict()["seed"] == 7
+    assert c.simulation["ln_q"].to_dict()["n_draws"] == 40
+    assert c.headline.result.design == "trend" and c.headline.bounds is c.bounds["ln_q"]
+    assert c.to_dict()["headline"]["breakdown"] == c.bounds["ln_q"].to_dict()["breakdown"]
+    # no headline when the headline outcome is not among the outcomes
+    none = rfm.compare(p, "KOR", ["MEX", "CAN"], WINDOW, outcomes=("ln_v",), designs=(trend,),
+                       n_draws=40)
+    assert none.headline is None and none.to_dict()["headline"] is None
+
+
+def test_designs_table_rows_are_the_results(comp):
+    import dataclasses
+
+    t = rfm.designs_table(comp)
+    assert list(t.columns) == [
+        "outcome", "design", "headline", "estimate (log points)", "95% interval, low",
+        "95% interval, high", "p (conformal)", "smallest attainable p", "placebos",
+        "placebo mean", "p (placebo rank)", "placebos centred", "baseline months",
+        "post months"]
+    assert list(zip(t["outcome"], t["design"])) == [
+        (label, d.label) for label in rfm.OUTCOMES.values() for d in ot.DESIGNS]
+    for (_, row), (y, d) in zip(t.iterrows(), [(y, d) for y in rfm.OUTCOMES for d in ot.DESIGNS]):
+        r = comp.result(d.key, y)
+        c, pl = r.conformal, r.placebos
+        assert row["headline"] == (d.key == "level" and y == "ln_q")
+        for col, want in (("95% interval, low", c.ci95_low), ("95% interval, high", c.ci95_high),
+                          ("placebo mean", pl.mean), ("p (placebo rank)", pl.p)):
+            # an unbounded side (the year-on-year design's few months) is left empty
+            assert pd.isna(row[col]) if not np.isfinite(want) else row[col] == want, col
+        assert row["p (conformal)"] == c.p and row["smallest attainable p"] == c.min_p
+        assert row["placebos centred"] == pl.centred and row["placebos"] == pl.n
+    # a design without results is skipped, not the end of the table; an unknown outcome keeps
+    # its key
+    part = dataclasses.replace(comp, results={k: v for k, v in comp.results.items()
+                                              if k[0] != "level"})
+    assert len(rfm.designs_table(part)) == 6
+    odd = dataclasses.replace(comp, pretrend={"x": comp.pretrend["ln_q"]},
+                              results={("yoy", "x"): comp.result("yoy", "ln_q")})
+    assert rfm.designs_table(odd)["outcome"].tolist() == ["x"]
+
+
+def test_designs_text_names_the_origin_controls_and_window(comp):
+    text = rfm.designs_text(comp)
+    assert text.title == "What each design says: KOR"
+    assert text.caption == (
+        "Change of KOR relative to the mean of MEX, CAN, 2025-04 to 2025-07, under three "
+        "counterfactuals for the gap: its baseline level by month of year (2021-01 to "
+        "2025-02), the same months a year before, and its baseline trend plus month of year, "
+        "extrapolated. Intervals and first p-values: conformal inference (Chernozhukov, "
+        "Wüthrich & Zhu 2021) with each design's own counterfactual and moving-block "
+        "permutations in time; placebo p: rank among in-time placebos of the same estimator, "
+        "each with the full post length and donut, valid only where the placebos are centred "
+        "on zero. The headline row is the design the calibrated simulation chose by its rule. "
+        "Quantity-based outcomes skip 2022 (Comtrade-estimated quantities).")
