@@ -220,3 +220,56 @@ def test_simulation_bias_and_size():
     _, p0 = _run(y0, months)
     size = float(np.mean(p0 <= 0.05))
     assert 0.03 <= size <= 0.07, size
+
+
+# --------------------------------------------------------------------------------------------
+# coverage of a deal by the origin's own export series, and the after-deals blocks
+# --------------------------------------------------------------------------------------------
+def _exports(last: str, origin: str = "XXX") -> pd.DataFrame:
+    """SIMULATED monthly exports of ``origin`` to the US from 2025-01 to ``last``, plus rows the
+    coverage must ignore (other partner, imports, annual, another reporter) that reach later."""
+    rows = [{"reporter": origin, "partner": "USA", "flow": "export", "freq": "M", "month": m,
+             "source": "own_src", "value_usd": 1.0}
+            for m in pd.date_range("2025-01-01", last, freq="MS")]
+    late = pd.Timestamp("2026-03-01")
+    for change in ({"partner": "CAN"}, {"flow": "import"}, {"freq": "A"}, {"reporter": "YYY"}):
+        rows.append({**rows[0], "month": late, "source": "other_src", **change})
+    return pd.DataFrame(rows)
+
+
+def test_deal_coverage_counts_the_days_after_the_deal(monkeypatch):
+    from autotariffs import design
+
+    monkeypatch.setattr(design, "DEALS", {
+        "X": design.Event("2025-10-03", "test deal", ("XXX",)),
+        "Z": design.Event("2025-01-01", "a deal of nobody here", None)})
+    # 2025-10-03..31 (29 days) + November (30) + December (31) = 90 days: three months count
+    assert deals.deal_coverage(_exports("2025-12-01"), "XXX") == {
+        "last_month": "2025-12", "deal_date": "2025-10-03", "deal_month": "2025-10",
+        "post_deal_days_observed": 90, "identifies": True, "source": "own_src",
+        "note": "the export series ends 2025-12, 90 days after the 2025-10-03 deal"}
+    short = deals.deal_coverage(_exports("2025-11-01"), "XXX")
+    assert short["post_deal_days_observed"] == 59 and short["identifies"] is False
+    # a series that ends before the deal observes no day of it
+    assert deals.deal_coverage(_exports("2025-08-01"), "XXX")["post_deal_days_observed"] == 0
+    # no deal for the origin, or no series of its own: nothing to say
+    assert deals.deal_coverage(_exports("2025-12-01", origin="QQQ"), "QQQ") is None
+    assert deals.deal_coverage(_exports("2025-12-01"), "YYY") is None
+
+
+def test_after_deals_blocks(flows, results):
+    kor = deals.after_deals(flows, "KOR")  # Korea's own exports by destination: the cut
+    assert list(kor) == ["deal_cut"] and kor["deal_cut"]["coef"] == results["coef"]
+    assert kor["deal_cut"]["variants"].keys() == results["variants"].keys()
+    jpn = deals.after_deals(flows, "JPN")  # Japan's series to the US only: its coverage
+    assert jpn == {"deal_coverage": deals.deal_coverage(flows, "JPN")}
+    assert jpn["deal_coverage"]["last_month"] == "2025-09"
+    assert deals.after_deals(flows, "GBR") == {}
+
+
+def test_after_deals_table_keeps_the_scalars_of_each_block():
+    t = deals.after_deals_table({"a": {"x": 1.5, "s": "text", "l": [1], "d": {"k": 1}},
+                                 "b": {"x": 2.0}})
+    assert list(t.columns) == ["a", "b"] and sorted(t.index) == ["s", "x"]
+    assert t.loc["x", "a"] == 1.5 and t.loc["x", "b"] == 2.0 and t.loc["s", "a"] == "text"
+    assert pd.isna(t.loc["s", "b"])
