@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from support.mutation import module_unless_mutating
 from support.one_treated import SHOCK1, SHOCK2, destination_panels
 
 from autotariffs import paths
@@ -29,7 +30,7 @@ ISO = {"US": "USA", "CA": "CAN", "DE": "DEU", "AU": "AUS", "SA": "SAU", "WORLD":
 DESTS = ["USA", "CAN", "DEU", "AUS", "SAU"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=module_unless_mutating)
 def wide(flows) -> pd.DataFrame:
     return deals.destination_wide(flows)
 
@@ -44,7 +45,7 @@ def raw() -> pd.DataFrame:
         index="month", columns="dest", values="v")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=module_unless_mutating)
 def results(flows) -> dict:
     return deals.deal_results(flows)
 

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from scipy import stats
+from support.mutation import module_unless_mutating
 from support.one_treated import (
     KOR_LIKE_MONTHS,
     RHO,
@@ -309,7 +310,7 @@ def _placebo_rank_p(actual: np.ndarray, plc: np.ndarray) -> np.ndarray:
     return (1 + hits) / (1 + plc.shape[1])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=module_unless_mutating)
 def mc():
     pre, post = MC_WINDOW.masks(MC_MONTHS)
     template = ot.Gap(np.zeros(T0 + T1), MC_MONTHS)

@@ -13,6 +13,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from support.mutation import module_unless_mutating
 
 from autotariffs.design import Window
 from autotariffs.models import one_treated as ot
@@ -44,7 +45,7 @@ def _panel(effect: float = -0.2, seed: int = 0, sd: float = 0.02) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=module_unless_mutating)
 def comp():
     return rfm.compare(_panel(), "KOR", ["MEX", "CAN"], WINDOW, n_draws=N_SIM)
 
@@ -233,9 +234,10 @@ def test_designs_table_rows_are_the_results(comp):
         "95% interval, high", "p (conformal)", "smallest attainable p", "placebos",
         "placebo mean", "p (placebo rank)", "placebos centred", "baseline months",
         "post months"]
-    assert list(zip(t["outcome"], t["design"])) == [
+    assert list(zip(t["outcome"], t["design"], strict=True)) == [
         (label, d.label) for label in rfm.OUTCOMES.values() for d in ot.DESIGNS]
-    for (_, row), (y, d) in zip(t.iterrows(), [(y, d) for y in rfm.OUTCOMES for d in ot.DESIGNS]):
+    pairs = [(y, d) for y in rfm.OUTCOMES for d in ot.DESIGNS]
+    for (_, row), (y, d) in zip(t.iterrows(), pairs, strict=True):
         r = comp.result(d.key, y)
         c, pl = r.conformal, r.placebos
         assert row["headline"] == (d.key == "level" and y == "ln_q")
