@@ -54,6 +54,13 @@ ADDITIONAL = [
 STATUSES = ["killed", "survived", "timeout", "no tests", "equivalent", "other"]
 
 
+def mutated() -> list[str]:
+    """The modules pyproject.toml's [tool.mutmut] mutates, in the order listed here."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = pyproject["tool"]["mutmut"]["only_mutate"]
+    return [p for p in PUBLISHED + ADDITIONAL if p in listed]
+
+
 def module_name(path: str) -> str:
     return path.removeprefix("src/").removesuffix(".py").replace("/", ".")
 
@@ -84,7 +91,11 @@ def store(path: str) -> dict[str, int | None]:
     meta = ROOT / "mutants" / (path + ".meta")
     if not meta.exists():
         return {}
-    return json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+    try:
+        return json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+    except json.JSONDecodeError:  # mutmut killed while writing it
+        raise SystemExit(f"[fail] {meta.relative_to(ROOT)} is truncated (mutmut was stopped while "
+                         f"writing it): delete it and mutants/{path}, then rerun") from None
 
 
 def to_test(only: list[str], retest: bool) -> list[str]:
@@ -95,7 +106,7 @@ def to_test(only: list[str], retest: bool) -> list[str]:
     from mutmut.stats import status_by_exit_code
 
     names: list[str] = []
-    for path in PUBLISHED + ADDITIONAL:
+    for path in mutated():
         if only and Path(path).stem not in only:
             continue
         codes = store(path)
@@ -176,6 +187,9 @@ def summarise(paths: list[str], mutants: dict[str, dict[str, dict]], equivalent:
 
 
 def group_score(modules: dict, paths: list[str]) -> dict:
+    if not all(module_name(p) in modules for p in paths):
+        return {"modules": [module_name(p) for p in paths], "measured": False, "score": None,
+                "note": "not in [tool.mutmut] only_mutate: not measured"}
     rows = [modules[module_name(p)] for p in paths]
     killed = sum(r["killed"] for r in rows)
     real = sum(r["total"] - r["equivalent"] for r in rows)
@@ -215,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             run = run_mutmut(names, args.max_children)
             run["mutants_named"] = len(names) or "all untested"
 
-    paths = PUBLISHED + ADDITIONAL
+    paths = mutated()
     mutants = {p: read_store(p) for p in paths}
     if not any(mutants.values()):
         raise SystemExit("[fail] mutants/ holds no mutmut results: run `make mutation` first")
@@ -253,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(table(modules))
     for label, g in (("published-number modules", published), ("additional modules", additional)):
+        if g.get("measured") is False:
+            print(f"[mutation] {label}: {g['note']}")
+            continue
         score = "-" if g["score"] is None else f"{100 * g['score']:.1f}%"
         print(f"[mutation] {label}: {g['killed']} of {g['total'] - g['equivalent']} non-equivalent "
               f"mutants killed = {score}")

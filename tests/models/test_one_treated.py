@@ -633,3 +633,44 @@ def test_fig_in_time_placebos_marks_actual():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any(f"p = {r.p:.3f}" in s and f"n = {r.n}" in s for s in labels)
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# the result records as results.json stores them
+# --------------------------------------------------------------------------------------------
+def test_conformal_test_record_maps_infinite_bounds_to_null():
+    t = ot.ConformalTest("level", p=0.25, theta0=0.1, n_perm=8, stat_obs=1.5, alpha=0.05,
+                         ci95_low=-math.inf, ci95_high=0.4, ci_connected=False, p_peak=-0.2)
+    assert t.to_dict() == {"p": 0.25, "theta0": 0.1, "n_perm": 8, "min_p": 0.125,
+                           "stat_obs": 1.5, "alpha": 0.05, "ci95_low": None, "ci95_high": 0.4,
+                           "ci_connected": False, "p_peak": -0.2}
+    assert t.coarse  # 1/8 > 0.05
+    t2 = ot.ConformalTest("level", 0.5, 0.0, 40, 0.1, 0.05, -0.3, math.nan, None, None)
+    assert t2.to_dict()["ci95_low"] == -0.3 and t2.to_dict()["ci95_high"] is None
+    assert t2.to_dict()["p_peak"] is None and not t2.coarse  # 1/40 <= 0.05
+
+
+def test_placebo_set_record_by_hand():
+    """Placebos 0.1, -0.3, 0.2 around an actual -0.25: |-0.3| >= 0.25 only, so p = (1 + 1) / 4;
+    mean 0, sd 0.2646, centred (|0| <= 2 se)."""
+    s = ot.PlaceboSet("level", -0.25, {"2024-01": 0.1, "2024-02": -0.3, "2024-03": 0.2}, 2,
+                      {"too_few_pre": 1})
+    d = s.to_dict()
+    assert d["n"] == 3 and d["p"] == pytest.approx(0.5) and d["min_p"] == pytest.approx(0.25)
+    assert d["mean"] == pytest.approx(0.0, abs=1e-15)
+    assert d["sd"] == pytest.approx(math.sqrt((0.01 + 0.09 + 0.04) / 2))
+    assert d["centred"] is True and d["post_len"] == 2 and d["actual"] == -0.25
+    assert d["skipped"] == {"too_few_pre": 1} and d["estimates"]["2024-02"] == -0.3
+    empty = ot.PlaceboSet("level", 0.1, {}, 2, {}).to_dict()
+    assert (empty["n"], empty["mean"], empty["sd"], empty["p"], empty["centred"]) == (
+        0, None, None, None, None)
+
+
+def test_gap_series_is_the_gap_on_month_starts():
+    wide = pd.DataFrame({"A": [1.0, 2.0, np.nan], "B": [0.5, 0.5, 0.5], "C": [0.0, 1.0, 1.0]},
+                        index=pd.date_range("2024-01-01", periods=3, freq="MS"))
+    g = ot.Gap.from_wide(wide, "A", ["B", "C"])
+    s = g.series()
+    assert s.name == "A - mean(B, C)" and g.n_dropped == 1
+    assert s.index.tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")]
+    assert s.tolist() == [1.0 - 0.25, 2.0 - 0.75]
