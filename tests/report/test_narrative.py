@@ -66,7 +66,7 @@ def tree() -> dict:
                 {"content_share": 0.3, "elasticity_q": -1.25, "gamma": -0.05},
                 {"content_share": 0.5, "elasticity_q": -1.5, "gamma": -0.1},
                 {"content_share": 0.7, "elasticity_q": -2.0, "gamma": -0.15},
-                {"content_share": 0.8, "elasticity_q": None, "gamma": None},
+                {"content_share": 0.8, "elasticity_q": -3.0, "gamma": -0.3},  # above 0.7
                 {"content_share": 0.9, "elasticity_q": None, "gamma": None},
             ]},
             "deal_cut": {"coef": -0.1234, "controls": ["DEU", "MEX"],
@@ -243,7 +243,7 @@ RATIOS = [
     f"share of 0.3 and {M}2.00 at 0.7; gamma (zero when buyers pay the whole duty, minus one "
     f"when exporters absorb it) is {M}0.05 and {M}0.15. The ratio is only as good as the assumed "
     "exposure of Mexico and Canada, so it is shown as a curve, not as one number.",
-    "At content shares from 0.8 the comparison origins were about as exposed as Korea (tariff "
+    "At content shares from 0.9 the comparison origins were about as exposed as Korea (tariff "
     "gap below 0.02 log points): no ratio is identified.",
 ]
 POOLED = [
@@ -451,3 +451,58 @@ def test_findings_markdown_and_files(tmp_path):
     assert saved["identification"]["D: pooled estimates over all origins"][0]["numbers"][0] == {
         "key": "pooled.elasticity_q_d12.n_clusters", "text": "40", "fmt": "d", "scale": 1.0,
         "pct": False, "absolute": False}
+
+
+def test_an_origin_or_design_without_an_estimate_is_skipped_not_the_end():
+    t = tree()
+    del t["KOR"]["headline"]["coef"]
+    assert narrative.how_sure(Writer(t))[0] == "for Japan, "
+    t = tree()
+    del t["KOR"]["designs"]["yoy"]["ln_q"]["coef"]
+    designs = narrative.origin_notes(Writer(t), "KOR")[1].text
+    assert "year on year" not in designs
+    assert f"p = 0.300; trend-adjusted {M}0.250" not in designs
+    assert f"centred); trend-adjusted {M}0.250 [" in designs
+
+
+def test_interval_state_needs_both_bounds_and_a_zero_change_rose():
+    t = tree()
+    t["KOR"]["headline"].update(ci95_high=None, coef=0.0, pct=0.0)  # one bound only: no interval
+    first = narrative.plain_answer(t)[0].text
+    assert "US car imports from Korea rose by 0% (but no constant change fits its post months" in first
+
+
+def _firm(ps: dict[str, float]) -> str:
+    t = tree()
+    for m, p in ps.items():
+        t["JPN"]["export_prices"][m]["p"] = p
+    return narrative.plain_answer(t)[-1].text.split(". The firmest finding is ")[1]
+
+
+def test_the_firmest_finding_is_the_first_run_of_consecutive_months():
+    calm = dict.fromkeys(["2025_04", "2025_05", "2025_06", "2025_07", "2025_08", "2025_09"], 0.3)
+    # 2025-05 alone: 2025-07 and 2025-08 are firm but not next to it
+    assert _firm({**calm, "2025_05": 0.01, "2025_07": 0.02, "2025_08": 0.02}) == (
+        "Japan's export price cut: in each month of 2025-05 its year-on-year change lies beyond "
+        "every baseline month (p = 0.010), and a matched-model index agrees.")
+    # every firm month consecutive: the run is all of them
+    assert _firm({**calm, "2025_06": 0.02, "2025_07": 0.01}).startswith(
+        "Japan's export price cut: in each month of 2025-06 to 2025-07 its")
+    t = tree()
+    for m in calm:
+        t["JPN"]["export_prices"][m]["p"] = 0.3
+    assert "firmest" not in narrative.plain_answer(t)[-1].text
+
+
+def test_who_paid_names_every_origin_with_export_prices():
+    t = tree()
+    t["KOR"]["export_prices"] = copy.deepcopy(t["JPN"]["export_prices"])
+    paid = narrative.plain_answer(t)[1].text
+    assert paid.startswith("Who paid: Korea's carmakers cut the dollar price")
+    assert "; Japan's carmakers cut the dollar price" in paid
+
+
+def test_sentence_html_leaves_quotes_in_text_alone():
+    s = Sentence(("Korea's \"gap\" & ", Quote("k", 1.0, "+.1f")))
+    assert str(s.html()) == ('Korea\'s "gap" &amp; <span data-key="k" data-fmt="+.1f" '
+                             'data-scale="1.0" data-pct="0" data-abs="0">+1.0</span>')
