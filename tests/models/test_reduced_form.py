@@ -270,3 +270,56 @@ def test_designs_text_names_the_origin_controls_and_window(comp):
         "each with the full post length and donut, valid only where the placebos are centred "
         "on zero. The headline row is the design the calibrated simulation chose by its rule. "
         "Quantity-based outcomes skip 2022 (Comtrade-estimated quantities).")
+
+
+def test_tariff_changes_with_a_duty_before_and_a_missing_month():
+    """Baseline duties not zero, one month missing: post mean minus baseline mean by hand."""
+    p = _panel()
+    pre = p["month"] < pd.Timestamp("2025-03-01")
+    p.loc[(p["origin"] == "KOR") & pre, "ln1p_tau"] = np.log(1.025)
+    p = p[p["month"] != pd.Timestamp("2023-06-01")]  # a gap in the months
+    assert rfm.tariff_change(p, "KOR", WINDOW) == pytest.approx(np.log(1.25) - np.log(1.025))
+    months = pd.date_range("2021-01-01", "2025-07-01", freq="MS").delete(29)  # no 2023-06
+    post = months >= pd.Timestamp("2025-04-01")
+    full = pd.DataFrame({c: np.where(post, 0.25, 0.1) for c in ("MEX", "CAN")}, index=months)
+    claims = pd.DataFrame({"MEX": np.where(post, 0.9, np.nan)}, index=months)
+    # MEX, share 0.5: baseline unclaimed-unknown 0.5 x 0.1; post 0.9 x 0.5 x 0.25 + 0.1 x 0.275
+    mex = np.log1p(0.9 * 0.5 * 0.25 + 0.1 * 0.275) - np.log1p(0.05)
+    can = np.log1p(0.125) - np.log1p(0.05)  # no claims column: share x rate throughout
+    assert rfm.control_change(full, ["MEX", "CAN"], 0.5, WINDOW, claims=claims) == (
+        pytest.approx((mex + can) / 2))
+
+
+def test_sensitivity_rows_fall_back_and_skip_by_rule(comp):
+    import dataclasses
+
+    p = _panel()
+    full = pd.DataFrame({c: np.where(MONTHS >= pd.Timestamp("2025-04-01"), 0.25, 0.0)
+                         for c in ("MEX", "CAN")}, index=MONTHS)
+    s = rfm.sensitivity(comp, p, full, shares=(0.5,))
+    gap = np.log(1.25) - np.log(1.125)
+    row = s["curve"][0]
+    assert s["origin_tariff_change"] == pytest.approx(np.log(1.25)) and s["min_gap"] == 0.02
+    assert row["content_share"] == 0.5
+    assert row["elasticity_v"] == pytest.approx(comp.result("level", "ln_v").estimate.coef / gap)
+    assert s["note"] == ("ratio = headline reduced form / (origin's change in ln(1+tau) - "
+                         "controls' change at non-US content share s); left out where |gap| < "
+                         "min_gap")
+    # no headline: the first design (level); a year-on-year headline: its unbounded interval
+    # gives no bounds for the ratio either
+    none = rfm.sensitivity(dataclasses.replace(comp, headline=None), p, full, shares=(0.5,))
+    assert none["design"] == "level" and none["curve"][0]["elasticity_q"] == row["elasticity_q"]
+    yoy = comp.result("yoy", "ln_q")
+    assert not np.isfinite(yoy.conformal.ci95_low)
+    ys = rfm.sensitivity(dataclasses.replace(comp, headline=rfm.Headline(yoy, None)), p, full,
+                         shares=(0.5,))["curve"][0]
+    assert ys["elasticity_q"] == pytest.approx(yoy.estimate.coef / gap)
+    assert ys["elasticity_q_ci95_low"] is None and ys["elasticity_q_ci95_high"] is None
+    # a missing outcome leaves its ratio out, the others stay
+    part = dataclasses.replace(comp, results={k: v for k, v in comp.results.items()
+                                              if k != ("level", "ln_q")})
+    pr = rfm.sensitivity(part, p, full, shares=(0.5,))["curve"][0]
+    assert pr["elasticity_q"] is None and pr["gamma"] == pytest.approx(row["gamma"])
+    # a gap exactly at min_gap is kept (only |gap| < min_gap is left out)
+    at = rfm.sensitivity(comp, p, full, shares=(0.5,), min_gap=abs(row["tariff_gap"]))
+    assert at["curve"][0]["elasticity_q"] == row["elasticity_q"]
