@@ -274,3 +274,118 @@ def test_after_deals_table_keeps_the_scalars_of_each_block():
     assert list(t.columns) == ["a", "b"] and sorted(t.index) == ["s", "x"]
     assert t.loc["x", "a"] == 1.5 and t.loc["x", "b"] == 2.0 and t.loc["s", "a"] == "text"
     assert pd.isna(t.loc["s", "b"])
+
+
+def test_event_study_standard_errors_are_the_dummy_regression(wide):
+    """The event study's coefficients, iid SEs and t intervals equal statsmodels OLS with
+    destination, month and US x month dummies (the reference month's dummy left out)."""
+    import statsmodels.api as sm
+    from scipy import stats
+
+    es = deals.event_study(wide)
+    d = wide.stack(future_stack=True).rename("y").reset_index()
+    d.columns = ["month", "dest", "y"]
+    X = pd.get_dummies(d[["dest"]].assign(m=d["month"].dt.strftime("%Y-%m")), drop_first=True,
+                       dtype=float)
+    names = []
+    for m in wide.index:
+        if m != pd.Timestamp("2025-03-01"):
+            X[f"us_{m:%Y_%m}"] = ((d["dest"] == "USA") & (d["month"] == m)).astype(float)
+            names.append(f"us_{m:%Y_%m}")
+    fit = sm.OLS(d["y"], sm.add_constant(X)).fit()
+    got = es.set_index("month")
+    for n in names:
+        m = pd.Timestamp(f"{n[3:7]}-{n[8:10]}-01")
+        assert got.loc[m, "coef"] == pytest.approx(fit.params[n], abs=1e-9)
+        assert got.loc[m, "se_iid"] == pytest.approx(fit.bse[n], rel=1e-6)
+        half = stats.t.ppf(0.975, fit.df_resid) * fit.bse[n]
+        assert got.loc[m, "ci95_low"] == pytest.approx(fit.params[n] - half, rel=1e-6)
+        assert got.loc[m, "ci95_high"] == pytest.approx(fit.params[n] + half, rel=1e-6)
+    ref = got.loc[pd.Timestamp("2025-03-01")]
+    assert (ref["coef"], ref["se_iid"], ref["ci95_low"], ref["ci95_high"]) == (0, 0, 0, 0)
+    assert es.attrs["n_obs"] == 5 * 18 and es.attrs["ref"] == "2025-03"
+    assert es.attrs["treated"] == "USA" and es.attrs["controls"] == ["CAN", "DEU", "AUS", "SAU"]
+    assert (es["event"] != "").sum() == 2
+    other = deals.event_study(wide, controls=["CAN", "DEU"], ref="2025-06",
+                              events={"2025-08-15": "x"})
+    assert other.attrs["ref"] == "2025-06" and other.attrs["n_obs"] == 3 * 18
+    assert other.set_index("month")["event"].to_dict()[pd.Timestamp("2025-08-01")] == "x"
+    assert (other["event"] != "").sum() == 1
+    with pytest.raises(ValueError, match="reference month 2024-01 not in the window"):
+        deals.event_study(wide, ref="2024-01")
+
+
+def _kcs(rows: list[tuple[str, str, float]], **extra) -> pd.DataFrame:
+    """SIMULATED flows of the KCS source: (month, partner, value)."""
+    return pd.DataFrame([{"source": deals.SOURCE, "reporter": "KOR", "flow": "export",
+                          "month": pd.Timestamp(m), "partner": p, "value_usd": v, **extra}
+                         for m, p, v in rows])
+
+
+def test_destination_wide_and_rest_of_world_by_hand():
+    rows = [("2025-01-01", "USA", 100.0), ("2025-01-01", "CAN", 10.0),
+            ("2025-02-01", "USA", 0.0), ("2025-02-01", "CAN", 20.0),
+            ("2025-04-01", "USA", 50.0),  # 2025-03 missing
+            ("2024-12-01", "USA", 7.0),  # before the window
+            ("2025-01-01", "WLD", 150.0), ("2025-02-01", "WLD", 30.0),
+            ("2025-04-01", "WLD", 40.0)]  # WORLD below the US: no rest of world
+    f = _kcs(rows)
+    w = deals.destination_wide(f, destinations=("USA", "CAN"), start="2025-01", end="2025-04")
+    assert list(w.columns) == ["USA", "CAN"] and w.index.name == "month"
+    assert w.columns.name == "destination"
+    assert list(w.index) == list(pd.date_range("2025-01-01", "2025-04-01", freq="MS"))
+    assert w.loc["2025-01-01", "USA"] == pytest.approx(np.log(100.0))
+    assert w.loc["2025-02-01", "CAN"] == pytest.approx(np.log(20.0))
+    assert np.isnan(w.loc["2025-02-01", "USA"])  # a zero is not logged, not filled
+    assert w.loc["2025-03-01"].isna().all() and np.isnan(w.loc["2025-04-01", "CAN"])
+    row = deals.rest_of_world(f, start="2025-01", end="2025-04")
+    assert row.name == "ROW"
+    assert row.loc["2025-01-01"] == pytest.approx(np.log(50.0))
+    assert row.loc["2025-02-01"] == pytest.approx(np.log(30.0))  # the US zero: WLD - 0
+    assert np.isnan(row.loc["2025-03-01"]) and np.isnan(row.loc["2025-04-01"])
+    with pytest.raises(ValueError, match=r"no flows of source 'other' for \['USA', 'CAN'\]"):
+        deals.destination_wide(f, destinations=("USA", "CAN"), source="other")
+    with pytest.raises(ValueError, match="must hold Korea-reported exports only"):
+        deals.destination_wide(f.assign(reporter="JPN"), destinations=("USA", "CAN"))
+    with pytest.raises(ValueError, match="must hold Korea-reported exports only"):
+        deals.destination_wide(f.assign(flow="import"), destinations=("USA", "CAN"))
+
+
+def test_cut_record_placebos_and_step_by_hand(results, raw):
+    """The cut's placebo ranks by hand: fake 3-month cuts at 2025-07 (pre 05-06) and 2025-08
+    (pre 05-07), level DiDs of the raw gap; p = (1 + #{|placebo| >= |actual|}) / 3."""
+    g = np.log(raw["USA"]) - np.log(raw[["CAN", "DEU", "AUS", "SAU"]]).mean(axis=1)
+    actual = _did(g, ("2025-05", "2025-10"), ("2025-11", "2026-06"))
+    fake = [_did(g, ("2025-05", "2025-06"), ("2025-07", "2025-09")),
+            _did(g, ("2025-05", "2025-07"), ("2025-08", "2025-10"))]
+    assert results["p_placebo"] == pytest.approx((1 + sum(abs(x) >= abs(actual) for x in fake)) / 3)
+    assert results["min_p_placebo"] == pytest.approx(1 / 3) and results["n_perm"] == 14
+    assert (results["event"], results["donut"], results["treated"]) == ("2025-11", 0, "USA")
+    assert results["controls"] == ["CAN", "DEU", "AUS", "SAU"]
+    assert results["notes"] == [
+        "window 2025-05..2026-06: after the 2025-04 step's transition month",
+        "conformal p cannot fall below 0.071 (14 time permutations)",
+        "2 in-time placebos of 3 months",
+        "FOB export value (no quantities); ~1 month shipping; deal known from July 2025"]
+    step = results["step"]
+    assert step["n_post"] == 6 and step["pre_months"] == ["2025-01", "2025-03"]
+    assert step["post_months"] == ["2025-05", "2025-10"]
+    assert step["note"] == "only three pre months (2025-01..03): no pre-trend test possible"
+    assert step["min_p_conformal"] == pytest.approx(1 / 9)  # 3 + 6 months
+    el = results["elasticity"]
+    assert el["step_elasticity"] == pytest.approx(step["coef"] / np.log(1.25))
+    assert el["cut_elasticity"] == pytest.approx(results["coef"] / np.log(1.15 / 1.25))
+
+
+def test_implied_elasticities_edge_cases():
+    d1, d2 = np.log(1.25), np.log(1.15 / 1.25)
+    e = deals.implied_elasticities(-0.3, 0.1)  # both negative elasticities: pooled through 0
+    pooled = np.linalg.lstsq(np.array([[d1], [d2]]), np.array([-0.3, 0.1]), rcond=None)[0][0]
+    assert e["signs_agree"] and e["pooled_elasticity"] == pytest.approx(pooled)
+    flat = deals.implied_elasticities(-0.3, 0.1, rates=(25.0, 25.0, 15.0))  # no step
+    assert flat["step_dln1p_tau"] == 0 and np.isnan(flat["step_elasticity"])
+    assert not flat["signs_agree"] and np.isnan(flat["pooled_elasticity"])
+    no_cut = deals.implied_elasticities(-0.3, 0.1, rates=(0.0, 25.0, 25.0))
+    assert np.isnan(no_cut["cut_elasticity"]) and not no_cut["signs_agree"]
+    zero = deals.implied_elasticities(0.0, 0.0)  # no response to either: not "agreeing"
+    assert zero["step_elasticity"] == 0 and not zero["signs_agree"]
