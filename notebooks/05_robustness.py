@@ -35,7 +35,8 @@ pd.set_option("display.width", 120)
 
 from autotariffs.panel import build as apanel
 from autotariffs.tariffs import schedule as tariffs
-from autotariffs.models import POOLED_TEXT, pooled_results, results_table, robustness, summarize_pooled
+from autotariffs.models import robustness
+from autotariffs.models.pooled import POOLED_TEXT, estimate_pooled
 from autotariffs.figures import robustness as robfig
 from autotariffs.figures import publish
 
@@ -72,15 +73,17 @@ share_panels = {
         fx, start=P["start"], end=P["end"], source=P["source"]))
     for s in P["usmca_share_range"]
 }
-rob = robustness.run_all(panel, origins=P["origins"], start=P["start"], end=P["end"],
-                         placebo_date=P["placebo_date"], share_panels=share_panels,
-                         n_boot=P["n_boot"], seed=P["seed"])
-outputs.publish_table(rob["table"], "robustness", robustness.ROBUSTNESS_TEXT,
+specs = robustness.specifications(P["origins"], start=P["start"], end=P["end"],
+                                  placebo_date=P["placebo_date"], shares=P["usmca_share_range"])
+rob = robustness.run_all(panel, specs, share_panels=share_panels, n_boot=P["n_boot"],
+                         seed=P["seed"])
+rob_table = rob.table()
+outputs.publish_table(rob_table, "robustness", robustness.ROBUSTNESS_TEXT,
                       notebook="05_robustness", params=P)
-rob["table"]
+rob_table
 
 # %%
-publish(robfig.fig_robustness(rob["table"]), "robustness", robfig.ROBUSTNESS_TEXT,
+publish(robfig.fig_robustness(rob_table), "robustness", robfig.ROBUSTNESS_TEXT,
         notebook="05_robustness", params=P);
 
 # %% [markdown]
@@ -90,8 +93,8 @@ publish(robfig.fig_robustness(rob["table"]), "robustness", robfig.ROBUSTNESS_TEX
 # bootstrap and randomization inference over the distinct assignments of the origins' tariff paths.
 
 # %%
-pooled = pooled_results(summarize_pooled(panel, n_boot=P["n_boot"], seed=P["seed"]))
-pooled_tab = results_table(pooled)
+pooled = estimate_pooled(panel, n_boot=P["n_boot"], seed=P["seed"])
+pooled_tab = pooled.table()
 outputs.publish_table(pooled_tab, "pooled", POOLED_TEXT, notebook="05_robustness", params=P)
 pooled_tab.round(3)
 
@@ -99,6 +102,6 @@ pooled_tab.round(3)
 # ## Headline numbers (checked by nbval)
 
 # %% tags=["nbval-check-output"]
-outputs.write_results("05_robustness", {"robustness": rob["results"], "pooled": pooled}, params=P)
-for line in rob["summary_lines"]:
+outputs.write_results("05_robustness", {"robustness": rob.to_dict(), "pooled": pooled.to_dict()}, params=P)
+for line in rob.summary_lines():
     print(line)

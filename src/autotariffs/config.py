@@ -59,17 +59,14 @@ def _range_pair(v: Any) -> str | None:
     return None
 
 
-# origins with a per-origin run by default; any origin in the data may be run (the runner checks
-# the params file against the data before a kernel starts)
-ORIGINS_ESTIMABLE = design.TREATED
 SOURCES = ("snapshot", "census")
 
 _COMMON = {
     "source": Param(str, "snapshot", "data source: shipped snapshot or the fetched Census panel", SOURCES),
 }
 _WINDOW = {
-    "start": Param(str, "2020-01", "first month of the sample (YYYY-MM)", check=_month),
-    "end": Param(str, "2025-07", "last month of the sample (YYYY-MM)", check=_month),
+    "start": Param(str, design.START, "first month of the sample (YYYY-MM)", check=_month),
+    "end": Param(str, design.END, "last month of the sample (YYYY-MM)", check=_month),
 }
 
 SPECS: dict[str, dict[str, Param]] = {
@@ -114,7 +111,7 @@ SPECS: dict[str, dict[str, Param]] = {
         **_COMMON,
         **_WINDOW,
         "origins": Param(list, list(design.TREATED), "treated origins"),
-        "placebo_date": Param(str, "2024-04-03", "placebo event date", check=_date),
+        "placebo_date": Param(str, design.PLACEBO_DATE, "placebo event date", check=_date),
         "usmca_share_range": Param(
             list, [0.3, 0.7], "range of the USMCA non-US content share", check=_range_pair
         ),
@@ -283,9 +280,9 @@ def data_coverage(source: str, flows_file: str | Path, product: str = "8703") ->
     processed flows file: what a notebook's origin and window parameters may ask for."""
     import pandas as pd
 
-    from autotariffs.panel.build import _select_flows
+    from autotariffs.panel.build import select_flows
 
-    f = _select_flows(pd.read_parquet(flows_file), source, product)
+    f = select_flows(pd.read_parquet(flows_file), source, product)
     months = pd.to_datetime(f["month"]).dt.strftime("%Y-%m")
     return set(f["partner"].astype(str)), str(months.min()), str(months.max())
 

@@ -1,10 +1,9 @@
 """The study design in one place: event dates, deals, origins, labels, inference defaults.
 
-Why one module: the event date, the deal dates and their labels used to be typed in the panel,
-the event study, robustness, four figure modules and the narrative, so a correction had to be
-made in many places and could be missed in one. Every stage reads them from here; notebook
-parameters (``notebooks/params/*.yaml``) override the defaults and nothing else does
-(:mod:`autotariffs.config` takes its defaults from this module).
+Why one module: a date, label or default typed in several modules can be corrected in one and
+missed in another. Every stage reads them from here; notebook parameters
+(``notebooks/params/*.yaml``) override the defaults and nothing else does (:mod:`autotariffs.config`
+takes its defaults from this module).
 
 Sources: the tariff events table ``data/raw/tariffs/us_auto_tariff_events.csv`` and its
 SOURCES.md (Proclamation 10908 for the Section 232 duty in force 2025-04-03, announced
@@ -68,11 +67,17 @@ CONTROLS: tuple[str, ...] = ("MEX", "CAN")
 
 #: reduced-form and inference defaults (overridden by the notebook parameters)
 BASELINE_START = "2021-01"
+#: first month of the regression samples (the robustness and descriptive windows)
+START = "2020-01"
+#: the robustness checks' placebo event: the 2025 tariff step moved a year back
+PLACEBO_DATE = "2024-04-03"
 DONUT_MONTHS = 1
 #: last month of the US monthly import series (UN Comtrade, data/raw/trade item 1)
 END = "2025-07"
 N_BOOT = 999
 SEED = 20250403
+#: randomization-inference draws when the assignments are too many to enumerate
+N_PERM = 4999
 LEADS = 6
 #: level of every test and interval
 ALPHA = 0.05
@@ -86,16 +91,17 @@ HEADLINE_OUTCOME = "ln_q"
 SIM_EFFECTS = (0.0, -0.1, -0.2, -0.3)
 SIM_DRAWS = 1000
 SIZE_LIMIT = 0.07
+#: Korea's deal cut (models/deals.py): no donut (the window starts after the step's transition
+#: month); in-time placebos of three months, each with at least two baseline months (the cut's
+#: window has six pre months and no history, so no seasonality)
+DEAL_DONUT = 0
+DEAL_PLACEBO_POST_LEN = 3
+DEAL_PLACEBO_MIN_PRE = 2
 
 
 def event_labels(which: str = "figure") -> dict[str, str]:
     """Date -> label of every event: ``"figure"`` labels or ``"timeline"`` labels."""
     return {e.date: (e.timeline_label if which == "timeline" else e.label) for e in EVENTS_ALL}
-
-
-def event_origins() -> dict[str, tuple[str, ...] | None]:
-    """Date -> the origins an event concerns (None: all origins)."""
-    return {e.date: e.origins for e in EVENTS_ALL}
 
 
 def own_events(origin: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ reads what was written here. Layout of the files: see :mod:`autotariffs.report.h
   ``reports/figures/<fig_id>.json`` (both at once: ``autotariffs.figures.publish``).
 
 Titles, captions and source notes are :class:`Text` objects kept beside the function that draws
-the figure or builds the table (issue 16), so a notebook cell names the output and its text and
+the figure or builds the table, so a notebook cell names the output and its text and
 types no prose: ``publish_table(df, "pooled_KOR", POOLED_TEXT, notebook=..., params=P)``.
 """
 
@@ -54,32 +54,19 @@ def _check_id(kind: str, value: str) -> None:
         )
 
 
-def params_suffix(params: Mapping[str, Any] | None, keys: Iterable[str] | None = None) -> str:
-    """File-name suffix from selected parameter values, in key order: ``_KOR`` (or ``""``)."""
-    if not params:
-        return ""
-    keys = sorted(params) if keys is None else list(keys)
-    missing = [k for k in keys if k not in params]
-    if missing:
-        raise ReportError(f"name_params {missing} are not in params {sorted(params)}")
-    parts = [re.sub(r"[^A-Za-z0-9.-]+", "-", str(params[k])).strip("-") for k in keys]
-    return "".join("_" + p for p in parts)
-
-
 def write_results(
     notebook: str,
     results: Mapping[str, Any],
     params: Mapping[str, Any] | None = None,
     headline: Iterable[str] | None = None,
     results_dir: str | os.PathLike[str] | None = None,
-    name_params: Iterable[str] = (),
 ) -> Path:
-    """Write ``results`` to ``<results_dir>/<notebook>[_<name_params values>].json`` + ``_meta``.
+    """Write ``results`` to ``<results_dir>/<notebook>.json`` with ``_meta`` (notebook, params,
+    headline).
 
-    Name the file after the notebook and only the parameters that *select* the result (e.g.
-    ``write_results("04_estimates", r, params=P, name_params=["origin"])`` ->
-    ``04_estimates_KOR.json``): the full ``params`` are recorded inside ``_meta``, and a file name
-    that changes with every tuning parameter would leave stale files that collide on merge.
+    A run of a notebook that selects its result by a parameter names itself after it
+    (``write_results(f"04_estimates_{origin}", ...)``); the full ``params`` are recorded inside
+    ``_meta``, not in the file name, so a tuning parameter leaves no stale file behind.
     ``headline`` lists dotted keys (``"KOR.elasticity.coef"``) to show as headline numbers.
     """
     from autotariffs import paths
@@ -88,14 +75,13 @@ def write_results(
     if META_KEY in results or "meta" in results:
         raise ReportError(f"results for {notebook}: keys '{META_KEY}' and 'meta' are reserved")
     out_dir = Path(results_dir) if results_dir is not None else paths.RESULTS
-    stem = f"{notebook}{params_suffix(params, list(name_params))}" if name_params else notebook
     payload = dict(results)
     payload[META_KEY] = {
         "notebook": notebook,
         "params": dict(params or {}),
         "headline": sorted(headline or []),
     }
-    return aio.write_json(payload, out_dir / f"{stem}.json")
+    return aio.write_json(payload, out_dir / f"{notebook}.json")
 
 
 def register_figure(

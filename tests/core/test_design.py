@@ -1,9 +1,13 @@
-"""One source for the study design: no module but ``autotariffs.design`` types its dates.
+"""One source for the study design: no module but ``autotariffs.design`` types its dates or its
+inference numbers.
 
-Issue 16.2: the event month was hard-coded in three modules and the event labels in three more,
-so a correction could be missed in one. This test reads every module's code (not its docstrings
-or comments) and fails on a string constant holding a design date, and checks that the figures,
-the parameter defaults and the Makefile take theirs from the design.
+A date or a default typed in two places can be corrected in one and missed in the other (the
+event month was once hard-coded in three modules; ``n_boot=9999`` and ``leads=12`` drifted from
+the design's 999 and 6). This test reads every module's code (not its docstrings or comments)
+and fails on a string constant holding a design date, and on a number typed as the default of a
+design parameter (draws, seeds, leads and lags, donut, post length, alpha, minimum baseline) in
+``models/`` or ``report/``; it checks that the figures, the parameter defaults and the Makefile
+take theirs from the design.
 """
 
 from __future__ import annotations
@@ -53,6 +57,76 @@ def test_no_module_but_design_types_a_design_date():
         hits = typed_dates(path.read_text(encoding="utf-8"))
         if hits:
             found[str(path.relative_to(PKG))] = hits
+    assert found == {}
+
+
+# ---- inference and window numbers: only design.py types them -------------------------------------
+#: parameters whose default is part of the study design (a default must read ``design.<NAME>``)
+DESIGN_PARAMS = {"n_boot", "seed", "leads", "lags", "donut", "post_len", "alpha", "min_pre",
+                 "n_sim", "sim_draws", "n_draws", "n_perm", "placebo_post_len", "placebo_min_pre"}
+#: module constants named like a design number (``DEFAULT_SEED = 20250403``)
+DESIGN_CONSTANT = ("SEED", "N_BOOT", "LEADS", "DONUT", "POST_LEN", "ALPHA", "MIN_PRE", "SIM_DRAWS",
+                   "N_PERM")
+#: numbers that are the design's wherever they appear as a default or a module constant
+DESIGN_NUMBERS = {design.SEED, design.N_BOOT, design.SIM_DRAWS, 9999}
+
+
+def _number(node: ast.AST | None) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return (isinstance(node, ast.Constant) and isinstance(node.value, int | float)
+            and not isinstance(node.value, bool))
+
+
+def typed_design_numbers(source: str) -> list[str]:
+    """Signature defaults of design parameters written as numbers, and module constants or
+    defaults that type one of the design's distinctive numbers (its seed, its draws)."""
+    tree = ast.parse(source)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            a = node.args
+            pos = a.posonlyargs + a.args
+            pairs = [*zip(pos[len(pos) - len(a.defaults):], a.defaults, strict=True),
+                     *[(k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d]]
+            for arg, d in pairs:
+                if _number(d) and (arg.arg in DESIGN_PARAMS
+                                   or ast.literal_eval(d) in DESIGN_NUMBERS):
+                    found.append(f"{node.name}({arg.arg}={ast.unparse(d)})")
+        elif isinstance(node, ast.ClassDef):  # dataclass fields: ``min_pre: int = 12``
+            for st in node.body:
+                if (isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)
+                        and _number(st.value) and st.target.id in DESIGN_PARAMS):
+                    found.append(f"{node.name}.{st.target.id} = {ast.unparse(st.value)}")
+    for st in tree.body:
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(
+            st, ast.AnnAssign) else []
+        for t in targets:
+            if isinstance(t, ast.Name) and _number(st.value) and (
+                    any(c in t.id for c in DESIGN_CONSTANT)
+                    or ast.literal_eval(st.value) in DESIGN_NUMBERS):
+                found.append(f"{t.id} = {ast.unparse(st.value)}")
+    return found
+
+
+def test_design_number_checker_can_fail():
+    assert typed_design_numbers("def f(x, n_boot=9999, seed=design.SEED):\n    pass\n") == [
+        "f(n_boot=9999)"]
+    assert typed_design_numbers("def f(*, leads=12, tol=1e-12):\n    pass\n") == ["f(leads=12)"]
+    assert typed_design_numbers("def f(n=20250403):\n    pass\n") == ["f(n=20250403)"]
+    assert typed_design_numbers("DEFAULT_SEED = 20250403\nMIN_PRE_CONFORMAL = 12\n") == [
+        "DEFAULT_SEED = 20250403", "MIN_PRE_CONFORMAL = 12"]
+    assert typed_design_numbers("class D:\n    min_pre: int = 12\n") == ["D.min_pre = 12"]
+    assert typed_design_numbers("def f(alpha=design.ALPHA, k=3):\n    pass\n") == []
+
+
+def test_models_and_report_take_their_design_numbers_from_the_design():
+    found = {}
+    for sub in ("models", "report"):
+        for path in sorted((PKG / sub).rglob("*.py")):
+            hits = typed_design_numbers(path.read_text(encoding="utf-8"))
+            if hits:
+                found[str(path.relative_to(PKG))] = hits
     assert found == {}
 
 

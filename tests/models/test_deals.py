@@ -201,7 +201,7 @@ def _run(y, months):
     coefs, ps = [], []
     for k in range(y.shape[0]):
         w = pd.DataFrame(y[k], index=months, columns=DESTS)
-        r = deals.cut_estimate(w, "sim", deals.CONTROLS, win)
+        r = deals.cut_estimate(w, "sim", deals.CONTROL_DESTINATIONS, win)
         coefs.append(r.coef)
         ps.append(r.test.p)
     return np.array(coefs), np.array(ps)

@@ -17,6 +17,7 @@ from scipy import stats
 from support import dummy_reference as ref
 from support import simulate
 
+from autotariffs import design
 from autotariffs.models import elasticity as el
 from autotariffs.models import inference as inf
 
@@ -130,9 +131,10 @@ def test_wild_bootstrap_flags_three_clusters_uninformative():
 
 def test_wild_ci_is_test_inversion(sim5):
     prob, _ = _problem(sim5)
-    r = inf.wild_cluster_bootstrap(prob, None, None, None, progress=False)
+    # 9999 >= 6^5: every Webb draw, the same weights the inversion is checked with below
+    r = inf.wild_cluster_bootstrap(prob, None, None, None, n_boot=9999, progress=False)
     lo, hi = r["wild_ci95_low"], r["wild_ci95_high"]
-    w, _ = inf._webb_draws(5, 9999, inf.DEFAULT_SEED)
+    w, _ = inf._webb_draws(5, 9999, design.SEED)
     assert lo < prob.ytil @ prob.xtil / (prob.xtil @ prob.xtil) < hi
     # just inside the bounds the test accepts, just outside it rejects
     span = hi - lo

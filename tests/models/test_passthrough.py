@@ -15,8 +15,9 @@ import pytest
 from support import simulate
 
 from autotariffs import paths
-from autotariffs.models import origin_results, summarize_origin, summarize_pooled
+from autotariffs.models import origin_results, summarize_origin
 from autotariffs.models import passthrough as pt
+from autotariffs.models.pooled import estimate_pooled
 
 ORIGINS = ["CAN", "DEU", "JPN", "KOR", "MEX"]
 
@@ -56,32 +57,24 @@ def test_mirror_passthrough_needs_tariff_variation():
         pt.mirror_passthrough(p, "JPN")
 
 
-def test_mirror_comparison_gap():
-    p = _with_mirror(_sim())
-    t = pt.mirror_comparison(p, "JPN")
-    assert list(t.columns) == ["month", "ln_uv_us", "ln_uv_mirror", "gap", "d12_ln_uv_us",
-                               "d12_ln_uv_mirror", "tau"]  # fmt: skip
-    assert np.allclose(t["gap"], 0.05) and t["month"].is_monotonic_increasing
-
-
 def test_summarize_origin_structure_and_speed():
     p = _with_mirror(_sim(), seed=1)
     r = summarize_origin(p, "JPN", progress=False)
-    pooled = summarize_pooled(p, n_boot=9999, progress=False)  # >= 6^5: every Webb draw
-    # no pooled "implied sigma" labelled per origin (issue 13.2: one pooled number, SE 1.5);
-    # the pooled block is estimated once (step 05), not in every origin's run
+    pooled = estimate_pooled(p, n_boot=9999, progress=False).estimates  # >= 6^5: every Webb draw
+    # no pooled "implied sigma" labelled per origin (one pooled number with SE 1.5 has no
+    # content); the pooled block is estimated once (step 05), not in every origin's run
     assert set(r) == {"origin", "controls", "origin_vs_controls", "event_study", "mirror",
                       "crv1_validity"}  # fmt: skip
     # the simulated origins have distinct random tariff paths, so CRV1 is not invalid by design
     # here (the one-treated-origin case is tested in test_inference.py and test_one_treated.py)
     assert r["crv1_validity"]["valid"] is True and r["crv1_validity"]["n_treated_like"] >= 2
     assert "implied_sigma" not in json.dumps(origin_results(r))
-    assert pooled["elasticity_q_levels"]["n_clusters"] == 5
-    assert pooled["elasticity_q_levels"]["n_boot"] == 7776
+    assert pooled["elasticity_q_levels"].n_clusters == 5
+    assert pooled["elasticity_q_levels"].n_boot == 7776
     wide = p.pivot(index="origin", columns="month", values="ln1p_tau").to_numpy()
     _, m = np.unique(wide, axis=0, return_counts=True)  # groups of identical tariff paths
     n_distinct = math.factorial(5) // math.prod(math.factorial(int(k)) for k in m)
-    assert pooled["elasticity_q_levels"]["n_perm"] == n_distinct
+    assert pooled["elasticity_q_levels"].ri.n_perm == n_distinct
     assert r["origin_vs_controls"]["passthrough_levels"]["n_clusters"] == 3
     assert set(r["event_study"]) == {"ln_q", "ln_v", "ln_uv"}
     json.dumps(r, allow_nan=False)
@@ -105,7 +98,7 @@ def test_summarize_origin_on_real_snapshot_runs_fast():
         assert es["sample_end"] == "2025-07" and es["lags"] == 3
         assert any("after the sample end" in n for n in es["notes"])
         json.dumps(r, allow_nan=False)
-    assert summarize_pooled(panel, progress=False)["elasticity_q_levels"]["n_clusters"] == 5
+    assert estimate_pooled(panel, progress=False).estimates["elasticity_q_levels"].n_clusters == 5
     assert isinstance(panel["month"].iloc[0], pd.Timestamp)
 
 

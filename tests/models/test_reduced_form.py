@@ -261,10 +261,10 @@ def test_designs_text_names_the_origin_controls_and_window(comp):
     text = rfm.designs_text(comp)
     assert text.title == "What each design says: KOR"
     assert text.caption == (
-        "Change of KOR relative to the mean of MEX, CAN, 2025-04 to 2025-07, under three "
-        "counterfactuals for the gap: its baseline level by month of year (2021-01 to "
-        "2025-02), the same months a year before, and its baseline trend plus month of year, "
-        "extrapolated. Intervals and first p-values: conformal inference (Chernozhukov, "
+        "Change of KOR relative to the mean of MEX, CAN, 2025-04 to 2025-07, under 3 "
+        "counterfactuals for the gap (baseline 2021-01 to 2025-02): baseline mean of the gap by "
+        "month of year; the same month one year before; linear trend plus month of year, fitted "
+        "on the baseline. Intervals and first p-values: conformal inference (Chernozhukov, "
         "Wüthrich & Zhu 2021) with each design's own counterfactual and moving-block "
         "permutations in time; placebo p: rank among in-time placebos of the same estimator, "
         "each with the full post length and donut, valid only where the placebos are centred "
@@ -323,3 +323,32 @@ def test_sensitivity_rows_fall_back_and_skip_by_rule(comp):
     # a gap exactly at min_gap is kept (only |gap| < min_gap is left out)
     at = rfm.sensitivity(comp, p, full, shares=(0.5,), min_gap=abs(row["tariff_gap"]))
     assert at["curve"][0]["elasticity_q"] == row["elasticity_q"]
+
+
+class _BaselineMean(ot.Design):
+    """A fourth design, written as ARCHITECTURE.md's how-to says: the gap's overall baseline mean
+    (no seasonality)."""
+
+    key = "flat"
+    label = "baseline mean"
+    model_text = "baseline mean of the gap"
+    min_pre = 12
+
+    def counterfactual(self, months, pre, rows):
+        return ot.Level(seasonal=False).counterfactual(months, pre, rows)
+
+    def residual_map(self, months, pre, post):
+        return ot.Level(seasonal=False).residual_map(months, pre, post)
+
+
+def test_a_new_design_is_one_class_and_one_entry(monkeypatch):
+    designs = (*ot.DESIGNS, _BaselineMean())
+    # the list entry: DESIGNS gains the class; DESIGN_BY_KEY is built from it at import
+    monkeypatch.setattr(ot, "DESIGNS", designs)
+    monkeypatch.setattr(ot, "DESIGN_BY_KEY", {d.key: d for d in designs})
+    c = rfm.compare(_panel(effect=-0.2, sd=0.005), "KOR", ["MEX", "CAN"], WINDOW,
+                    outcomes=["ln_q"], designs=designs, n_draws=N_SIM)
+    out = json.loads(json.dumps(c.to_dict(), allow_nan=False))
+    assert set(out["designs"]) == set(out["placebos"]) == {d.key for d in designs}
+    assert out["designs"]["flat"]["ln_q"]["coef"] < 0  # the simulated shift is -0.2
+    assert "baseline mean" in set(rfm.designs_table(c)["design"])

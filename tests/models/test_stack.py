@@ -18,6 +18,7 @@ import statsmodels.api as sm
 from support import dummy_reference as ref
 from support import simulate
 
+from autotariffs import design
 from autotariffs.models import elasticity as el
 from autotariffs.models import event_study as es
 from autotariffs.models import inference as inf
@@ -124,7 +125,7 @@ def test_ppml_agrees_with_dummy_glm_including_ri():
     paths = el.x_paths(p, df, "ln1p_tau")
     grp, _ = inf.group_codes(df["origin"])
     tc, _ = inf.group_codes(df["month"])
-    perms, _, n_distinct = inf._assignments(paths, 5040, 999, inf.DEFAULT_SEED)
+    perms, _, n_distinct = inf.assignments(paths, 5040, 999, design.SEED)
     t = np.array([abs(f.params[0] / f.bse[0]) for f in
                   (ref.dummy_ppml(df, "quantity", "ln1p_tau", el.FE_LEVELS,
                                   xcol=paths[np.asarray(pm)[grp], tc]) for pm in perms)])

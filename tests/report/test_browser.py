@@ -30,11 +30,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support.png import png_text
 
 from autotariffs import atomic as aio
 from autotariffs import design, labels, outputs, paths
-from autotariffs.report import collect, merge, narrative
 from autotariffs.report import html as report
+from autotariffs.report import merge, narrative
 from autotariffs.report.narrative import Quote
 
 pytestmark = pytest.mark.browser
@@ -303,7 +304,7 @@ def check_page(b: Browser, reports_dir: Path) -> dict:
         if not note:
             continue
         png = side.with_suffix(".png")
-        in_image = png.is_file() and bool(collect.png_text(png).get(labels.PNG_NOTE_KEY))
+        in_image = png.is_file() and bool(png_text(png).get(labels.PNG_NOTE_KEY))
         text = state["figure_text"].get(f"fig-{side.stem}", "")
         shown = text.count(note.removeprefix("Source:").strip()) + int(in_image)
         if shown > 1:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support.png import png_text
 
 from autotariffs import labels, outputs
 from autotariffs.outputs import ReportError
@@ -405,15 +406,14 @@ def test_write_helpers_roundtrip(tmp_path):
     rep = tmp_path / "reports"
     raw = make_raw(tmp_path)
     p = outputs.write_results(
-        "04_estimates",
+        "04_estimates_KOR",
         {"KOR": {"passthrough": {"coef": 0.25}}},
         params={"origin": "KOR", "window": 12},
         headline=["KOR.passthrough.coef"],
         results_dir=rep / "results",
-        name_params=["origin", "window"],
     )
-    assert p.name == "04_estimates_KOR_12.json"
-    # without name_params the file is named after the notebook argument alone
+    assert p.name == "04_estimates_KOR.json"
+    # the file is named after the notebook argument alone, whatever the params
     q = outputs.write_results(
         "03_desc", {"d": {"x": 1}}, params={"start": "2020-01"}, results_dir=rep / "results"
     )
@@ -470,10 +470,10 @@ def _reduced_form_reports(root: Path, n_rows: int = 30) -> Path:
                                   "p_placebo": 0.667, "n_placebos": 2, "n_pre": 6, "n_post": 8,
                                   "event": "2025-11", "controls": ["CAN", "DEU"]}  # fmt: skip
         outputs.write_results(
-            "04_estimates", res, params={"origin": o, "donut": 1},
+            f"04_estimates_{o}", res, params={"origin": o, "donut": 1},
             headline=[f"{o}.reduced_form.{y}.{k}" for y in ("ln_q", "ln_v")
                       for k in ("coef", "p_conformal", "p_placebo")],
-            results_dir=rep / "results", name_params=["origin"],
+            results_dir=rep / "results",
         )  # fmt: skip
     outputs.write_results("06_report", {"validation": {"n_matched": 148, "n_terms": 148, "max_abs_coef_diff": 1e-8, "max_abs_se_diff": 1e-6, "tables": {}}},
                          headline=["validation.n_matched", "validation.n_terms"],
@@ -545,7 +545,7 @@ def test_source_note_once_when_drawn_in_image(tmp_path):
     body = b"tEXt" + labels.PNG_NOTE_KEY.encode("latin-1") + b"\x00Simulated fig_b_kor"
     chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
     png.write_bytes(data[:33] + chunk + data[33:])  # after IHDR
-    assert collect.png_text(png) == {labels.PNG_NOTE_KEY: "Simulated fig_b_kor"}
+    assert png_text(png) == {labels.PNG_NOTE_KEY: "Simulated fig_b_kor"}
     report.build_report(rep, raw, commit=COMMIT)
     page = parse(rep / "index.html")
     assert "Simulated fig_b_kor" not in page.figcaptions[1]  # in the image only

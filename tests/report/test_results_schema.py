@@ -56,3 +56,23 @@ def test_the_schema_rejects_renamed_retyped_or_missing_results(schema, results):
     bad = copy.deepcopy(results)
     bad["reduced_form"] = {}
     assert any("reduced_form" in e for e in _errors(schema, bad))
+
+
+def test_the_schema_names_the_robustness_rows(schema, results):
+    """Robustness rows are keyed by their hand-chosen ids and carry the row's numbers."""
+    bad = copy.deepcopy(results)
+    bad["robustness"]["baseline_pooled_levels_all_ln_q"] = bad["robustness"].pop("pooled_ln_q")
+    assert any("'pooled_ln_q' is a required property" in e for e in _errors(schema, bad))
+    bad = copy.deepcopy(results)
+    del bad["robustness"]["placebo_ln_uv"]["p_ri"]
+    assert any(e.startswith("robustness/placebo_ln_uv") for e in _errors(schema, bad))
+
+
+def test_the_schema_types_the_pooled_estimates(schema, results):
+    """Each pooled regression carries its coefficient and its RI counts (models.pooled)."""
+    bad = copy.deepcopy(results)
+    del bad["pooled"]["elasticity_q_d12"]["n_assignments"]
+    assert any("'n_assignments' is a required property" in e for e in _errors(schema, bad))
+    bad = copy.deepcopy(results)
+    bad["pooled"]["ppml_value"]["n_perm"] = 0.5
+    assert any(e.startswith("pooled/ppml_value/n_perm") for e in _errors(schema, bad))

@@ -12,7 +12,7 @@ NA. Tolerances come from the data documentation, not from the observed differenc
 * Census calculated duties vs DataWeb calculated duties (same administrative records): 0.01%.
 * DataWeb CIF by programme summed over months and programmes vs DataWeb annual CIF: 0.01%.
 * DataWeb HS10 8703 CAN/MEX customs value (USMCA claims file, summed over HS10 lines and claim
-  status) vs Comtrade monthly 8703, 2025-01..07: Canada 1%, Mexico 7% (issue 14; trade
+  status) vs Comtrade monthly 8703, 2025-01..07: Canada 1%, Mexico 7% (trade
   PROVENANCE section 12 reports Canada within +0.5% and Mexico -6.3%..+2.4%). Different measures
   (customs value of imports for consumption vs Comtrade's CIF-type general imports), so the
   tolerances are wider than for same-publisher checks.
@@ -202,7 +202,7 @@ def usatrade_vs_census_8708(flows: pd.DataFrame) -> list[dict]:
     return rows
 
 
-#: issue 14 tolerances (percent) for DataWeb HS10 CAN/MEX sums vs Comtrade monthly 8703
+#: tolerances (percent) for DataWeb HS10 CAN/MEX sums vs Comtrade monthly 8703
 USMCA_CLAIMS_TOL = {"CAN": 1.0, "MEX": 7.0}
 USMCA_CLAIMS_MONTHS = ("2025-01", "2025-07")
 

@@ -1,4 +1,4 @@
-"""Figure of Korea's exports by destination around both US tariff shocks (issue 14).
+"""Figure of Korea's exports by destination around both US tariff shocks.
 
 House style (:mod:`autotariffs.figures`): one colour plus a marker, both events marked with their
 labels, axis units, a source note that names the data and says what the bands are.

@@ -1,8 +1,7 @@
 """Figures of estimates with inference built for one treated origin: in-time placebos.
 
-The event-study and coefficient plots with CRV1 bands were removed (December 2026): with one
-treated origin those bands are not valid inference, and the report now draws the monthly gap
-(:mod:`autotariffs.figures.reduced_form`) instead.
+No event-study or coefficient plot with CRV1 bands: with one treated origin those bands are not
+valid inference; the report draws the monthly gap (:mod:`autotariffs.figures.reduced_form`).
 """
 
 from __future__ import annotations

@@ -36,7 +36,10 @@ from autotariffs.outputs import Text
 
 SOURCE_NOTE = ("Source: UN Comtrade monthly US imports of HS 8703 (Census data; CIF-type "
                "values); tariff events table; autotariffs.")
-DESIGN_STYLE = {d.key: (OKABE_ITO[i], ["o", "s", "^"][i]) for i, d in enumerate(DESIGNS)}
+#: colour and marker of each design, in DESIGNS order (a design added to DESIGNS gets the next)
+DESIGN_MARKERS = ("o", "s", "^", "D", "v", "P")
+DESIGN_STYLE = {d.key: (OKABE_ITO[i % len(OKABE_ITO)], DESIGN_MARKERS[i % len(DESIGN_MARKERS)])
+                for i, d in enumerate(DESIGNS)}
 
 
 def _ts(month) -> pd.Timestamp:

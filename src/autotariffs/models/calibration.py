@@ -34,7 +34,6 @@ RULE = (
     "the headline is the one with the smallest root mean squared error under no effect; ties go "
     "to the earlier design (level, year on year, trend-adjusted)."
 )
-METHODS = ("conformal", "placebo")
 
 
 @dataclass(frozen=True)

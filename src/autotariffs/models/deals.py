@@ -1,49 +1,10 @@
-"""Korea around both tariff shocks, by destination (issue 14, item 4).
+"""Korea around both tariff shocks, by destination: the 2025-04 step and the 2025-11 deal cut.
 
-Data: Korea Customs Service exports of HS 8703 by destination (flows source ``kcs_kor_exp_m``,
-Korea-reported, FOB value in USD, monthly 2025-01..2026-06, no quantities, no 2023-24 history).
-The treated destination is the US; the controls are Canada, Germany, Australia and Saudi Arabia
-(Korea's WORLD total is excluded: it contains the US).
-
-Two US tariff changes on Korean cars fall in the window:
-
-1. **the step** 0 -> 25% on 2025-04-03 (Section 232; KORUS had cars duty-free). Only three
-   months precede it in this file (2025-01..03), so its pre-period is very short: no pre-trend can
-   be tested and the step estimate rests on three months.
-2. **the cut** 25 -> 15% from 2025-11-01 (the US-Korea deal, retroactive, published 2025-12-04).
-   Census collected 25% on November entries and refunded later (Budget Lab note), so part of the
-   cut reached exporters only with a delay.
-
-Designs
-
-* :func:`event_study`: ``ln v_dt = sum_{m != ref} b_m 1[d = US, t = m] + a_d + l_t + e_dt`` with
-  destination and month fixed effects (:func:`autotariffs.models.fe.feols`), reference month
-  2025-03 (the last month before the step), both events marked. With one treated destination the
-  b_m equal the US-minus-controls gap relative to the reference month; their "iid" standard
-  errors rest on the controls' residual variance and are descriptive only.
-* :func:`deal_cut`: the response to the cut as its own estimate, difference in differences of the
-  US-minus-mean-of-controls gap over **2025-05..2026-06** (pre 2025-05..10 at 25%, post
-  2025-11..2026-06 at 15%). The window starts in May so that the first step's transition (April:
-  the duty began on the 3rd and cars already at sea were caught) is in neither period; before
-  that the regime was different, so including 2025-01..03 in the "pre" period would mix the step
-  into the cut. Inference valid for a single treated destination comes from
-  :mod:`autotariffs.models.one_treated`: conformal inference (Chernozhukov, Wuthrich & Zhu 2021)
-  and in-time placebos. With 14 months the conformal p-value cannot fall below 1/14 = 0.071 and
-  only a few in-time placebos fit into six pre months: the real-data test cannot reject at 5%
-  by construction, which the results say.
-* :func:`implied_elasticities`: step response / Delta ln(1 + tau) for each shock (a *value*
-  elasticity of FOB export value: no quantities), and whether the two shocks give the same sign.
-
-Caveats: KCS values are FOB at Korean customs and leave about one month before US entry, so
-October exports largely entered after 1 November; exporters knew of the deal from July 2025, so
-anticipation (holding shipments until the lower rate) would bias the cut estimate upwards; the
-controls are other export markets of the same Korean producers, so a diversion of cars from the
-US to them would make the gap overstate the US response (SUTVA). No seasonality can be removed
-(no history): destination and month fixed effects only.
-
-Japan: its mirror (Comtrade Japan exports to USA) ends in 2025-09 and the Japan deal started on
-2025-09-16, so only half a month of the new regime is observed, which cannot identify anything;
-see :func:`deal_coverage`.
+Korea-reported FOB exports of HS 8703 (``kcs_kor_exp_m``, 2025-01..2026-06, values only) to the
+US against other export destinations. :func:`event_study` is descriptive; :func:`deal_cut` and
+:func:`cut_variants` estimate the cut with one-treated-unit inference; :func:`deal_coverage` says
+whether a deal's months can identify anything. Design choices and caveats: ARCHITECTURE.md,
+"deals.py (the deal cut)".
 """
 
 from __future__ import annotations
@@ -61,16 +22,15 @@ from autotariffs.models.fe import feols
 
 SOURCE = "kcs_kor_exp_m"
 TREATED = "USA"
-#: the comparison DESTINATIONS of Korea's exports (not the comparison origins of the US panel)
-CONTROLS: tuple[str, ...] = ("CAN", "DEU", "AUS", "SAU")
+#: the comparison destinations of Korea's exports (the US panel's comparison origins are
+#: ``design.CONTROLS``)
+CONTROL_DESTINATIONS: tuple[str, ...] = ("CAN", "DEU", "AUS", "SAU")
 START, END = "2025-01", "2026-06"
-STEP = pd.Timestamp(design.TARIFF.date)
-CUT = pd.Timestamp(design.deal_date("KOR"))
 CUT_EVENT = design.deal_date("KOR")[:7]
 #: first month that may react to the deal's announcement (announced July 2025)
 ANTICIPATION = pd.Period(design.DEALS["KOR"].announced, freq="M") + 1
 #: no history: no seasonality; six pre months, so placebos may use two
-LEVEL = ot.Level(seasonal=False, min_pre=2)
+LEVEL = ot.Level(seasonal=False, min_pre=design.DEAL_PLACEBO_MIN_PRE)
 #: events marked on the event-study figure (date -> label, with the Korean rates)
 DEAL_EVENTS = {design.TARIFF.date: "S232 25% (0 -> 25)",
                design.deal_date("KOR"): "Korea deal (25 -> 15, retro.)"}
@@ -87,7 +47,7 @@ def _ms(m: str | pd.Timestamp) -> pd.Timestamp:
 
 def destination_wide(
     flows: pd.DataFrame,
-    destinations: Sequence[str] = (TREATED, *CONTROLS),
+    destinations: Sequence[str] = (TREATED, *CONTROL_DESTINATIONS),
     start: str = START,
     end: str = END,
     source: str = SOURCE,
@@ -120,7 +80,7 @@ def _long(wide: pd.DataFrame) -> pd.DataFrame:
 def event_study(
     wide: pd.DataFrame,
     treated: str = TREATED,
-    controls: Sequence[str] = CONTROLS,
+    controls: Sequence[str] = CONTROL_DESTINATIONS,
     ref: str = REF_MONTH,
     events: dict[str, str] | None = None,
 ) -> pd.DataFrame:
@@ -213,7 +173,7 @@ def cut_estimate(wide: pd.DataFrame, name: str, controls: Sequence[str], window:
 
 
 def cut_window(event: str = CUT_EVENT, window_start: str = CUT_WINDOW_START,
-               end: str = END, donut: int = 0) -> Window:
+               end: str = END, donut: int = design.DEAL_DONUT) -> Window:
     """The cut's window: after the first step's transition month, to the end of the data."""
     return Window(event, window_start, donut, end)
 
@@ -242,9 +202,9 @@ class DealCut:
         lo, hi = self.variant_range
         return {
             "coef": m.coef, "p_conformal": t.p, "n_perm": t.n_perm,
-            "min_p_conformal": t.min_p, "ci95_low": ot._num(t.ci95_low),
-            "ci95_high": ot._num(t.ci95_high), "p_placebo": ot._num(pl.p),
-            "n_placebos": pl.n, "min_p_placebo": ot._num(pl.min_p),
+            "min_p_conformal": t.min_p, "ci95_low": ot.json_float(t.ci95_low),
+            "ci95_high": ot.json_float(t.ci95_high), "p_placebo": ot.json_float(pl.p),
+            "n_placebos": pl.n, "min_p_placebo": ot.json_float(pl.min_p),
             "placebo_post_len": pl.post_len, "n_pre": m.estimate.n_pre,
             "n_post": m.estimate.n_post, "pre_months": list(m.estimate.pre_months),
             "post_months": list(m.estimate.post_months),
@@ -263,9 +223,10 @@ class DealCut:
         }
 
 
-def deal_cut(wide: pd.DataFrame, controls: Sequence[str] = CONTROLS,
-             window: Window | None = None, placebo_post_len: int = 3,
-             placebo_min_pre: int = 2, alpha: float = design.ALPHA,
+def deal_cut(wide: pd.DataFrame, controls: Sequence[str] = CONTROL_DESTINATIONS,
+             window: Window | None = None,
+             placebo_post_len: int = design.DEAL_PLACEBO_POST_LEN,
+             placebo_min_pre: int = design.DEAL_PLACEBO_MIN_PRE, alpha: float = design.ALPHA,
              ci: bool = True) -> DealCut:
     """The cut with one-treated-unit inference, and its variants (:func:`cut_variants`).
 
@@ -292,7 +253,7 @@ def rest_of_world(flows: pd.DataFrame, start: str = START, end: str = END,
     return np.log(row.where(row > 0)).rename("ROW")
 
 
-def cut_variants(wide: pd.DataFrame, controls: Sequence[str] = CONTROLS,
+def cut_variants(wide: pd.DataFrame, controls: Sequence[str] = CONTROL_DESTINATIONS,
                  window: Window | None = None) -> dict[str, CutEstimate]:
     """The cut under other controls and windows, so a reader sees how much it hangs on them.
 
@@ -323,7 +284,7 @@ def cut_variants(wide: pd.DataFrame, controls: Sequence[str] = CONTROLS,
     return out
 
 
-def first_step(wide: pd.DataFrame, controls: Sequence[str] = CONTROLS,
+def first_step(wide: pd.DataFrame, controls: Sequence[str] = CONTROL_DESTINATIONS,
                post: tuple[str, str] = STEP_POST) -> CutEstimate:
     """The 0 -> 25% step: DiD of the gap, pre 2025-01..03 (only three months), April excluded
     (donut: the duty began on the 3rd), post ``post`` (full months at 25%, before the cut).

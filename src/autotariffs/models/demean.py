@@ -1,42 +1,9 @@
 """Partialling high-dimensional fixed effects out of columns (the *within* transformation).
 
-Why not alternating projections: the method of alternating projections (MAP; pyhdfe, pyfixest)
-sweeps over all N rows once per fixed effect and iteration, and weighted MAP (every PPML step)
-has no acceleration in pyhdfe, so it needs hundreds of sweeps when the FE graph is poorly
-connected (Yotov et al. 2016: pair, exporter-year and importer-year effects). We solve the normal
-equations of the fixed effects instead, as "within"/LSMR solvers and fixest's coefficient-space
-iterations do (Bergé 2018; Correia 2017, ch. 3):
-
-    D'WD theta = D'Wy,   D = [D_1 ... D_Q] (0/1 level indicators),   residual = y - D theta.
-
-The FE with the most levels (``e``) is eliminated exactly (its block D_e'WD_e is diagonal), which
-leaves the Schur complement on the other FE levels (size m = sum of their levels)
-
-    S = diag(w_R) + offdiag(C_RR) - C_Re diag(1/w_e) C_eR,   C_fg = D_f'WD_g (sparse cross-tabs),
-
-solved by Jacobi-preconditioned conjugate gradients for all columns at once. Every product is a
-sparse mat-vec over the (at most N) distinct level pairs, not a pass over the N rows; CG needs far
-fewer iterations than MAP, and S is only positive *semi*-definite (one redundant level per extra FE
-and per disconnected component), which CG handles because D'Wy lies in the range of S.
-
-Convergence: columns are scaled to unit weighted RMS and weights to mean 1, and CG stops when the
-preconditioned residual ``sqrt(r' diag(S)^-1 r) <= tol * sqrt(N)`` for every column, i.e. the
-relative weighted error of the demeaned column is at most ``tol / sqrt(lambda_min)`` of the
-normalised S. The true residual is recomputed on exit (CG restarts if the recursion drifted); a
-tolerance below the floating-point floor keeps the best iterate with a warning (``_pcg``). A solve
-that cannot reach ``tol`` in ``maxiter`` steps raises :class:`DemeanNotConverged` with a one-line
-message: which fixed effects, after how many iterations, the residual against the tolerance, and
-which argument to change.
-
-Cost (issue 23 profile): CG takes 6-15 steps on the simulated, uneven and Yotov OLS designs (~50
-per IRLS step on Yotov's PPML and on the slowly connecting panel); its sparse products are about a
-third of a solve at 1M rows, the rest is set-up and passes over the N rows. So the level
-cross-tabulations' pattern is found once by one sort of packed integer keys (not a hash plus a
-sort of the uniques), their transposes are a stored permutation of the same data (no CSR->CSC
-conversion per weight vector), and every pass over the rows works on one contiguous column at a
-time with ``np.bincount`` (group sums) and ``np.take`` into one reused scratch column (gathers,
-~7x faster than 2-D fancy indexing; no fresh N-sized temporaries). The arithmetic and its order
-are unchanged, so results are bit-for-bit those of the previous implementation.
+Why not alternating projections: they need hundreds of sweeps over all N rows when the FE graph
+is poorly connected (Yotov et al. 2016). :class:`Absorber` solves the fixed effects' normal
+equations instead (the largest FE eliminated exactly, conjugate gradients on the rest).
+ARCHITECTURE.md ("Estimator notes: demean.py") has the algebra, convergence rule and costs.
 """
 
 from __future__ import annotations
@@ -63,8 +30,8 @@ def _argsort_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sorted keys, the order that sorts them) for non-negative int64 ``keys``.
 
     Why: when key and position fit in 63 bits together, sorting ``key << b | position`` with
-    ``np.sort`` (vectorised) and unpacking is ~7x faster than ``np.argsort`` at 5M rows (issue 23
-    profile). Equal keys come out in position order; callers only need equal keys adjacent.
+    ``np.sort`` (vectorised) and unpacking is ~7x faster than ``np.argsort`` at 5M rows. Equal
+    keys come out in position order; callers only need equal keys adjacent.
     """
     n = len(keys)
     shift = max(int(n - 1).bit_length(), 1)

@@ -27,7 +27,7 @@ import statsmodels.api as sm
 
 from autotariffs.design import Window
 from autotariffs.models.inference import InferenceError
-from autotariffs.models.one_treated import ConformalTest, Estimate, Gap, _num
+from autotariffs.models.one_treated import ConformalTest, Estimate, Gap, json_float
 
 
 def newey_west_lags(n: int) -> int:
@@ -61,7 +61,7 @@ class Pretrend:
     def to_dict(self) -> dict:
         return {"slope_per_year": self.slope_per_year, "se": self.se, "p": self.p,
                 "t": self.t, "n": self.n, "hac_lags": self.hac_lags, "level": self.level,
-                "seasonal": [_num(s) for s in self.seasonal], "origin_month": self.origin_month,
+                "seasonal": [json_float(s) for s in self.seasonal], "origin_month": self.origin_month,
                 "baseline": list(self.baseline),
                 "method": "OLS of the baseline gap on a linear trend and month-of-year "
                           f"dummies, Newey-West SE ({self.hac_lags} lags)"}
@@ -141,8 +141,8 @@ class SmoothnessBounds:
         for m in np.linspace(0.0, top, n):
             lo, hi = self.identified_set(m)
             clo, chi = self.robust_ci(m)
-            out.append({"M": float(m), "set_low": lo, "set_high": hi, "ci95_low": _num(clo),
-                        "ci95_high": _num(chi)})
+            out.append({"M": float(m), "set_low": lo, "set_high": hi, "ci95_low": json_float(clo),
+                        "ci95_high": json_float(chi)})
         return out
 
     def to_dict(self) -> dict:
@@ -152,11 +152,11 @@ class SmoothnessBounds:
                          "each month (Rambachan & Roth 2023), deviation and its slope zero at "
                          "the last baseline month",
                 "horizons": list(self.horizons), "bias_per_M": self.bias_per_m,
-                "breakdown": _num(bd), "breakdown_identified": self.breakdown_identified,
-                "deviation_at_breakdown": _num(None if bd is None else self.deviation_at(bd)),
+                "breakdown": json_float(bd), "breakdown_identified": self.breakdown_identified,
+                "deviation_at_breakdown": json_float(None if bd is None else self.deviation_at(bd)),
                 "deviation_at_breakdown_identified": self.deviation_at(
                     self.breakdown_identified),
-                "slope_change_per_year_at_breakdown": _num(
+                "slope_change_per_year_at_breakdown": json_float(
                     None if bd is None else bd * max(self.horizons) * 12),
                 "grid": self.grid()}
 

@@ -1,26 +1,11 @@
 """Import demand: log quantity / value on log(1 + tariff) with origin-level fixed effects.
 
-Two forms, both estimated by :func:`autotariffs.models.fe.feols` with the fixed effects absorbed
-(origin x month-of-year is one combined categorical ``"KOR:04"``; no dummy matrix is built):
-
-* ``form="levels"``: ``ln z_ot = beta ln(1+tau_ot) + a_o + m_t + s_{o,moy(t)} + e_ot`` with origin
-  FE, month FE and origin-specific month-of-year seasonality (one origin's seasonality is the
-  reference, the rest is absorbed by the month FE).
-* ``form="d12"``: ``d12 ln z_ot = beta d12 ln(1+tau_ot) + m_t + e_ot`` (ARW 2019 / FGKK 2020 style
-  12-month differences; the differencing removes origin levels and stable seasonality).
-
-Identification: KOR/JPN/DEU got the full +25pp S232 duty in April 2025, MEX/CAN 25% on non-US
-content only (smaller, content-share based rates), so all five origins enter by default. Under
-complete pass-through beta_q = -sigma. No "implied sigma" is computed: a pooled beta_q with
-SE 1.5 divided by (1 + gamma) was a number without content (issue 13); the ratios that depend on
-assumptions are shown as a sensitivity curve over the comparison origins' exposure instead
-(:mod:`autotariffs.models.reduced_form`).
-
-Inference: CRV1 by origin with t(G-1) reference (K = slopes + rank of the FE design, the
-dummy-variable OLS count: ``SSC_DUMMY``), *plus* the WCR wild cluster bootstrap and randomisation
-inference over origin tariff paths (:mod:`autotariffs.models.inference`), both run on the FWL
-problem built from the fit's absorber (:func:`fit_fe`). Results are :class:`Estimate` dicts
-with ``n_dropped`` and the fit attached.
+Two forms, both fitted by :func:`autotariffs.models.fe.feols` with the fixed effects absorbed:
+``form="levels"`` (origin, month and origin x month-of-year effects) and ``form="d12"``
+(12-month differences with month effects). Inference: CRV1 by origin with t(G-1), the wild
+cluster bootstrap and randomization inference (:mod:`.inference`). Results are :class:`Estimate`
+dicts with ``n_dropped`` and the fit attached. ARCHITECTURE.md ("Estimator notes:
+elasticity.py") has the equations and the identification.
 """
 
 from __future__ import annotations
@@ -50,7 +35,7 @@ class EstimationError(AutotariffsError, ValueError):
 FE_COLUMNS = {"origin": "fe_origin", "month": "fe_month", "origin_moy": "fe_origin_moy",
               "hs_code": "fe_hs_code"}
 # K for the CRV1 factor = slopes + exact rank of the FE dummy design: the convention of OLS on
-# explicit dummies that this module used before issue 13 (see fe.SSC, k_fixef="rank").
+# explicit dummies (see fe.SSC, k_fixef="rank"; ARCHITECTURE.md, The models).
 SSC_DUMMY = ssc(k_fixef="rank")
 
 
@@ -67,7 +52,7 @@ class Estimate(dict):
         self.fit = fit
         self.problem = problem
 
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+    def tidy(self, alpha: float = design.ALPHA) -> pd.DataFrame:
         if self.fit is None:
             raise ValueError("this result has no fit attached")
         return self.fit.tidy(alpha)
@@ -284,8 +269,8 @@ def estimate(
     origins: Sequence[str] | None = None,
     start: str | None = None,
     end: str | None = None,
-    n_boot: int = 9999,
-    seed: int = inf.DEFAULT_SEED,
+    n_boot: int = design.N_BOOT,
+    seed: int = design.SEED,
     ri: bool = True,
     wild: bool = True,
     progress: bool = True,
@@ -402,7 +387,7 @@ def ppml_levels(
     start: str | None = None,
     end: str | None = None,
     ri: bool = False,
-    seed: int = inf.DEFAULT_SEED,
+    seed: int = design.SEED,
     progress: bool = True,
     drop_qty_estimated: bool = True,
 ) -> dict:
@@ -453,9 +438,9 @@ def ppml_levels(
                                   f"{res.n_dropped}")
         paths = x_paths(panel, df, x)
         tcodes, _ = inf.group_codes(df["month"])
-        perms, enumerated, n_distinct = inf._assignments(paths, 5040, 999, seed)
+        perms, enumerated, n_distinct = inf.assignments(paths, 5040, 999, seed)
         tstats = np.empty(len(perms))
-        for i, perm in enumerate(inf._progress(perms, len(perms), "PPML RI", progress)):
+        for i, perm in enumerate(inf.progress_bar(perms, len(perms), "PPML RI", progress)):
             r = fit(paths[np.asarray(perm)[groups], tcodes]) if i > 0 else res
             tstats[i] = abs(r.params[x] / r.bse[x])
         p = float(np.mean(tstats >= tstats[0] - 1e-10 * max(1.0, tstats[0])))

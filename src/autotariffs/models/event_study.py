@@ -54,7 +54,7 @@ class EventStudy:
     meta: dict = field(default_factory=dict)
     fit: FEResult | None = None
 
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+    def tidy(self, alpha: float = design.ALPHA) -> pd.DataFrame:
         if self.fit is None:
             raise ValueError("this event study has no fit attached")
         return self.fit.tidy(alpha)
@@ -75,9 +75,9 @@ def event_study(
     origin: str,
     controls: Sequence[str] = design.CONTROLS,
     outcome: str = "ln_q",
-    leads: int = 12,
-    n_boot: int = 9999,
-    seed: int = inf.DEFAULT_SEED,
+    leads: int = design.LEADS,
+    n_boot: int = design.N_BOOT,
+    seed: int = design.SEED,
     wild: bool = True,
     progress: bool = True,
     drop_qty_estimated: bool = True,

@@ -39,8 +39,8 @@ class YoY:
                 "uv_usd_yoy_pct": float(100 * np.expm1(self.uv_usd_yoy)),
                 f"uv_{c}_yoy_pct": float(100 * np.expm1(self.uv_lcu_yoy)),
                 "p": self.test.p, "n_perm": self.test.n_perm, "min_p": self.test.min_p,
-                "ci95_low": ot._num(self.test.ci95_low),
-                "ci95_high": ot._num(self.test.ci95_high)}
+                "ci95_low": ot.json_float(self.test.ci95_low),
+                "ci95_high": ot.json_float(self.test.ci95_high)}
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,8 @@ class ExportPrices:
                          "unit value, USD (log change)": m.uv_usd_yoy,
                          f"unit value, {c} (log change)": m.uv_lcu_yoy,
                          "p (conformal)": m.test.p, "smallest attainable p": m.test.min_p,
-                         "95% interval, low": ot._num(m.test.ci95_low),
-                         "95% interval, high": ot._num(m.test.ci95_high)})
+                         "95% interval, low": ot.json_float(m.test.ci95_low),
+                         "95% interval, high": ot.json_float(m.test.ci95_high)})
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict:

@@ -1,41 +1,10 @@
 """Linear regression with absorbed high-dimensional fixed effects (HDFE OLS).
 
-Why not dummy variables: an HS10 x origin x month panel has 10^5+ product-origin levels, so the
-dummy design matrix does not fit in memory. By Frisch-Waugh-Lovell the slope coefficients equal
-those of OLS on data from which the fixed effects have been partialled out (the *within*
-transformation). We absorb the effects by solving their normal equations (exact elimination of the
-largest FE, conjugate gradients on the rest: :mod:`autotariffs.models.demean`), then fit OLS/WLS
-on the demeaned data by QR (the computation of statsmodels' ``fit(method="qr")``, without the
-pseudo-inverse it also forms). The sample is read column by column from the caller's frame and
-narrowed by row positions (:class:`_Sample`); fixed effects are coded once and renumbered after
-each filter (``subset_codes``), never re-factorized (issue 23: at 1M rows coding, copying and
-statsmodels took over half of feols' time, the solve itself a quarter).
-
-Because the demeaned regression does not know how many parameters were absorbed, its degrees of
-freedom are wrong; we recompute them as fixest / pyfixest do (``ssc``):
-
-* ``k_fixef="nonnested"`` (default): K = #slopes + sum_f(levels_f) - (n_fe - 1), i.e. one level
-  of every fixed effect after the first is redundant (the fixest "simple" redundancy rule,
-  exact when the FE graph is connected); fixed effects *fully nested in a cluster variable* are
-  not counted (except one level each), because a cluster-robust meat already absorbs them
-  (Cameron & Miller 2015, sec. VI.B; fixest ``fixef.K="nested"``).
-  ``k_fixef="rank"``: K = #slopes + the exact rank of the fixed-effect dummy design (what OLS on
-  explicit dummies counts: statsmodels, Stata ``regress`` with ``i.`` dummies). Used by the
-  origin x month estimators (:mod:`autotariffs.models.elasticity`), whose FE set (origin, month,
-  origin x month-of-year) is neither non-nested nor connected in the "simple" sense: origin is
-  nested in origin x moy and month and origin x moy share 12 redundancies, so neither rule above
-  gives the rank. Computed densely from the level cross-products (at most 5000 levels).
-* small-sample factors: iid ``(N-1)/(N-K)`` applied to ``sum(u^2)/(N-1)``; HC1 ``N/(N-K)``;
-  CRV1 ``G/(G-1) * (N-1)/(N-K)`` (the Stata/fixest "CR1" correction). Two-way clustering uses the
-  Cameron-Gelbach-Miller (2011) sum V1 + V2 - V12 with every term scaled by
-  ``min(G)/(min(G)-1)`` (``G_df="min"``, the fixest default).
-
-Singletons (observations alone in a level of some fixed effect) are dropped iteratively by
-default, as pyfixest (``fixef_rm="singleton"``) and reghdfe do: they are fitted exactly, so slopes
-are unchanged but N, K and possibly G shrink; the count is in ``n_dropped["singletons"]``.
-
-Coefficients match a dummy-variable OLS to ~1e-10 and SEs match pyfixest ``feols`` with its
-default ``ssc()`` (tests/models/test_fe.py).
+Why: an HS10 x origin x month panel has too many levels for a dummy design matrix; by
+Frisch-Waugh-Lovell the slopes are those of OLS on data with the fixed effects partialled out
+(:mod:`.demean`). Degrees of freedom and small-sample factors follow fixest/pyfixest (:func:`ssc`).
+ARCHITECTURE.md ("Estimator notes: fe.py") has the algorithm, the K conventions and the
+singleton rule.
 """
 
 from __future__ import annotations
@@ -50,6 +19,7 @@ import pandas as pd
 import scipy.linalg
 from scipy import stats
 
+from autotariffs import design
 from autotariffs.models.demean import Absorber
 
 __all__ = [
@@ -122,12 +92,12 @@ def _check_columns(data: pd.DataFrame, cols: Sequence[str], what: str) -> None:
         raise KeyError(f"{what}: column(s) {missing} not in data (have {list(data.columns)[:30]})")
 
 
-class _Sample:
+class Sample:
     """The rows of ``data`` an estimator uses, read column by column (the frame is never copied).
 
     Why: copying the used columns into a sub-frame, testing them for missing values through a
-    boolean frame and copying it again after every row filter took a fifth of feols' time at
-    100k rows (issue 23 profile). Here each column is read once as a numpy array and every
+    boolean frame and copying it again after every row filter takes a fifth of feols' time at
+    100k rows. Here each column is read once as a numpy array and every
     filter (missing values, zero weights, singletons, separation) only narrows ``rows``.
     """
 
@@ -246,8 +216,8 @@ def _factorize(col: pd.Series) -> np.ndarray:
     """Codes 0..L-1 of a column's values in sorted order (= ``pd.factorize(col, sort=True)[0]``).
 
     Why: integer columns (most fixed effects and clusters) are coded by counting over their
-    value range, one pass with no hashing or sorting (issue 23 profile: factorizing was a third
-    of feols' time at 1M rows); other types, and integers spread over a range much wider than
+    value range, one pass with no hashing or sorting (factorizing would be a third of feols'
+    time at 1M rows); other types, and integers spread over a range much wider than
     the number of rows, go through pandas.
     """
     dt = col.dtype
@@ -302,7 +272,7 @@ def fe_design_rank(fe_codes: Sequence[np.ndarray]) -> int:
     """Exact rank of the 0/1 dummy design [D_1 ... D_Q] of the fixed effects (all levels kept).
 
     Why: OLS on explicit dummies counts this rank in K (N-K residual degrees of freedom); the
-    fixest rules (``_df_k``) approximate it by levels minus one per extra FE, which is wrong for
+    fixest rules (``dof_k``) approximate it by levels minus one per extra FE, which is wrong for
     nested or multiply-redundant FE sets such as origin, month and origin x month-of-year. The
     rank of D equals that of the (sum of levels)-square matrix D'D, computed by SVD.
     """
@@ -322,7 +292,7 @@ def fe_design_rank(fe_codes: Sequence[np.ndarray]) -> int:
     return int(np.linalg.matrix_rank(dtd, hermitian=True))
 
 
-def _df_k(k: int, fe_codes: list[np.ndarray], cl_codes: list[np.ndarray], s: SSC) -> int:
+def dof_k(k: int, fe_codes: list[np.ndarray], cl_codes: list[np.ndarray], s: SSC) -> int:
     """Number of parameters K used in the small-sample factor, counted as fixest does.
 
     ``k_fixef="rank"`` counts the exact rank of the FE dummy design instead (dummy-variable OLS).
@@ -350,19 +320,19 @@ def _cluster_meat(scores: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return summed.T @ summed
 
 
-def _vcov(bread: np.ndarray, scores: np.ndarray, vcov: str, s: SSC, n: int, df_k: int,
+def sandwich(bread: np.ndarray, scores: np.ndarray, vcov: str, s: SSC, n: int, df_k: int,
           cl_codes: list[np.ndarray], sigma2_sum: float | None = None
-          ) -> tuple[np.ndarray, dict[str, int], int, float | list[float]]:
-    """Sandwich covariance. Returns (V, n_clusters, df_t for t-tests, ssc factor(s))."""
+          ) -> tuple[np.ndarray, int, float | list[float]]:
+    """Sandwich covariance. Returns (V, df_t for t-tests, ssc factor(s))."""
     kfac_crv = (n - 1) / (n - df_k) if s.k_adj else 1.0
     if vcov == "iid":
         fac = (n - 1) / (n - df_k) if s.k_adj else 1.0
         if sigma2_sum is None:  # ML (Poisson, dispersion 1): V = fac * bread, as pyfixest
-            return bread * fac, {}, n - df_k, fac
-        return bread * (sigma2_sum / (n - 1)) * fac, {}, n - df_k, fac
+            return bread * fac, n - df_k, fac
+        return bread * (sigma2_sum / (n - 1)) * fac, n - df_k, fac
     if vcov == "HC1":
         fac = n / (n - df_k) if s.k_adj else 1.0
-        return fac * bread @ (scores.T @ scores) @ bread, {}, n - df_k, fac
+        return fac * bread @ (scores.T @ scores) @ bread, n - df_k, fac
     # CRV1, one- or multi-way (CGM inclusion-exclusion over the cluster dimensions)
     gs = [int(c.max()) + 1 for c in cl_codes]
     v = np.zeros_like(bread)
@@ -379,10 +349,10 @@ def _vcov(bread: np.ndarray, scores: np.ndarray, vcov: str, s: SSC, n: int, df_k
             gfac = g_used / (g_used - 1) if s.G_adj else 1.0
             facs.append(gfac * kfac_crv)
             v += sign * gfac * kfac_crv * (bread @ _cluster_meat(scores, codes) @ bread)
-    return v, {}, min(gs) - 1, facs if len(facs) > 1 else facs[0]
+    return v, min(gs) - 1, facs if len(facs) > 1 else facs[0]
 
 
-def _drop_collinear(xt: np.ndarray, names: list[str], x_raw: np.ndarray, fn: str,
+def drop_collinear(xt: np.ndarray, names: list[str], x_raw: np.ndarray, fn: str,
                     tol: float = 1e-9) -> tuple[np.ndarray, list[str], list[str]]:
     """Drop regressors absorbed by the FE or collinear with earlier regressors (pivoted QR)."""
     if xt.shape[1] == 0:
@@ -458,7 +428,7 @@ class FEResult:
         p = 2 * (stats.t.sf(t, self.df_t) if self.dist == "t" else stats.norm.sf(t))
         return pd.Series(p, index=self.params.index, name="pvalues")
 
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+    def conf_int(self, alpha: float = design.ALPHA) -> pd.DataFrame:
         """Wald intervals with t(df_t) (OLS; df_t = G-1 when clustered) or normal (PPML)."""
         q = stats.t.ppf(1 - alpha / 2, self.df_t) if self.dist == "t" else stats.norm.ppf(
             1 - alpha / 2)
@@ -475,12 +445,12 @@ class FEResult:
         wv = w.to_numpy()
         return float(wv @ self.params.to_numpy()), float(np.sqrt(wv @ self.vcov.to_numpy() @ wv))
 
-    def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+    def summary_frame(self, alpha: float = design.ALPHA) -> pd.DataFrame:
         ci = self.conf_int(alpha)
         return pd.DataFrame({"coef": self.params, "se": self.bse, "t": self.tvalues,
                              "p": self.pvalues, "ci_lower": ci["lower"], "ci_upper": ci["upper"]})
 
-    def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
+    def tidy(self, alpha: float = design.ALPHA) -> pd.DataFrame:
         """Coefficient table with pyfixest's ``tidy()`` column names, indexed by term.
 
         Why: downstream code and reports read one table whatever the estimator; using pyfixest's
@@ -542,7 +512,7 @@ def _validate_common(data: pd.DataFrame, y: str, x: Sequence[str], fe: Sequence[
         raise ValueError(f"{fn}: duplicated regressor names in x={list(x)}")
 
 
-def _normalize_args(data: pd.DataFrame, y: str, x: Sequence[str], fe, cluster, vcov: str,
+def normalize_args(data: pd.DataFrame, y: str, x: Sequence[str], fe, cluster, vcov: str,
                     weights: str | None, fn: str) -> tuple[list[str], list[str], list[str]]:
     """Shared by feols/fepois: x, fe and cluster as lists, every argument checked."""
     if isinstance(x, str):
@@ -570,9 +540,9 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     ``weights`` are analytic weights (WLS). ``ssc`` sets the small-sample correction (module doc).
     """
     fn = "feols"
-    x, fe, cl = _normalize_args(data, y, x, fe, cluster, vcov, weights, fn)
+    x, fe, cl = normalize_args(data, y, x, fe, cluster, vcov, weights, fn)
     cols = [y, *x, *fe, *cl] + ([weights] if weights else [])
-    sample = _Sample(data, cols, fn)
+    sample = Sample(data, cols, fn)
     n_drop = {"missing": sample.n_missing, "zero_weight": sample.drop_zero_weights(weights),
               "singletons": 0, "fe_all_zero": 0, "separated": 0}
     coded = {c: sample.codes(c) for c in dict.fromkeys([*fe, *cl])}
@@ -607,17 +577,17 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
         yxt = absorber.residualize(yx, w)
         iterations = list(absorber.iterations)
     yt = yxt[:, 0]
-    xt, names, dropped = _drop_collinear(yxt[:, 1:], names, yx[:, 1:], fn)
+    xt, names, dropped = drop_collinear(yxt[:, 1:], names, yx[:, 1:], fn)
     beta = _ls_qr(xt, yt, w)
     u = yt - xt @ beta
     n = len(index)
     k = xt.shape[1]
-    df_k = _df_k(k, fe_codes, cl_codes, ssc)
+    df_k = dof_k(k, fe_codes, cl_codes, ssc)
     wv = np.ones(n) if w is None else w
     xtw = xt * wv[:, None]
     bread = np.linalg.inv(xt.T @ xtw)
     scores = xtw * u[:, None]
-    v, _, df_t, fac = _vcov(bread, scores, vcov, ssc, n, df_k, cl_codes,
+    v, df_t, fac = sandwich(bread, scores, vcov, ssc, n, df_k, cl_codes,
                             sigma2_sum=float(np.sum(wv * u * u)))
     n_clusters = {c: int(codes.max()) + 1 for c, codes in zip(cl, cl_codes, strict=True)}
     yraw = yx[:, 0]

@@ -1,25 +1,10 @@
 """Few-cluster inference for one coefficient: CRV1, wild cluster bootstrap (WCR) and RI.
 
-Why this module exists: the origin x month panel has at most five clusters (origins), so a
-cluster-robust (CRV1) t-test on its own over-rejects badly (Cameron, Gelbach & Miller 2008;
-MacKinnon & Webb 2017). Every p-value produced here is returned together with the number of
-clusters it rests on, and CRV1 is never reported alone.
-
-All three procedures work on the Frisch-Waugh-Lovell (FWL) partialled-out problem: the nuisance
-regressors Z (fixed-effect dummies and controls) are projected out of y and x once, after which
-the coefficient of interest is a scalar regression ``y~ = beta x~ + e``. That makes the bootstrap
-reducible to G x B cluster sums (no N x B matrices) and lets thousands of draws run in
-milliseconds.
-
-The nuisance space enters through one operation, the annihilator ``M_Z v`` (and ``P_Z v = v -
-M_Z v``), which the bootstrap needs to re-project re-weighted residuals and RI needs to residualise
-permuted regressor paths. :class:`FWL` carries it either as a dense orthonormal basis ``q`` of Z
-(:func:`fwl`, explicit dummy matrices: small problems and independent checks in the tests) or as
-a callable ``annihilate`` built from the fixed-effect absorber of a :func:`~autotariffs.models.fe.feols`
-fit (:func:`fwl_absorbed`, what the estimators use: no dummy matrix is ever formed).
-
-Small-sample correction ("CRV1", as Stata/fixest): ``c = G/(G-1) * (N-1)/(N-K)`` with K the rank
-of ``[Z, x]``; t-statistics are referred to a t distribution with ``G-1`` degrees of freedom.
+Why: the origin x month panel has at most five clusters (origins), so a CRV1 t-test on its own
+over-rejects badly (Cameron, Gelbach & Miller 2008; MacKinnon & Webb 2017). Every p-value here is
+returned with the number of clusters it rests on, and CRV1 is never reported alone. All three
+procedures work on the Frisch-Waugh-Lovell problem (:class:`FWL`); ARCHITECTURE.md ("Estimator
+notes: inference.py") says how.
 """
 
 from __future__ import annotations
@@ -32,13 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import linalg, stats
 
+from autotariffs import design
 from autotariffs.errors import AutotariffsError
 
 # Webb (2014) six-point weights: +-sqrt(1/2), +-1, +-sqrt(3/2), each with probability 1/6.
 WEBB_WEIGHTS = np.array(
     [-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)]
 )
-DEFAULT_SEED = 20250403
 MIN_INFORMATIVE_CLUSTERS = 4
 
 
@@ -46,7 +31,7 @@ class InferenceError(AutotariffsError, ValueError):
     """The inputs cannot support the requested inference (e.g. too few clusters, NaNs)."""
 
 
-def _progress(iterable, total: int, desc: str, show: bool):
+def progress_bar(iterable, total: int, desc: str, show: bool):
     if not show:
         return iterable
     # the text bar: tqdm.auto would try ipywidgets (not a dependency) and, in a kernel, warn
@@ -260,7 +245,7 @@ def crv1(ytil: np.ndarray, xtil: np.ndarray, groups: np.ndarray, k: int):
     return beta, se
 
 
-def crv1_summary(prob: FWL, alpha: float = 0.05) -> dict:
+def crv1_summary(prob: FWL, alpha: float = design.ALPHA) -> dict:
     """Coefficient, CRV1 SE, t(G-1) p-value and CI for the FWL problem."""
     beta, se = crv1(prob.ytil, prob.xtil, prob.groups, prob.k)
     g = prob.n_clusters
@@ -423,9 +408,9 @@ def wild_cluster_bootstrap(
     z,
     groups,
     beta0: float = 0.0,
-    n_boot: int = 9999,
-    seed: int = DEFAULT_SEED,
-    alpha: float = 0.05,
+    n_boot: int = design.N_BOOT,
+    seed: int = design.SEED,
+    alpha: float = design.ALPHA,
     ci: bool = True,
     progress: bool = True,
 ) -> dict:
@@ -492,7 +477,7 @@ def _invert(prob: FWL, w: np.ndarray, alpha: float, progress: bool) -> tuple[flo
     if not accept(b):
         return float("nan"), float("nan")
     bounds = []
-    steps = _progress(range(2), 2, "wild CI inversion", progress)
+    steps = progress_bar(range(2), 2, "wild CI inversion", progress)
     for side in steps:
         sign = -1.0 if side == 0 else 1.0
         inner, step = b, se
@@ -521,7 +506,7 @@ def _invert(prob: FWL, w: np.ndarray, alpha: float, progress: bool) -> tuple[flo
 
 
 def _permutations(g: int, max_enumerate: int, n_perm: int, seed: int):
-    """All G! permutations (identity first) or ``n_perm`` seeded draws; see :func:`_assignments`."""
+    """All G! permutations (identity first) or ``n_perm`` seeded draws; see :func:`assignments`."""
     if math.factorial(g) <= max_enumerate:
         return [tuple(p) for p in itertools.permutations(range(g))], True
     rng = np.random.default_rng(seed)
@@ -582,7 +567,7 @@ def _multiset_perms(types: list[int]):
     yield from rec()
 
 
-def _assignments(x_paths: np.ndarray, max_enumerate: int, n_perm: int, seed: int, tol=1e-12):
+def assignments(x_paths: np.ndarray, max_enumerate: int, n_perm: int, seed: int, tol=1e-12):
     """Re-assignments of tariff paths to origins for RI, identity first.
 
     Returns (list of index tuples pi: origin g receives path pi[g], enumerated, n_distinct).
@@ -615,8 +600,8 @@ def randomization_inference(
     times,
     stat: str = "t",
     max_enumerate: int = 5040,
-    n_perm: int = 4999,
-    seed: int = DEFAULT_SEED,
+    n_perm: int = design.N_PERM,
+    seed: int = design.SEED,
     batch: int = 512,
     progress: bool = True,
     return_stats: bool = False,
@@ -659,7 +644,7 @@ def randomization_inference(
     g = len(glabels)
     if x_paths.shape[0] != g:
         raise InferenceError(f"x_paths has {x_paths.shape[0]} rows but there are {g} clusters")
-    perms, enumerated, n_distinct = _assignments(x_paths, max_enumerate, n_perm, seed)
+    perms, enumerated, n_distinct = assignments(x_paths, max_enumerate, n_perm, seed)
     if problem is None:
         # Partial Z out once via its orthonormal basis (``q``, if the caller already has it).
         q = basis(z) if q is None else q
@@ -669,7 +654,7 @@ def randomization_inference(
     ytil, k = problem.ytil, problem.k
     stats_all = np.empty(len(perms))
     chunks = range(0, len(perms), batch)
-    for start in _progress(chunks, len(chunks), "randomization inference", progress):
+    for start in progress_bar(chunks, len(chunks), "randomization inference", progress):
         block = np.array(perms[start : start + batch], dtype=np.int64)  # P x G
         xp = x_paths[block[:, gcodes], tcodes[None, :]].T  # N x P
         if not np.isfinite(xp).all():

@@ -41,14 +41,12 @@ from autotariffs.design import Window
 from autotariffs.labels import DESIGN_LABELS
 from autotariffs.models.inference import InferenceError
 
-#: fewest pre-event months the conformal test accepts (the counterfactual model is fit on them)
-MIN_PRE_CONFORMAL = 12
 #: CWZ's S_q with q = 2: its minimiser over theta0 is the mean of the post residuals, the same
 #: quantity the designs estimate; with q = 1 (the median) a set could exclude its own estimate
 STAT_NAME = "S_2 = (T1^(-1) * sum over post months of residual^2)^(1/2) (CWZ 2021, q = 2)"
 
 
-def _num(x: float | None) -> float | None:
+def json_float(x: float | None) -> float | None:
     """A float for results.json: NaN and +-inf become None (JSON has neither)."""
     return None if x is None or not math.isfinite(float(x)) else float(x)
 
@@ -452,13 +450,13 @@ class ConformalTest:
 
     def to_dict(self) -> dict:
         return {"p": self.p, "theta0": self.theta0, "n_perm": self.n_perm, "min_p": self.min_p,
-                "stat_obs": self.stat_obs, "alpha": self.alpha, "ci95_low": _num(self.ci95_low),
-                "ci95_high": _num(self.ci95_high), "ci_connected": self.ci_connected,
-                "p_peak": _num(self.p_peak)}
+                "stat_obs": self.stat_obs, "alpha": self.alpha, "ci95_low": json_float(self.ci95_low),
+                "ci95_high": json_float(self.ci95_high), "ci_connected": self.ci_connected,
+                "p_peak": json_float(self.p_peak)}
 
 
 def conformal(gap: Gap, design: Design, window: Window, theta0: float = 0.0,
-              alpha: float = study.ALPHA, ci: bool = True, min_pre: int = MIN_PRE_CONFORMAL,
+              alpha: float = study.ALPHA, ci: bool = True, min_pre: int = study.MIN_PRE,
               allow_coarse: bool = False, grid_size: int = 161) -> ConformalTest:
     """Conformal test of H0: the post effect is ``theta0`` in every post month (CWZ 2021).
 
@@ -612,8 +610,8 @@ class PlaceboSet:
         return bool(abs(self.mean) <= 2 * se)
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "mean": _num(self.mean), "sd": _num(self.sd), "p": _num(self.p),
-                "min_p": _num(self.min_p), "centred": self.centred, "post_len": self.post_len,
+        return {"n": self.n, "mean": json_float(self.mean), "sd": json_float(self.sd), "p": json_float(self.p),
+                "min_p": json_float(self.min_p), "centred": self.centred, "post_len": self.post_len,
                 "actual": self.actual, "skipped": dict(self.skipped),
                 "estimates": dict(self.estimates)}
 

@@ -136,23 +136,3 @@ def mirror_passthrough(
         }
     )
 
-
-def mirror_comparison(panel: pd.DataFrame, origin: str) -> pd.DataFrame:
-    """Month table of one origin: US-side vs origin-reported unit values (logs), gap, d12 terms.
-
-    Columns: month, ln_uv_us, ln_uv_mirror, gap (= us - mirror: freight, insurance, timing and
-    valuation differences), d12_ln_uv_us, d12_ln_uv_mirror, tau. Sorted by month.
-    """
-    df = panel[panel["origin"] == origin].sort_values("month")
-    out = pd.DataFrame(
-        {
-            "month": df["month"].to_numpy(),
-            "ln_uv_us": df["ln_uv"].to_numpy(float),
-            "ln_uv_mirror": df["ln_mirror_uv"].to_numpy(float),
-            "d12_ln_uv_us": df["d12_ln_uv"].to_numpy(float),
-            "d12_ln_uv_mirror": df["d12_ln_mirror_uv"].to_numpy(float),
-            "tau": df["tau"].to_numpy(float),
-        }
-    )
-    out.insert(3, "gap", out["ln_uv_us"] - out["ln_uv_mirror"])
-    return out.reset_index(drop=True)

@@ -1,45 +1,9 @@
 """Poisson pseudo-maximum likelihood (PPML) with absorbed high-dimensional fixed effects.
 
-Why: gravity / import-demand equations are estimated in levels by PPML (Santos Silva & Tenreyro
+Why: gravity and import-demand equations are estimated in levels by PPML (Santos Silva & Tenreyro
 2006) so that zero flows are kept and heteroskedasticity does not bias elasticities; with
-exporter-time, importer-time and pair effects the dummy-variable GLM is infeasible (on Yotov et
-al. 2016 a statsmodels dummy GLM does not converge in 100 IRLS steps and reports cluster SEs about
-twice too large, see data/external/yotov2016_agtpa/README.md).
-
-Algorithm (Correia, Guimaraes & Zylkin 2020, ``ppmlhdfe``; pyfixest ``fepois``): iteratively
-reweighted least squares. Each step forms the working outcome ``z = eta - offset + (y - mu)/mu``
-and weights ``mu``, partials the fixed effects out of ``z`` and ``X`` by *weighted* demeaning
-(:class:`autotariffs.models.demean.Absorber`: the FE cross-tabulations are built once and only
-re-weighted each step), solves the weighted LS problem, and updates ``eta = z - resid + offset``.
-Demeaning is warm-started: the previous iteration's residuals differ from the new column only by
-a fixed-effect component, which the projection annihilates, so starting from them gives the same
-fixed point in far fewer conjugate-gradient steps.
-
-Convergence (:func:`_irls`): fixest's ``|dev - dev_old| / (0.1 + |dev_old|) < tol`` (default
-1e-10; pyfixest/fixest use 1e-8) and a coefficient step below ``sqrt(tol)``. Step-halving guards
-against a deviance increase, but only from the second iteration on: the starting values
-``mu = (y + mean y) / 2`` are not a point of the model and their deviance can lie below the
-model's minimum (it did on issue 12's Zipf-sized panel), so halving towards them (as the code did before issue 12) stalls IRLS at a wrong
-coefficient that *looks* converged. A deviance change within its floating-point floor counts as
-converged and is recorded in ``notes``; a fit that cannot converge raises and says what to change.
-
-Sample, as ppmlhdfe (Correia, Guimaraes & Zylkin 2020) and pyfixest do it, each rule re-applied
-until none drops anything, every count reported in ``n_dropped``:
-(i) ``singletons`` (``drop_singletons=True``, the default, = pyfixest ``fixef_rm="singleton"``):
-observations alone in a fixed-effect level are fitted exactly; (ii) ``fe_all_zero``: observations
-in a fixed-effect level whose outcome is zero throughout (the level's estimate is -inf);
-(iii) ``separated``: the "simple" rule (one regressor constant on y > 0 and on one side of that
-constant on the y = 0 rows where it differs) and, opt-in with ``separation=("fe", "simple",
-"ir")``, the iterative rectifier that finds separation by any combination of regressors and
-fixed effects (pyfixest ``separation_check=["ir"]``). pyfixest's default check is "fe" = (ii),
-applied once; "simple" only removes rows whose MLE does not exist, so point estimates agree
-whenever pyfixest converges. Rows with weight 0 are dropped (``zero_weight``) as fixest does.
-
-Covariance: sandwich with bread ``(X~' W X~)^-1`` (W = mu at the solution) and scores
-``X~_i (y_i - mu_i)``: ``iid`` (model-based, bread only), ``HC1`` and one-/two-way ``CRV1`` with
-the small-sample corrections of :class:`autotariffs.models.fe.SSC`. Stata's ``ppmlhdfe`` /
-``poisson, vce(cluster)`` use G/(G-1) only: pass ``ssc=ssc(k_adj=False)`` for that convention
-(used to reproduce Yotov et al. 2016); the default equals pyfixest's default.
+exporter-time, importer-time and pair effects a dummy-variable GLM is infeasible. ARCHITECTURE.md
+("Estimator notes: ppml.py") has the IRLS algorithm, convergence, sample and covariance rules.
 """
 
 from __future__ import annotations
@@ -54,11 +18,11 @@ from autotariffs.models.fe import (
     SSC,
     Absorber,
     FEResult,
-    _df_k,
-    _drop_collinear,
-    _normalize_args,
-    _Sample,
-    _vcov,
+    Sample,
+    dof_k,
+    drop_collinear,
+    normalize_args,
+    sandwich,
     singleton_mask,
     subset_codes,
 )
@@ -228,14 +192,14 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     effects, which IRLS step, the residual, what to raise).
     """
     fn = "fepois"
-    x, fe, cl = _normalize_args(data, y, x, fe, cluster, vcov, weights, fn)
+    x, fe, cl = normalize_args(data, y, x, fe, cluster, vcov, weights, fn)
     methods = _separation_methods(separation, fn)
     if not (0 < tol < 1):
         raise ValueError(f"{fn}: tol={tol!r} must be in (0, 1)")
     extra = ([offset] if offset else []) + ([weights] if weights else [])
     if offset and offset not in data.columns:
         raise KeyError(f"{fn}: offset column {offset!r} not in data")
-    sample = _Sample(data, [y, *x, *fe, *cl, *extra], fn)
+    sample = Sample(data, [y, *x, *fe, *cl, *extra], fn)
     n_w0 = sample.drop_zero_weights(weights)
     yv = sample.numeric([y])[:, 0]
     neg = np.flatnonzero(yv < 0)
@@ -273,7 +237,7 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
 
     # collinearity with the FE is a property of the design, check once with unit weights
     xt0 = absorber.residualize(xv, np.ones(n)) if absorber is not None else xv
-    xt0, names_kept, dropped = _drop_collinear(xt0, names, xv, fn)
+    xt0, names_kept, dropped = drop_collinear(xt0, names, xv, fn)
     if dropped:
         xv = xv[:, [names.index(nm) for nm in names_kept]]
         names = names_kept
@@ -298,8 +262,8 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     scores = xt * (wobs * u)[:, None]
     cl_codes = [coded[c] for c in cl]
     k = xt.shape[1]
-    df_k = _df_k(k, fe_codes, cl_codes, ssc)
-    v, _, df_t, fac = _vcov(bread, scores, vcov, ssc, n, df_k, cl_codes, sigma2_sum=None)
+    df_k = dof_k(k, fe_codes, cl_codes, ssc)
+    v, df_t, fac = sandwich(bread, scores, vcov, ssc, n, df_k, cl_codes, sigma2_sum=None)
     n_clusters = {c: int(codes.max()) + 1 for c, codes in zip(cl, cl_codes, strict=True)}
     corr = np.corrcoef(yv, mu)[0, 1]
     res = PPMLResult(
@@ -359,9 +323,9 @@ def _irls(yv: np.ndarray, xv: np.ndarray, off: np.ndarray, wobs: np.ndarray,
 
     Why these rules:
     * The starting point mu = (y + mean y) / 2 is not a point of the model, and its deviance can
-      be *below* the model's minimum. Step-halving against it (the old rule) pulled every
-      later iterate back towards it and stopped with a small deviance change but a wrong
-      coefficient and SE (issue 12). Halving is therefore only used from iteration 2 on, where
+      be *below* the model's minimum. Step-halving against it would pull every later iterate
+      back towards it and stop with a small deviance change but a wrong coefficient and SE.
+      Halving is therefore only used from iteration 2 on, where
       eta is a model point, and it halves beta together with eta so that the two stay consistent.
     * A full step may raise the deviance only by its floating-point floor (64 eps x sum of the
       terms' magnitudes); more triggers halving. If 30 halvings cannot lower it while the full

@@ -79,9 +79,9 @@ class DesignResult:
 
     def to_dict(self) -> dict:
         c = self.conformal
-        return {**self.estimate.to_dict(), "ci95_low": ot._num(c.ci95_low),
-                "ci95_high": ot._num(c.ci95_high), "p": c.p, "method": self.method,
-                "n_perm": c.n_perm, "min_p": c.min_p, "p_peak": ot._num(c.p_peak),
+        return {**self.estimate.to_dict(), "ci95_low": ot.json_float(c.ci95_low),
+                "ci95_high": ot.json_float(c.ci95_high), "p": c.p, "method": self.method,
+                "n_perm": c.n_perm, "min_p": c.min_p, "p_peak": ot.json_float(c.p_peak),
                 "by_month": self.estimate.by_month}
 
 
@@ -99,8 +99,8 @@ class Headline:
                                     "n_pre", "n_post", "pre_months", "post_months", "min_p")},
                "chosen_by": calibration.RULE}
         pl = self.result.placebos
-        out.update({"p_placebo": ot._num(pl.p), "n_placebos": pl.n,
-                    "min_p_placebo": ot._num(pl.min_p), "placebo_mean": ot._num(pl.mean),
+        out.update({"p_placebo": ot.json_float(pl.p), "n_placebos": pl.n,
+                    "min_p_placebo": ot.json_float(pl.min_p), "placebo_mean": ot.json_float(pl.mean),
                     "placebos_centred": pl.centred})
         for k in ("ci95_low", "ci95_high"):
             out[f"{k}_pct"] = None if r[k] is None else float(100 * np.expm1(r[k]))
@@ -200,11 +200,11 @@ def designs_table(comp: Comparison) -> pd.DataFrame:
                 "headline": bool(comp.headline is not None
                                  and comp.headline.result is r),
                 "estimate (log points)": r.estimate.coef,
-                "95% interval, low": ot._num(c.ci95_low),
-                "95% interval, high": ot._num(c.ci95_high),
+                "95% interval, low": ot.json_float(c.ci95_low),
+                "95% interval, high": ot.json_float(c.ci95_high),
                 "p (conformal)": c.p, "smallest attainable p": c.min_p,
-                "placebos": pl.n, "placebo mean": ot._num(pl.mean),
-                "p (placebo rank)": ot._num(pl.p), "placebos centred": pl.centred,
+                "placebos": pl.n, "placebo mean": ot.json_float(pl.mean),
+                "p (placebo rank)": ot.json_float(pl.p), "placebos centred": pl.centred,
                 "baseline months": r.estimate.n_pre, "post months": r.estimate.n_post,
             })  # fmt: skip
     return pd.DataFrame(rows)
@@ -213,12 +213,13 @@ def designs_table(comp: Comparison) -> pd.DataFrame:
 def designs_text(comp: Comparison) -> Text:
     """Title and caption of :func:`designs_table`."""
     w = comp.window
+    keys = list(dict.fromkeys(d for d, _ in comp.results))  # the comparison's designs, in order
+    models = [ot.DESIGN_BY_KEY[k].model_text for k in keys if k in ot.DESIGN_BY_KEY]
     return Text(
         f"What each design says: {comp.origin}",
         f"Change of {comp.origin} relative to the mean of {', '.join(comp.controls)}, "
-        f"{w.event} to {w.post_end}, under three counterfactuals for the gap: its baseline "
-        f"level by month of year ({w.pre_start} to {w.pre_end}), the same months a year "
-        "before, and its baseline trend plus month of year, extrapolated. Intervals and "
+        f"{w.event} to {w.post_end}, under {len(models)} counterfactuals for the gap "
+        f"(baseline {w.pre_start} to {w.pre_end}): {'; '.join(models)}. Intervals and "
         "first p-values: conformal inference (Chernozhukov, Wüthrich & Zhu 2021) with each "
         "design's own counterfactual and moving-block permutations in time; placebo p: rank "
         "among in-time placebos of the same estimator, each with the full post length and "

@@ -81,7 +81,7 @@ def _flow_logs(p: pd.DataFrame) -> None:
         p["ln_uv_dutyinc"] = p["ln_uv"] + p["ln1p_tau"]
 
 
-def _select_flows(flows: pd.DataFrame, source: str, product: str) -> pd.DataFrame:
+def select_flows(flows: pd.DataFrame, source: str, product: str) -> pd.DataFrame:
     _require(
         flows,
         "flows",
@@ -129,7 +129,7 @@ def build_panel(
     when the flows have them, so the first year is not lost unnecessarily.
     """
     t0, t1 = _month(start), _month(end)
-    f = _select_flows(flows, source, product).copy()
+    f = select_flows(flows, source, product).copy()
     f["month"] = pd.to_datetime(f["month"]).dt.to_period("M").dt.to_timestamp()
     keys = ["origin", "hs_code"] if source == "census" else ["origin"]
     f = f.rename(columns={"partner": "origin"})

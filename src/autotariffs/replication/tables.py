@@ -14,7 +14,6 @@ replication prints non-robust ones). The texts below say so; nothing here says "
 
 from __future__ import annotations
 
-import importlib
 import math
 
 import numpy as np
@@ -36,45 +35,28 @@ VALIDATION_TEXT = Text(
 )
 
 
-def _yotov() -> pd.DataFrame | None:
-    """``reproduce_yotov()`` if ``autotariffs.replication.yotov`` exists, else None.
-
-    Only a missing module is tolerated; an error *inside* the Yotov reproduction propagates, so
-    a broken benchmark is never silently dropped from the report.
-    """
-    try:
-        mod = importlib.import_module("autotariffs.replication.yotov")
-    except ModuleNotFoundError as exc:
-        if exc.name != "autotariffs.replication.yotov":
-            raise
-        return None
-    return mod.reproduce_yotov()
-
-
-def validation_table(include_yotov: bool = True) -> pd.DataFrame:
-    """SST (and, if importable, Yotov) reproductions stacked in the shared layout.
+def validation_table() -> pd.DataFrame:
+    """SST and Yotov reproductions stacked in the shared layout.
 
     Columns: ``table, column, term, ours_coef, ref_coef, ours_se, ref_se, match``. Ordering is
     deterministic: tables sorted by name, and within a table the source's own row order (the
     order of the article's table) is kept.
     """
     from autotariffs.replication.sst import reproduce_sst
+    from autotariffs.replication.yotov import reproduce_yotov
 
-    frames = [reproduce_sst()]
-    if include_yotov:
-        yot = _yotov()
-        if yot is not None:
-            missing = [c for c in OUTPUT_COLUMNS if c not in yot.columns]
-            if missing:
-                raise ValueError(
-                    f"autotariffs.replication.yotov.reproduce_yotov() lacks column(s) {missing}; "
-                    f"the shared validation layout is {OUTPUT_COLUMNS}."
-                )
-            yot = yot[OUTPUT_COLUMNS].copy()
-            # name the source in the table label ("Table 1" alone is ambiguous beside SST's)
-            yot["table"] = [t if str(t).startswith("Yotov") else f"Yotov2016 Table {t}"
-                            for t in yot["table"]]
-            frames.append(yot)
+    yot = reproduce_yotov()
+    missing = [c for c in OUTPUT_COLUMNS if c not in yot.columns]
+    if missing:
+        raise ValueError(
+            f"autotariffs.replication.yotov.reproduce_yotov() lacks column(s) {missing}; "
+            f"the shared validation layout is {OUTPUT_COLUMNS}."
+        )
+    yot = yot[OUTPUT_COLUMNS].copy()
+    # name the source in the table label ("Table 1" alone is ambiguous beside SST's)
+    yot["table"] = [t if str(t).startswith("Yotov") else f"Yotov2016 Table {t}"
+                    for t in yot["table"]]
+    frames = [reproduce_sst(), yot]
     out = pd.concat(frames, ignore_index=True)
     out["_pos"] = np.arange(len(out))
     out = out.sort_values(["table", "_pos"], kind="mergesort").drop(columns="_pos")

@@ -60,11 +60,6 @@ def png_info(path: str | os.PathLike[str]) -> dict[str, Any]:
     return out
 
 
-def png_text(path: str | os.PathLike[str]) -> dict[str, str]:
-    """The text chunks of a PNG file as {keyword: text}; stdlib only."""
-    return png_info(path).get("text", {})
-
-
 def report_order(item: Mapping[str, Any]) -> tuple:
     """Figures and tables by notebook, then the design's treated origins first, then by id."""
     params = item.get("params")

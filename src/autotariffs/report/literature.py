@@ -1,26 +1,9 @@
 """The literature comparison table: published figures beside ours, each cited by table and column.
 
-Why: the report places our KOR/JPN elasticities and pass-through estimates beside the published
-benchmarks. Every published number must be checked against the paper and cited with the table and
-column it comes from, so that a reader can find it; a figure without that citation (an abstract's
-rounded headline, a number recalled or read in a secondary report) is not shown.
-:data:`ROWS` holds the checked figures; none has been checked against a table yet, so the table
-the report prints is empty and its caption says why.
-
-One convention per object, named in the ``convention`` column of every row:
-
-* elasticities: d ln(imports) / d ln(1 + tariff) (negative when imports fall);
-* prices: **pass-through to the duty-inclusive price**, d ln(p (1 + tau)) / d ln(1 + tau):
-  1 = complete (US buyers pay the whole duty, ex-tariff price unchanged), 0 = exporters absorb it
-  all. Published figures stated as an exporter (ex-tariff) price response are converted to this
-  convention (pass-through = 1 + exporter-price response) and say so in ``object``.
-
-The ``ours`` argument of :func:`literature_table` takes our estimates in *their* convention::
-
-    {"KOR": {"elasticity": e, "gamma": g}, "JPN": {...}}
-
-where ``gamma`` is our ex-tariff unit-value response (0 = buyers pay all, -1 = exporters absorb
-all), converted here to pass-through 1 + gamma.
+Why: a published number is shown only with the table and column it comes from, so a reader can
+find it; :data:`ROWS` holds the checked figures (none yet, so the printed table is empty and its
+caption says why). Conventions (elasticity; pass-through to the duty-inclusive price) and the
+shape of ``ours``: ARCHITECTURE.md ("Estimator notes: literature.py").
 """
 
 from __future__ import annotations

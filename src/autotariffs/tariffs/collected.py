@@ -1,4 +1,4 @@
-"""Statutory against collected duty rates (issue 14, item 3).
+"""Statutory against collected duty rates.
 
 One table, one row per origin x period x source, lining up the statutory all-in HS 8703 rate of
 the event table (:func:`autotariffs.tariffs.schedule.monthly_schedule`) with every collected rate the raw

@@ -1,4 +1,4 @@
-"""Observed tariff exposure of the control origins Canada and Mexico (issue 14, item 2).
+"""Observed tariff exposure of the control origins Canada and Mexico.
 
 The duty a Canadian or Mexican car (HS 8703) owes under Section 232 depends on whether USMCA
 preference is claimed at entry (HTSUS ch. 99 U.S. note 33, data/raw/tariffs/

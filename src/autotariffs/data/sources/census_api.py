@@ -78,7 +78,7 @@ def plan_requests(start: str = FIRST_MONTH, end: str | None = None,
                   headings: tuple[str, ...] = HEADINGS, comm_lvl: str = "HS10",
                   fields: tuple[str, ...] = FIELDS) -> list[CensusRequest]:
     """One request per heading x calendar year covering ``start``..``end`` (YYYY-MM)."""
-    first, last = pd.Period(start, "M"), pd.Period(end or _last_complete_month(), "M")
+    first, last = pd.Period(start, "M"), pd.Period(end or last_complete_month(), "M")
     if last < first:
         raise ValueError(f"--end {last} is before --start {first}")
     out = []
@@ -90,7 +90,7 @@ def plan_requests(start: str = FIRST_MONTH, end: str | None = None,
     return out
 
 
-def _last_complete_month() -> str:
+def last_complete_month() -> str:
     """Latest month that can exist; unreleased months come back as 204/no rows, not errors."""
     return str(pd.Timestamp.now(tz="UTC").tz_convert(None).to_period("M") - 1)
 

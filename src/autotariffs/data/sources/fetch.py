@@ -66,7 +66,7 @@ def plan(only: Sequence[str] | None = None, start: str = census_api.FIRST_MONTH,
          end: str | None = None,
          census_fields: tuple[str, ...] = census_api.FIELDS) -> list[Job]:
     """All requests of a refresh, in a fixed order (census, comtrade, fred)."""
-    end = end or census_api._last_complete_month()
+    end = end or census_api.last_complete_month()
     chosen = list(only) if only else list(SOURCES)
     unknown = sorted(set(chosen) - set(SOURCES))
     if unknown:
