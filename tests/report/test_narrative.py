@@ -506,3 +506,44 @@ def test_sentence_html_leaves_quotes_in_text_alone():
     s = Sentence(("Korea's \"gap\" & ", Quote("k", 1.0, "+.1f")))
     assert str(s.html()) == ('Korea\'s "gap" &amp; <span data-key="k" data-fmt="+.1f" '
                              'data-scale="1.0" data-pct="0" data-abs="0">+1.0</span>')
+
+
+def test_a_three_month_run_names_its_first_and_last_month():
+    calm = dict.fromkeys(["2025_04", "2025_05", "2025_06", "2025_07", "2025_08", "2025_09"], 0.3)
+    assert _firm({**calm, "2025_05": 0.01, "2025_06": 0.02, "2025_07": 0.02}).startswith(
+        "Japan's export price cut: in each month of 2025-05 to 2025-07 its")
+
+
+def test_misfit_at_the_quarter_width_boundary():
+    b = {"coef": 0.0, "ci95_low": -1.0, "ci95_high": 1.0}
+    assert not narrative.misfit(Writer({"b": {**b, "p_peak": 0.5}}), "b")  # exactly a quarter
+    assert not narrative.misfit(Writer({"b": {**b, "p_peak": 0.45}}), "b")
+
+
+def test_origin_notes_skip_a_missing_outcome_and_a_one_sided_interval():
+    t = tree()
+    t["KOR"]["pretrend"] = {"ln_uv": {"slope_per_year": -0.01, "se": 0.002, "p": 0.5}}
+    notes = narrative.origin_notes(Writer(t), "KOR")
+    assert notes[0].text.startswith("Look first (log ex-tariff unit value (CIF-type)): the gap")
+    assert notes[1].text.startswith(
+        f"What each design says (log ex-tariff unit value (CIF-type)): trend-adjusted {M}0.031, "
+        "p = 0.500.")
+    t = tree()
+    del t["KOR"]["designs"]["level"]["ln_q"]["ci95_high"]
+    designs = narrative.origin_notes(Writer(t), "KOR")[1].text
+    assert designs.startswith(f"What each design says (log vehicles): level {M}0.500, p < 0.001 (")
+
+
+def test_the_border_sentence_needs_the_headline_design_and_its_unit_value():
+    t = tree()
+    del t["JPN"]["headline"]["design"]
+    assert not any("At the US border" in s.text for s in narrative.price_notes(Writer(t)))
+    t = tree()
+    del t["JPN"]["designs"]["yoy"]["ln_uv"]
+    assert not any("At the US border" in s.text for s in narrative.price_notes(Writer(t)))
+
+
+def test_quote_render_defaults_and_a_bound_first():
+    assert Quote.render(0.5, "+.2f") == "+0.50"  # scale 1, no percent, signed
+    assert Quote.render(-0.5, ".1f") == f"{M}0.5"
+    assert Sentence((Quote("k", 0.0001, "p"), " and p = ")).text == "< 0.001 and p = "
