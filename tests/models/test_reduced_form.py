@@ -352,3 +352,54 @@ def test_a_new_design_is_one_class_and_one_entry(monkeypatch):
     assert set(out["designs"]) == set(out["placebos"]) == {d.key for d in designs}
     assert out["designs"]["flat"]["ln_q"]["coef"] < 0  # the simulated shift is -0.2
     assert "baseline mean" in set(rfm.designs_table(c)["design"])
+
+
+def test_results_json_blocks_are_the_parts_records(comp):
+    d = comp.to_dict()
+    for y in rfm.OUTCOMES:
+        assert _same(d["simulation"][y], comp.simulation[y].to_dict())
+        assert _same(d["honest"][y], comp.bounds[y].to_dict())
+        for k in ("level", "yoy", "trend"):
+            r, got = comp.result(k, y), d["designs"][k][y]
+            c = r.conformal
+            assert got["n_perm"] == c.n_perm and got["min_p"] == 1 / c.n_perm
+            assert got["p_peak"] == (c.p_peak if c.p_peak is not None and np.isfinite(c.p_peak)
+                                     else None)
+            assert got["by_month"] == r.estimate.by_month and len(got["by_month"]) >= 4
+            assert _same(d["placebos"][k][y], r.placebos.to_dict())
+    h, r = d["headline"], comp.headline.result
+    pl = r.placebos
+    assert h["chosen_by"].startswith("Among the designs whose conformal test rejects")
+    assert (h["p_placebo"], h["n_placebos"], h["min_p_placebo"]) == (pl.p, pl.n, 1 / (1 + pl.n))
+    assert h["placebo_mean"] == pytest.approx(np.mean(list(pl.estimates.values())))
+    assert h["placebos_centred"] is pl.centred
+    assert h["ci95_low_pct"] == pytest.approx(100 * (np.exp(r.conformal.ci95_low) - 1))
+    assert h["ci95_high_pct"] == pytest.approx(100 * (np.exp(r.conformal.ci95_high) - 1))
+    assert h["breakdown"] is None and "breakdown_identified" not in h  # level: no bounds
+
+
+def test_a_trend_headline_carries_its_bounds_and_an_unbounded_one_no_percent():
+    import dataclasses
+
+    c = rfm.compare(_panel(), "KOR", ["MEX", "CAN"], WINDOW, outcomes=("ln_q",),
+                    designs=(ot.TrendAdjusted(),), n_draws=40, seed=7)
+    h, b = c.to_dict()["headline"], c.bounds["ln_q"].to_dict()
+    for k in ("breakdown", "breakdown_identified", "deviation_at_breakdown",
+              "deviation_at_breakdown_identified", "slope_change_per_year_at_breakdown"):
+        assert h[k] == b[k], k
+    yoy = rfm.compare(_panel(), "KOR", ["MEX", "CAN"], WINDOW, outcomes=("ln_q",),
+                      designs=(ot.YearOnYear(),), n_draws=40).result("yoy", "ln_q")
+    hy = rfm.Headline(yoy, None).to_dict()
+    assert hy["ci95_low"] is None and hy["ci95_low_pct"] is None and hy["ci95_high_pct"] is None
+    assert dataclasses.replace(c, headline=None).to_dict()["headline"] is None
+
+
+def test_observed_claims_rows_name_their_share(comp):
+    full = pd.DataFrame({c: np.where(MONTHS >= pd.Timestamp("2025-04-01"), 0.25, 0.0)
+                         for c in ("MEX", "CAN")}, index=MONTHS)
+    claims = pd.DataFrame({"MEX": 0.9, "CAN": 1.0}, index=MONTHS[::-1])  # another month order
+    s = rfm.sensitivity(comp, _panel(), full, shares=(0.5, 1.0), claims=claims)
+    assert [r["content_share"] for r in s["observed_claims"]] == [0.5, 1.0]
+    mex = 0.9 * 0.125 + 0.1 * 0.275
+    ctrl = (np.log1p(mex) + np.log1p(0.125)) / 2
+    assert s["observed_claims"][0]["tariff_gap"] == pytest.approx(np.log(1.25) - ctrl)

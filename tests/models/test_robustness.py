@@ -256,3 +256,46 @@ def test_each_estimator_is_the_routine_it_names(shipped_panel):
         assert (got["coef"], got["n_obs"]) == (want["coef"], want["n_obs"]), k
         assert got.get("p_wild") == want.get("p_wild") or np.isnan(want.get("p_wild", np.nan)), k
     assert len({direct[k]["coef"] for k in direct}) == 6  # six different fits
+
+
+def test_the_remaining_rules_of_rows_tables_and_run_all(monkeypatch):
+    from autotariffs import design
+
+    # one bound missing: no interval; three clusters keep theirs; nothing dropped says "none"
+    assert rob.interval_note({"n_clusters": 3, "ci95_low": -1.0}).startswith("none: G = 3")
+    r = {"coef": -1.5, "ci95_low": -2.0, "ci95_high": -1.0, "p_crv1": 0.01, "p_wild": 0.2,
+         "n_clusters": 3, "n_obs": 100}
+    three = rob.Row.of(_spec(), r)
+    assert (three.ci95_low, three.ci95_high, three.p_crv1, three.p_wild) == (-2.0, -1.0, 0.01, 0.2)
+    assert rob.Row.of(_spec(note="dropped: ", says_dropped=True), r).note == "dropped: none"
+    assert list(rob.Robustness(()).table().columns) == rob.COLUMNS
+    three_controls = rob.specifications(controls=("MEX", "CAN", "DEU"), origins=("KOR",))
+    assert three_controls[13].label == "KOR vs CAN, DEU (drop MEX)"
+    with pytest.raises(ValueError) as err:
+        rob.run_all(pd.DataFrame(), [_spec(id="x"), _spec(id="x")])
+    assert str(err.value) == "robustness specification ids must be unique: ['x', 'x']"
+    # defaults reach the estimators; each placebo date gets its own shifted panel
+    seen = []
+
+    def est(panel, sample, boot):
+        seen.append((int(panel["ln1p_tau"].notna().sum()), boot))
+        return {"coef": 0.0, "ci95_low": 0.0, "ci95_high": 1.0, "p_crv1": 0.5, "n_clusters": 5,
+                "n_obs": len(panel)}
+
+    monkeypatch.setattr(rob, "ESTIMATORS", {"ln_q": est})
+    months = pd.date_range("2024-01-01", "2025-06-01", freq="MS")
+    base = pd.DataFrame({"origin": "A", "month": months, "ln1p_tau": 0.0})
+    rob.run_all(base, [
+        rob.Spec("a", "placebo", "l", "ln_q", rob.Sample("2024-01", placebo="2024-06-01")),
+        rob.Spec("b", "placebo", "l", "ln_q", rob.Sample("2024-01", placebo="2024-09-01"))])
+    # 2025-04 moved to 2024-06 (10 months back): duties known to 2024-08, 8 months; to 2024-09
+    # (7 back): to 2024-11, 11 months
+    assert [n for n, _ in seen] == [8, 11]
+    assert seen[0][1] == {"n_boot": design.N_BOOT, "seed": design.SEED, "progress": False}
+
+
+def test_placebo_panel_has_no_index_column():
+    months = pd.date_range("2024-01-01", "2025-06-01", freq="MS")
+    p = rob.placebo_panel(pd.DataFrame({"origin": "A", "month": months, "ln1p_tau": 0.0,
+                                        "y": 1.0}), "2024-06-01")
+    assert list(p.columns) == ["origin", "month", "y", "ln1p_tau"]
