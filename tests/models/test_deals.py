@@ -389,3 +389,40 @@ def test_implied_elasticities_edge_cases():
     assert np.isnan(no_cut["cut_elasticity"]) and not no_cut["signs_agree"]
     zero = deals.implied_elasticities(0.0, 0.0)  # no response to either: not "agreeing"
     assert zero["step_elasticity"] == 0 and not zero["signs_agree"]
+
+
+def test_value_weights_drop_a_month_with_a_missing_control(wide):
+    w = wide.copy()
+    w.loc["2025-06-01", "DEU"] = np.nan
+    r = deals.cut_estimate(w, "vw", ["CAN", "DEU"], deals.cut_window(), weights=[1.0, 3.0])
+    assert r.estimate.n_dropped_missing == 1 and r.estimate.n_pre == 5
+    # by hand: USA minus the 1:3 weighted controls, 2025-06 left out
+    g = w["USA"] - (0.25 * w["CAN"] + 0.75 * w["DEU"])
+    g = g.drop(pd.Timestamp("2025-06-01"))
+    assert r.coef == pytest.approx(_did(g, ("2025-05", "2025-10"), ("2025-11", "2026-06")))
+
+
+def test_event_study_note_and_one_residual_degree_of_freedom(wide):
+    from scipy import stats
+
+    es = deals.event_study(wide)
+    assert es.attrs["note"] == (
+        "coefficients = (treated - mean of controls) gap relative to the reference month; iid "
+        "SEs use the controls' residual variance and are descriptive with one treated "
+        "destination")
+    # two months, two controls: 6 rows, 5 parameters, one residual degree of freedom
+    two = deals.event_study(wide.loc["2025-02-01":"2025-03-01"], controls=["CAN", "DEU"])
+    row = two.set_index("month").loc[pd.Timestamp("2025-02-01")]
+    assert row["ci95_high"] - row["coef"] == pytest.approx(stats.t.ppf(0.975, 1) * row["se_iid"])
+
+
+def test_deal_coverage_of_a_one_month_series(monkeypatch):
+    from autotariffs import design
+
+    monkeypatch.setattr(design, "DEALS", {"X": design.Event("2025-10-03", "test", ("XXX",))})
+    one = _exports("2025-01-01")
+    one = one[(one["partner"] == "USA") & (one["flow"] == "export") & (one["freq"] == "M")
+              & (one["reporter"] == "XXX")]
+    c = deals.deal_coverage(one, "XXX")
+    assert c["last_month"] == "2025-01" and c["post_deal_days_observed"] == 0
+    assert c["source"] == "own_src"

@@ -674,3 +674,22 @@ def test_gap_series_is_the_gap_on_month_starts():
     assert s.name == "A - mean(B, C)" and g.n_dropped == 1
     assert s.index.tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")]
     assert s.tolist() == [1.0 - 0.25, 2.0 - 0.75]
+
+
+def test_conformal_problem_tests_a_nonzero_effect_as_conformal_does(mc):
+    """p(theta0) of the vectorised map equals conformal(theta0=...) for theta0 != 0."""
+    g = ot.Gap(mc[-0.3]["gaps"][0], MC_MONTHS)
+    for d in ALL_DESIGNS:
+        prob = ot.conformal_problem(g, d, MC_WINDOW)
+        pre, post = MC_WINDOW.masks(g.months)
+        for theta0 in (-0.3, 0.2):
+            want = ot.conformal(g, d, MC_WINDOW, theta0=theta0, ci=False).p
+            assert prob.p(g.values[pre | post], theta0)[0] == pytest.approx(want, abs=1e-12)
+
+
+def test_estimate_record_by_hand():
+    e = ot.Estimate("level", math.log(0.8), 38, 4, ("2021-01", "2025-02"), ("2025-04", "2025-07"),
+                    12, {"2025-04": -0.2})
+    assert e.to_dict() == {"coef": math.log(0.8), "pct": pytest.approx(-20.0), "n_pre": 38,
+                           "n_post": 4, "pre_months": ["2021-01", "2025-02"],
+                           "post_months": ["2025-04", "2025-07"], "n_dropped_missing": 12}
