@@ -693,3 +693,74 @@ def test_estimate_record_by_hand():
     assert e.to_dict() == {"coef": math.log(0.8), "pct": pytest.approx(-20.0), "n_pre": 38,
                            "n_post": 4, "pre_months": ["2021-01", "2025-02"],
                            "post_months": ["2025-04", "2025-07"], "n_dropped_missing": 12}
+
+
+# --------------------------------------------------------------------------------------------
+# the test inversion (_invert) on p-value functions whose confidence sets are known
+# --------------------------------------------------------------------------------------------
+def _inv(pfun, center=2.0, scale=0.1, alpha=0.05):
+    return ot._invert(pfun, center, scale, alpha, 161)
+
+
+def test_invert_finds_the_ends_of_a_known_set():
+    # p > alpha on (1, 3), beyond the grid (2 +- 0.8) on both sides: the range doubles, bisects
+    lo, hi, connected, peak = _inv(lambda t: 0.5 if 1.0 < t < 3.0 else 0.01)
+    assert (lo, hi) == (pytest.approx(1.0, abs=1e-8), pytest.approx(3.0, abs=1e-8))
+    assert connected is True and peak == pytest.approx(2.0)  # a flat top: its centre
+    # a triangle peaking at 1.3 inside the grid: accepted where 1 - |t - 1.3| > 0.05
+    lo, hi, connected, peak = _inv(lambda t: max(0.0, 1 - abs(t - 1.3)), center=1.0, scale=0.2)
+    assert (lo, hi) == (pytest.approx(0.35, abs=1e-8), pytest.approx(2.25, abs=1e-8))
+    assert connected is True and peak == pytest.approx(1.3, abs=1e-9)
+    # two pieces: the hull, not connected
+    lo, hi, connected, _ = _inv(lambda t: 0.5 if (0 < t < 1 or 2 < t < 3) else 0.0, center=1.5,
+                                scale=0.2)
+    assert (lo, hi, connected) == (pytest.approx(0.0, abs=1e-8), pytest.approx(3.0, abs=1e-8),
+                                   False)
+
+
+def test_invert_unbounded_empty_and_the_doubling_limit():
+    # accepted everywhere above 0: after 10 doublings of the half range the set is unbounded
+    lo, hi, _, _ = _inv(lambda t: 0.5 if t > 0 else 0.0)
+    assert lo == pytest.approx(0.0, abs=1e-8) and hi == math.inf
+    # the upper end at 1000 is reached on the 10th doubling (2.8 + 0.8 (2 + ... + 2^10) = 1639.6)
+    _, hi, _, _ = _inv(lambda t: 0.5 if -1 < t < 1000 else 0.0)
+    assert hi == pytest.approx(1000.0, abs=1e-6)
+    _, hi, _, _ = _inv(lambda t: 0.5 if -1 < t < 2000 else 0.0)  # beyond it: unbounded
+    assert hi == math.inf
+    lo, _, _, _ = _inv(lambda t: 0.5 if t < 4 else 0.0)
+    assert lo == -math.inf
+    # nothing above alpha (p == alpha is not above it): no set
+    lo, hi, connected, peak = _inv(lambda t: 0.05)
+    assert math.isnan(lo) and math.isnan(hi) and connected is False
+    assert peak == pytest.approx(2.0)
+
+
+def test_basis_keeps_the_column_space_only():
+    x = np.arange(12.0).reshape(6, 2)
+    assert ot._basis(np.column_stack([x, x[:, :1]])).shape == (6, 2)  # rank 2 of 3 columns
+    q = ot._basis(x)
+    np.testing.assert_allclose(q.T @ q, np.eye(2), atol=1e-12)
+    assert ot._basis(np.zeros((5, 0))).shape == (5, 0)
+
+
+def test_residual_maps_refuse_a_post_month_of_year_without_baseline():
+    """Baseline 2024-05..2025-02 has no April; the post months 2025-04..07 start in April."""
+    months = pd.period_range("2024-05", "2025-07", freq="M")
+    w = Window("2025-04-01", "2024-05", 1, "2025-07")
+    pre, post = w.masks(months)
+    for d, label in ((ot.Level(), "level design"), (ot.TrendAdjusted(), "trend-adjusted design")):
+        with pytest.raises(InferenceError, match=rf"^{label}: months of year \[4\] have no "
+                                                 "baseline month; start baseline_start earlier"):
+            d.residual_map(months, pre, post)
+    short = pd.period_range("2024-08", "2025-07", freq="M")  # no month a year before 2025-04..07
+    pre, post = Window("2025-04-01", "2024-08", 1, "2025-07").masks(short)
+    with pytest.raises(InferenceError) as err:
+        ot.YearOnYear().residual_map(short, pre, post)
+    assert str(err.value) == "year on year: no post month has its month a year before"
+
+
+def test_gap_restrict_keeps_its_name_and_drop_count():
+    g = ot.Gap(np.arange(4.0), pd.period_range("2024-01", periods=4, freq="M"), 3, "A - mean(B)")
+    r = g.restrict(np.array([True, False, True, True]))
+    assert (r.name, r.n_dropped, r.values.tolist()) == ("A - mean(B)", 3, [0.0, 2.0, 3.0])
+    assert [str(m) for m in r.months] == ["2024-01", "2024-03", "2024-04"]
