@@ -426,3 +426,45 @@ def test_deal_coverage_of_a_one_month_series(monkeypatch):
     c = deals.deal_coverage(one, "XXX")
     assert c["last_month"] == "2025-01" and c["post_deal_days_observed"] == 0
     assert c["source"] == "own_src"
+
+
+def test_the_cut_interval_on_a_longer_simulated_window():
+    """30 months (22 before the cut): p can fall below 5%, so the interval is bounded; it holds
+    the simulated +0.2 and narrows at alpha = 0.10. The variants use the same window."""
+    months = pd.date_range("2024-01-01", "2026-06-01", freq="MS")
+    rng = np.random.default_rng(3)
+    panel = pd.DataFrame(20 + rng.normal(0, 0.02, (len(months), 5)), index=months, columns=DESTS)
+    panel.loc[months >= pd.Timestamp("2025-11-01"), "USA"] += 0.2
+    win = Window("2025-11", "2024-01", 0, "2026-06")
+    cut = deals.deal_cut(panel, window=win)
+    d = cut.to_dict()
+    assert d["ci95_low"] < 0.2 < d["ci95_high"] and np.isfinite([d["ci95_low"], d["ci95_high"]]).all()
+    assert d["min_p_conformal"] == pytest.approx(1 / 30)
+    narrow = deals.deal_cut(panel, window=win, alpha=0.10).to_dict()
+    assert d["ci95_low"] < narrow["ci95_low"] < narrow["ci95_high"] < d["ci95_high"]
+    assert deals.deal_cut(panel, window=win, ci=False).to_dict()["ci95_low"] is None
+    assert d["variants"]["drop_CAN"]["pre_months"] == ["2024-01", "2025-10"]
+    # the placebos rank the main estimate itself
+    assert cut.placebos.actual == pytest.approx(cut.main.coef)
+    assert d["variants"]["only_DEU"]["p_conformal"] == cut.variants["only_DEU"].test.p
+
+
+def test_variants_default_to_the_cut_window(wide, results):
+    v = deals.cut_variants(wide)
+    assert v["drop_CAN"].coef == pytest.approx(results["variants"]["drop_CAN"]["coef"])
+    assert v["drop_CAN"].to_dict()["p_conformal"] == results["variants"]["drop_CAN"]["p_conformal"]
+
+
+def test_small_and_zero_values_by_hand():
+    rows = [("2025-01-01", "USA", 0.5), ("2025-01-01", "CAN", 2.0), ("2025-01-01", "WLD", 1.0),
+            ("2025-02-01", "USA", 3.0), ("2025-02-01", "CAN", 2.0), ("2025-02-01", "WLD", 3.0)]
+    f = _kcs(rows)
+    w = deals.destination_wide(f, destinations=("USA", "CAN"), start="2025-01", end="2025-02")
+    assert w.loc["2025-01-01", "USA"] == pytest.approx(np.log(0.5))  # below 1 is still logged
+    row = deals.rest_of_world(f, start="2025-01", end="2025-02")
+    assert len(row) == 2 and row.loc["2025-01-01"] == pytest.approx(np.log(0.5))
+    assert np.isnan(row.loc["2025-02-01"])  # WORLD equal to the US: nothing else, not log 0
+    with pytest.raises(ValueError) as err:
+        deals.destination_wide(f, destinations=("USA", "WLD"))
+    assert str(err.value) == ("WLD (Korea's total exports) contains every destination: "
+                              "exclude it")
