@@ -764,3 +764,51 @@ def test_gap_restrict_keeps_its_name_and_drop_count():
     r = g.restrict(np.array([True, False, True, True]))
     assert (r.name, r.n_dropped, r.values.tolist()) == ("A - mean(B)", 3, [0.0, 2.0, 3.0])
     assert [str(m) for m in r.months] == ["2024-01", "2024-03", "2024-04"]
+
+
+def test_error_messages_name_the_problem_and_the_fix():
+    """Each refusal is one line saying what is wrong and what to do (the exact text)."""
+    months = pd.date_range("2024-01-01", periods=3, freq="MS")
+    wide = pd.DataFrame({"A": [1.0, 2.0, 3.0], "B": [0.0, 0.0, 0.0]}, index=months)
+
+    def says(msg, fn, *args, **kw):
+        with pytest.raises(InferenceError) as err:
+            fn(*args, **kw)
+        assert str(err.value) == msg
+
+    says("wide must be a DataFrame (index = months, columns = units)", ot.Gap.from_wide,
+         wide["A"], "A", ["B"])
+    says("controls is empty: give at least one comparison unit", ot.Gap.from_wide, wide, "A", [])
+    says("wide.index must hold monthly Timestamps", ot.Gap.from_wide,
+         wide.set_axis(["a", "b", "c"]), "A", ["B"])
+    says("duplicate months in wide.index: ['2024-01']", ot.Gap.from_wide,
+         wide.set_axis([months[0], months[0], months[1]]), "A", ["B"])
+    # a PeriodIndex is taken as it is
+    per = ot.Gap.from_wide(wide.set_axis(months.to_period("M")), "A", ["B"])
+    assert [str(p) for p in per.months] == ["2024-01", "2024-02", "2024-03"]
+    assert per.months.freqstr == "M"
+    m = pd.period_range("2023-01", "2025-07", freq="M")
+    pre, post = Window("2025-04-01", "2023-01", 1, "2025-07").masks(m)
+    says("no post-event months with complete data: move the event or extend the sample",
+         ot.Level().weights, m, pre, np.zeros(len(m), bool))
+    says("the level design needs 36 baseline months, got 26: move baseline_start earlier or "
+         "reduce the donut", ot.Level(min_pre=36).weights, m, pre, post)
+    says("the year on year design has no counterfactual for 2025-04 (the same month one year "
+         "before is not a baseline month with data)", ot.YearOnYear(min_pre=6).weights, m,
+         pre & (m >= pd.Period("2024-06", "M")), post)
+    says("post_len=0: placebos need a positive post length", ot.placebo_weights, m, ot.Level(),
+         Window("2025-04-01", "2023-01", 1, "2025-07"), post_len=0)
+    one = ot.placebo_weights(m, ot.Level(seasonal=False, min_pre=2),
+                             Window("2025-04-01", "2023-01", 1, "2025-07"), min_pre=2, post_len=1)
+    # the fake event keeps the one-month donut: 2023-04 is the first with two baseline months
+    # (2023-01, 2023-02); 2023-01, -02 and -03 have 0, 0 and 1
+    assert one.post_len == 1 and one.events[0] == "2023-04"
+    assert one.skipped == {"post_incomplete": 0, "too_few_pre": 3, "not_identified": 0}
+    short = pd.period_range("2024-09", "2025-07", freq="M")
+    spre, spost = Window("2025-04-01", "2024-09", 1, "2025-07").masks(short)
+    year = pd.period_range("2024-03", "2025-07", freq="M")  # one baseline year: 12 dummies
+    ypre, ypost = Window("2025-04-01", "2024-03", 1, "2025-07").masks(year)
+    says("trend-adjusted design: the baseline cannot separate the trend from month of year; "
+         "start baseline_start earlier", ot.TrendAdjusted().counterfactual, year, ypre, ypost)
+    says("level design: months of year [4, 5, 6, 7] have no baseline month; start "
+         "baseline_start earlier", ot.Level().counterfactual, short, spre, spost)
