@@ -100,11 +100,12 @@ def store(path: str) -> dict[str, int | None]:
 
 def to_test(only: list[str], retest: bool) -> list[str]:
     """Mutant names for ``mutmut run``: the untested mutants of the ``only`` modules (all
-    modules when empty), plus, with ``retest``, every mutant no test has killed yet (after tests
-    were added: mutmut keeps a verdict unless the mutant is named). A module without results yet
-    is given as a glob."""
+    modules when empty), plus, with ``retest``, every mutant no test has killed yet but those
+    listed as equivalent (after tests were added: mutmut keeps a verdict unless the mutant is
+    named). A module without results yet is given as a glob."""
     from mutmut.stats import status_by_exit_code
 
+    listed = {e["mutant"] for e in load_equivalent()}  # equivalent: no test can kill them
     names: list[str] = []
     for path in mutated():
         if only and Path(path).stem not in only:
@@ -114,7 +115,8 @@ def to_test(only: list[str], retest: bool) -> list[str]:
             names.append(module_name(path) + ".*")
             continue
         names += sorted(k for k, c in codes.items()
-                        if c is None or (retest and status_by_exit_code[c] != "killed"))
+                        if c is None or (retest and status_by_exit_code[c] != "killed"
+                                         and k not in listed))
     return names
 
 
