@@ -242,11 +242,10 @@ def main(argv: list[str] | None = None) -> int:
         m = everything.get(e["mutant"])
         if m is None:
             stale.append(f"{e['mutant']}: no such mutant (the source changed?)")
-        elif m.get("diff") != e["diff"]:
-            stale.append(f"{e['mutant']}: listed as {e['diff']!r}, mutmut now has "
-                         f"{m.get('diff', '(killed: not equivalent)')!r}")
         elif m["status"] != "survived":
             stale.append(f"{e['mutant']}: listed as equivalent but {m['status']}")
+        elif m["diff"] != e["diff"]:
+            stale.append(f"{e['mutant']}: listed as {e['diff']!r}, mutmut now has {m['diff']!r}")
     equivalent = {e["mutant"]: e for e in entries if e["mutant"] not in {s.split(":")[0] for s in stale}}
 
     modules, survivors, equivalents = summarise(paths, mutants, equivalent)
