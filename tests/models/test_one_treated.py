@@ -812,3 +812,36 @@ def test_error_messages_name_the_problem_and_the_fix():
          "start baseline_start earlier", ot.TrendAdjusted().counterfactual, year, ypre, ypost)
     says("level design: months of year [4, 5, 6, 7] have no baseline month; start "
          "baseline_start earlier", ot.Level().counterfactual, short, spre, spost)
+
+
+def test_conformal_levels_coarse_series_and_the_record_fields():
+    months = pd.period_range("2023-01", "2025-07", freq="M")
+    rng = np.random.default_rng(5)
+    g = ot.Gap(rng.normal(0, 0.1, len(months)), months)
+    w = Window("2025-04-01", "2023-01", 1, "2025-07")
+    for bad in (0.0, 1.0):
+        with pytest.raises(InferenceError) as err:
+            ot.conformal(g, ot.Level(seasonal=False), w, alpha=bad)
+        assert str(err.value) == f"alpha={bad!r}: expected a level in (0, 1)"
+    t = ot.conformal(g, ot.Level(seasonal=False), w, theta0=0.3, alpha=0.1)
+    assert (t.design, t.theta0, t.alpha) == ("level", 0.3, 0.1) and t.p_peak is not None
+    assert t.ci95_low < t.p_peak < t.ci95_high
+    assert all(math.isnan(x) for x in (lambda c: (c.ci95_low, c.ci95_high))(
+        ot.conformal(g, ot.Level(seasonal=False), w, ci=False)))
+    with pytest.raises(InferenceError) as err:
+        ot.conformal(g, ot.Level(seasonal=False), w, min_pre=30)
+    assert str(err.value) == ("only 26 baseline months (need >= 30) to fit the counterfactual: "
+                              "move baseline_start earlier, reduce the donut or use a later event")
+    # 20 residual months reach p = 0.05 exactly: not coarse; 19 cannot: refused unless allowed
+    m20 = pd.period_range("2023-12", "2025-07", freq="M")  # 15 baseline + donut + 4 post
+    w20 = Window("2025-04-01", "2023-11", 1, "2025-07")
+    g20 = ot.Gap(rng.normal(0, 0.1, 20), m20)
+    g21 = ot.Gap(rng.normal(0, 0.1, 21), pd.period_range("2023-11", "2025-07", freq="M"))
+    assert ot.conformal(g21, ot.Level(seasonal=False), w20, min_pre=12).n_perm == 20
+    with pytest.raises(InferenceError) as err:
+        ot.conformal(g20, ot.Level(seasonal=False), w20, min_pre=12)
+    assert str(err.value) == ("19 residual months allow only 19 moving-block permutations: the "
+                              "smallest attainable p (1/19) exceeds alpha = 0.05; use more "
+                              "baseline months")
+    coarse = ot.conformal(g20, ot.Level(seasonal=False), w20, min_pre=12, allow_coarse=True)
+    assert (coarse.ci95_low, coarse.ci95_high, coarse.ci_connected) == (-math.inf, math.inf, True)
