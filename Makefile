@@ -139,7 +139,7 @@ $(ENV): requirements.lock pyproject.toml
 # warns "Kernel is running over TCP without encryption" on every start. nbconvert's kernels are
 # shut down without an interrupt when idle (no "KeyboardInterrupt caught in kernel"; see
 # autotariffs.run.QuietShutdownKernelManager). (The runner uses IPC sockets and that manager.)
-$(JUPYTER_CFG): | $(ENV)
+$(JUPYTER_CFG): $(ENV)
 	@mkdir -p $(@D)
 	@printf '%s\n' '{' \
 	  '  "KernelManager": {"transport_encryption": "auto"},' \
