@@ -103,7 +103,7 @@ REPORT_OUT  := reports/index.html reports/results.json reports/figures/registry.
 
 .PHONY: validation all help env data tariffs descriptives estimates robustness figures report test test-unit \
         test-nbval lint lab fetch clean notebooks-refresh notebooks-sync verify verify-quick bench lock check-raw \
-        rehash-raw venv-moved readme
+        rehash-raw venv-moved readme mutation
 
 all: report | $(JUPYTER_CFG) ## Run the whole analysis (default): data -> tariffs -> descriptives -> estimates -> robustness -> report
 
@@ -139,7 +139,7 @@ $(ENV): requirements.lock pyproject.toml
 # warns "Kernel is running over TCP without encryption" on every start. nbconvert's kernels are
 # shut down without an interrupt when idle (no "KeyboardInterrupt caught in kernel"; see
 # autotariffs.run.QuietShutdownKernelManager). (The runner uses IPC sockets and that manager.)
-$(JUPYTER_CFG): | $(ENV)
+$(JUPYTER_CFG): $(ENV)
 	@mkdir -p $(@D)
 	@printf '%s\n' '{' \
 	  '  "KernelManager": {"transport_encryption": "auto"},' \
@@ -300,6 +300,11 @@ verify-quick: $(ENV) ## Run 01-02 twice into temp output roots and compare every
 BENCH_ARGS ?=
 bench: $(ENV) ## Benchmarks: clean/no-op make with a per-step profile, make test, estimators vs pyfixest (reports/benchmarks/; make readme quotes them)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+# mutmut over the modules behind published numbers ([tool.mutmut] in pyproject.toml), after a build
+# (some selected tests read it); MUTATION_ARGS passes options on, e.g. "--only narrative --retest"
+mutation: $(ENV) reports/index.html ## Mutation testing of the modules behind published numbers (reports/benchmarks/mutation.json; not part of make test)
+	$(PY) scripts/mutation.py $(MUTATION_ARGS)
 
 clean: ## Remove generated files (never touches data/raw/)
 	rm -rf $(PROC)/* $(RAW_OK) reports/notebooks reports/figures reports/tables reports/results \

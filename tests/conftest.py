@@ -155,26 +155,32 @@ def _read_only(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
 @pytest.fixture(scope="session")
 def events() -> Iterator[pd.DataFrame]:
     """The tariff event table (data/raw/tariffs), as ``tariffs.schedule.load_events`` reads it."""
+    from support.mutation import shared
+
     from autotariffs.tariffs import schedule
 
-    yield from _read_only(schedule.load_events())
+    yield from _read_only(shared("events", schedule.load_events))
 
 
 @pytest.fixture(scope="session")
 def tariff_schedule(events: pd.DataFrame) -> Iterator[pd.DataFrame]:
     """The monthly statutory schedule 2013-01 to 2026-06, every origin and product."""
+    from support.mutation import shared
+
     from autotariffs.tariffs import schedule
 
-    yield from _read_only(schedule.monthly_schedule(schedule.daily_schedule(
-        events, start="2013-01-01", end="2026-06-30")))
+    yield from _read_only(shared("tariff_schedule", lambda: schedule.monthly_schedule(
+        schedule.daily_schedule(events, start="2013-01-01", end="2026-06-30"))))
 
 
 @pytest.fixture(scope="session")
 def flows() -> Iterator[pd.DataFrame]:
     """The canonical flows of every shipped raw trade file (``data.build.read_flows``)."""
+    from support.mutation import shared
+
     from autotariffs.data.build import read_flows
 
-    yield from _read_only(read_flows())
+    yield from _read_only(shared("flows", read_flows))
 
 
 # ---- notebooks/ is the researchers' source: no test, and nothing a test runs, may write it --------

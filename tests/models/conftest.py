@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 import yaml
+from support.mutation import shared
 
 from autotariffs import paths
 from autotariffs.design import Window
@@ -23,7 +24,8 @@ def shipped_fx() -> Iterator[pd.DataFrame]:
     from autotariffs.data import build
     from autotariffs.data.sources import fred
 
-    fx = fred.monthly_fx(fred.read_fred(paths.RAW / f) for f in build.FX_DAILY_FILES)
+    fx = shared("shipped_fx", lambda: fred.monthly_fx(
+        fred.read_fred(paths.RAW / f) for f in build.FX_DAILY_FILES))
     before = fx.copy(deep=True)
     yield fx
     assert fx.equals(before), "a test changed the session-shared FX frame in place"
@@ -44,8 +46,9 @@ def shipped_window(shipped_params) -> Window:
 def shipped_panel(flows, tariff_schedule, shipped_fx, shipped_params) -> Iterator[pd.DataFrame]:
     from autotariffs.panel.build import build_panel
 
-    p = build_panel(flows, tariff_schedule, shipped_fx, start=shipped_params["start"],
-                    end=shipped_params["end"], source=shipped_params["source"])
+    p = shared("shipped_panel", lambda: build_panel(
+        flows, tariff_schedule, shipped_fx, start=shipped_params["start"],
+        end=shipped_params["end"], source=shipped_params["source"]))
     before = p.copy(deep=True)
     yield p
     assert p.equals(before), "a test changed the session-shared panel in place (copy it first)"

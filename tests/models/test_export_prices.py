@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from support.mutation import module_unless_mutating
 
 from autotariffs import paths
 from autotariffs.design import Window
@@ -25,7 +26,7 @@ WINDOW = Window("2025-04-03", "2021-01", 1, "2025-09")
 POST = pd.period_range("2025-04", "2025-09", freq="M")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=module_unless_mutating)
 def xp(flows, shipped_fx):
     return export_prices(exporter_series(flows, shipped_fx, "JPN"), "JPN", WINDOW)
 

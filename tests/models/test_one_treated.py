@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from scipy import stats
+from support.mutation import module_unless_mutating
 from support.one_treated import (
     KOR_LIKE_MONTHS,
     RHO,
@@ -309,7 +310,7 @@ def _placebo_rank_p(actual: np.ndarray, plc: np.ndarray) -> np.ndarray:
     return (1 + hits) / (1 + plc.shape[1])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=module_unless_mutating)
 def mc():
     pre, post = MC_WINDOW.masks(MC_MONTHS)
     template = ot.Gap(np.zeros(T0 + T1), MC_MONTHS)
@@ -632,3 +633,215 @@ def test_fig_in_time_placebos_marks_actual():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any(f"p = {r.p:.3f}" in s and f"n = {r.n}" in s for s in labels)
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# the result records as results.json stores them
+# --------------------------------------------------------------------------------------------
+def test_conformal_test_record_maps_infinite_bounds_to_null():
+    t = ot.ConformalTest("level", p=0.25, theta0=0.1, n_perm=8, stat_obs=1.5, alpha=0.05,
+                         ci95_low=-math.inf, ci95_high=0.4, ci_connected=False, p_peak=-0.2)
+    assert t.to_dict() == {"p": 0.25, "theta0": 0.1, "n_perm": 8, "min_p": 0.125,
+                           "stat_obs": 1.5, "alpha": 0.05, "ci95_low": None, "ci95_high": 0.4,
+                           "ci_connected": False, "p_peak": -0.2}
+    assert t.coarse  # 1/8 > 0.05
+    t2 = ot.ConformalTest("level", 0.5, 0.0, 40, 0.1, 0.05, -0.3, math.nan, None, None)
+    assert t2.to_dict()["ci95_low"] == -0.3 and t2.to_dict()["ci95_high"] is None
+    assert t2.to_dict()["p_peak"] is None and not t2.coarse  # 1/40 <= 0.05
+
+
+def test_placebo_set_record_by_hand():
+    """Placebos 0.1, -0.3, 0.2 around an actual -0.25: |-0.3| >= 0.25 only, so p = (1 + 1) / 4;
+    mean 0, sd 0.2646, centred (|0| <= 2 se)."""
+    s = ot.PlaceboSet("level", -0.25, {"2024-01": 0.1, "2024-02": -0.3, "2024-03": 0.2}, 2,
+                      {"too_few_pre": 1})
+    d = s.to_dict()
+    assert d["n"] == 3 and d["p"] == pytest.approx(0.5) and d["min_p"] == pytest.approx(0.25)
+    assert d["mean"] == pytest.approx(0.0, abs=1e-15)
+    assert d["sd"] == pytest.approx(math.sqrt((0.01 + 0.09 + 0.04) / 2))
+    assert d["centred"] is True and d["post_len"] == 2 and d["actual"] == -0.25
+    assert d["skipped"] == {"too_few_pre": 1} and d["estimates"]["2024-02"] == -0.3
+    empty = ot.PlaceboSet("level", 0.1, {}, 2, {}).to_dict()
+    assert (empty["n"], empty["mean"], empty["sd"], empty["p"], empty["centred"]) == (
+        0, None, None, None, None)
+
+
+def test_gap_series_is_the_gap_on_month_starts():
+    wide = pd.DataFrame({"A": [1.0, 2.0, np.nan], "B": [0.5, 0.5, 0.5], "C": [0.0, 1.0, 1.0]},
+                        index=pd.date_range("2024-01-01", periods=3, freq="MS"))
+    g = ot.Gap.from_wide(wide, "A", ["B", "C"])
+    s = g.series()
+    assert s.name == "A - mean(B, C)" and g.n_dropped == 1
+    assert s.index.tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")]
+    assert s.tolist() == [1.0 - 0.25, 2.0 - 0.75]
+
+
+def test_conformal_problem_tests_a_nonzero_effect_as_conformal_does(mc):
+    """p(theta0) of the vectorised map equals conformal(theta0=...) for theta0 != 0."""
+    g = ot.Gap(mc[-0.3]["gaps"][0], MC_MONTHS)
+    for d in ALL_DESIGNS:
+        prob = ot.conformal_problem(g, d, MC_WINDOW)
+        pre, post = MC_WINDOW.masks(g.months)
+        for theta0 in (-0.3, 0.2):
+            want = ot.conformal(g, d, MC_WINDOW, theta0=theta0, ci=False).p
+            assert prob.p(g.values[pre | post], theta0)[0] == pytest.approx(want, abs=1e-12)
+
+
+def test_estimate_record_by_hand():
+    e = ot.Estimate("level", math.log(0.8), 38, 4, ("2021-01", "2025-02"), ("2025-04", "2025-07"),
+                    12, {"2025-04": -0.2})
+    assert e.to_dict() == {"coef": math.log(0.8), "pct": pytest.approx(-20.0), "n_pre": 38,
+                           "n_post": 4, "pre_months": ["2021-01", "2025-02"],
+                           "post_months": ["2025-04", "2025-07"], "n_dropped_missing": 12}
+
+
+# --------------------------------------------------------------------------------------------
+# the test inversion (_invert) on p-value functions whose confidence sets are known
+# --------------------------------------------------------------------------------------------
+def _inv(pfun, center=2.0, scale=0.1, alpha=0.05):
+    return ot._invert(pfun, center, scale, alpha, 161)
+
+
+def test_invert_finds_the_ends_of_a_known_set():
+    # p > alpha on (1, 3), beyond the grid (2 +- 0.8) on both sides: the range doubles, bisects
+    lo, hi, connected, peak = _inv(lambda t: 0.5 if 1.0 < t < 3.0 else 0.01)
+    assert (lo, hi) == (pytest.approx(1.0, abs=1e-8), pytest.approx(3.0, abs=1e-8))
+    assert connected is True and peak == pytest.approx(2.0)  # a flat top: its centre
+    # a triangle peaking at 1.3 inside the grid: accepted where 1 - |t - 1.3| > 0.05
+    lo, hi, connected, peak = _inv(lambda t: max(0.0, 1 - abs(t - 1.3)), center=1.0, scale=0.2)
+    assert (lo, hi) == (pytest.approx(0.35, abs=1e-8), pytest.approx(2.25, abs=1e-8))
+    assert connected is True and peak == pytest.approx(1.3, abs=1e-9)
+    # two pieces: the hull, not connected
+    lo, hi, connected, _ = _inv(lambda t: 0.5 if (0 < t < 1 or 2 < t < 3) else 0.0, center=1.5,
+                                scale=0.2)
+    assert (lo, hi, connected) == (pytest.approx(0.0, abs=1e-8), pytest.approx(3.0, abs=1e-8),
+                                   False)
+
+
+def test_invert_unbounded_empty_and_the_doubling_limit():
+    # accepted everywhere above 0: after 10 doublings of the half range the set is unbounded
+    lo, hi, _, _ = _inv(lambda t: 0.5 if t > 0 else 0.0)
+    assert lo == pytest.approx(0.0, abs=1e-8) and hi == math.inf
+    # the upper end at 1000 is reached on the 10th doubling (2.8 + 0.8 (2 + ... + 2^10) = 1639.6)
+    _, hi, _, _ = _inv(lambda t: 0.5 if -1 < t < 1000 else 0.0)
+    assert hi == pytest.approx(1000.0, abs=1e-6)
+    _, hi, _, _ = _inv(lambda t: 0.5 if -1 < t < 2000 else 0.0)  # beyond it: unbounded
+    assert hi == math.inf
+    lo, _, _, _ = _inv(lambda t: 0.5 if t < 4 else 0.0)
+    assert lo == -math.inf
+    # nothing above alpha (p == alpha is not above it): no set
+    lo, hi, connected, peak = _inv(lambda t: 0.05)
+    assert math.isnan(lo) and math.isnan(hi) and connected is False
+    assert peak == pytest.approx(2.0)
+
+
+def test_basis_keeps_the_column_space_only():
+    x = np.arange(12.0).reshape(6, 2)
+    assert ot._basis(np.column_stack([x, x[:, :1]])).shape == (6, 2)  # rank 2 of 3 columns
+    q = ot._basis(x)
+    np.testing.assert_allclose(q.T @ q, np.eye(2), atol=1e-12)
+    assert ot._basis(np.zeros((5, 0))).shape == (5, 0)
+
+
+def test_residual_maps_refuse_a_post_month_of_year_without_baseline():
+    """Baseline 2024-05..2025-02 has no April; the post months 2025-04..07 start in April."""
+    months = pd.period_range("2024-05", "2025-07", freq="M")
+    w = Window("2025-04-01", "2024-05", 1, "2025-07")
+    pre, post = w.masks(months)
+    for d, label in ((ot.Level(), "level design"), (ot.TrendAdjusted(), "trend-adjusted design")):
+        with pytest.raises(InferenceError, match=rf"^{label}: months of year \[4\] have no "
+                                                 "baseline month; start baseline_start earlier"):
+            d.residual_map(months, pre, post)
+    short = pd.period_range("2024-08", "2025-07", freq="M")  # no month a year before 2025-04..07
+    pre, post = Window("2025-04-01", "2024-08", 1, "2025-07").masks(short)
+    with pytest.raises(InferenceError) as err:
+        ot.YearOnYear().residual_map(short, pre, post)
+    assert str(err.value) == "year on year: no post month has its month a year before"
+
+
+def test_gap_restrict_keeps_its_name_and_drop_count():
+    g = ot.Gap(np.arange(4.0), pd.period_range("2024-01", periods=4, freq="M"), 3, "A - mean(B)")
+    r = g.restrict(np.array([True, False, True, True]))
+    assert (r.name, r.n_dropped, r.values.tolist()) == ("A - mean(B)", 3, [0.0, 2.0, 3.0])
+    assert [str(m) for m in r.months] == ["2024-01", "2024-03", "2024-04"]
+
+
+def test_error_messages_name_the_problem_and_the_fix():
+    """Each refusal is one line saying what is wrong and what to do (the exact text)."""
+    months = pd.date_range("2024-01-01", periods=3, freq="MS")
+    wide = pd.DataFrame({"A": [1.0, 2.0, 3.0], "B": [0.0, 0.0, 0.0]}, index=months)
+
+    def says(msg, fn, *args, **kw):
+        with pytest.raises(InferenceError) as err:
+            fn(*args, **kw)
+        assert str(err.value) == msg
+
+    says("wide must be a DataFrame (index = months, columns = units)", ot.Gap.from_wide,
+         wide["A"], "A", ["B"])
+    says("controls is empty: give at least one comparison unit", ot.Gap.from_wide, wide, "A", [])
+    says("wide.index must hold monthly Timestamps", ot.Gap.from_wide,
+         wide.set_axis(["a", "b", "c"]), "A", ["B"])
+    says("duplicate months in wide.index: ['2024-01']", ot.Gap.from_wide,
+         wide.set_axis([months[0], months[0], months[1]]), "A", ["B"])
+    # a PeriodIndex is taken as it is
+    per = ot.Gap.from_wide(wide.set_axis(months.to_period("M")), "A", ["B"])
+    assert [str(p) for p in per.months] == ["2024-01", "2024-02", "2024-03"]
+    assert per.months.freqstr == "M"
+    m = pd.period_range("2023-01", "2025-07", freq="M")
+    pre, post = Window("2025-04-01", "2023-01", 1, "2025-07").masks(m)
+    says("no post-event months with complete data: move the event or extend the sample",
+         ot.Level().weights, m, pre, np.zeros(len(m), bool))
+    says("the level design needs 36 baseline months, got 26: move baseline_start earlier or "
+         "reduce the donut", ot.Level(min_pre=36).weights, m, pre, post)
+    says("the year on year design has no counterfactual for 2025-04 (the same month one year "
+         "before is not a baseline month with data)", ot.YearOnYear(min_pre=6).weights, m,
+         pre & (m >= pd.Period("2024-06", "M")), post)
+    says("post_len=0: placebos need a positive post length", ot.placebo_weights, m, ot.Level(),
+         Window("2025-04-01", "2023-01", 1, "2025-07"), post_len=0)
+    one = ot.placebo_weights(m, ot.Level(seasonal=False, min_pre=2),
+                             Window("2025-04-01", "2023-01", 1, "2025-07"), min_pre=2, post_len=1)
+    # the fake event keeps the one-month donut: 2023-04 is the first with two baseline months
+    # (2023-01, 2023-02); 2023-01, -02 and -03 have 0, 0 and 1
+    assert one.post_len == 1 and one.events[0] == "2023-04"
+    assert one.skipped == {"post_incomplete": 0, "too_few_pre": 3, "not_identified": 0}
+    short = pd.period_range("2024-09", "2025-07", freq="M")
+    spre, spost = Window("2025-04-01", "2024-09", 1, "2025-07").masks(short)
+    year = pd.period_range("2024-03", "2025-07", freq="M")  # one baseline year: 12 dummies
+    ypre, ypost = Window("2025-04-01", "2024-03", 1, "2025-07").masks(year)
+    says("trend-adjusted design: the baseline cannot separate the trend from month of year; "
+         "start baseline_start earlier", ot.TrendAdjusted().counterfactual, year, ypre, ypost)
+    says("level design: months of year [4, 5, 6, 7] have no baseline month; start "
+         "baseline_start earlier", ot.Level().counterfactual, short, spre, spost)
+
+
+def test_conformal_levels_coarse_series_and_the_record_fields():
+    months = pd.period_range("2023-01", "2025-07", freq="M")
+    rng = np.random.default_rng(5)
+    g = ot.Gap(rng.normal(0, 0.1, len(months)), months)
+    w = Window("2025-04-01", "2023-01", 1, "2025-07")
+    for bad in (0.0, 1.0):
+        with pytest.raises(InferenceError) as err:
+            ot.conformal(g, ot.Level(seasonal=False), w, alpha=bad)
+        assert str(err.value) == f"alpha={bad!r}: expected a level in (0, 1)"
+    t = ot.conformal(g, ot.Level(seasonal=False), w, theta0=0.3, alpha=0.1)
+    assert (t.design, t.theta0, t.alpha) == ("level", 0.3, 0.1) and t.p_peak is not None
+    assert t.ci95_low < t.p_peak < t.ci95_high
+    assert all(math.isnan(x) for x in (lambda c: (c.ci95_low, c.ci95_high))(
+        ot.conformal(g, ot.Level(seasonal=False), w, ci=False)))
+    with pytest.raises(InferenceError) as err:
+        ot.conformal(g, ot.Level(seasonal=False), w, min_pre=30)
+    assert str(err.value) == ("only 26 baseline months (need >= 30) to fit the counterfactual: "
+                              "move baseline_start earlier, reduce the donut or use a later event")
+    # 20 residual months reach p = 0.05 exactly: not coarse; 19 cannot: refused unless allowed
+    m20 = pd.period_range("2023-12", "2025-07", freq="M")  # 15 baseline + donut + 4 post
+    w20 = Window("2025-04-01", "2023-11", 1, "2025-07")
+    g20 = ot.Gap(rng.normal(0, 0.1, 20), m20)
+    g21 = ot.Gap(rng.normal(0, 0.1, 21), pd.period_range("2023-11", "2025-07", freq="M"))
+    assert ot.conformal(g21, ot.Level(seasonal=False), w20, min_pre=12).n_perm == 20
+    with pytest.raises(InferenceError) as err:
+        ot.conformal(g20, ot.Level(seasonal=False), w20, min_pre=12)
+    assert str(err.value) == ("19 residual months allow only 19 moving-block permutations: the "
+                              "smallest attainable p (1/19) exceeds alpha = 0.05; use more "
+                              "baseline months")
+    coarse = ot.conformal(g20, ot.Level(seasonal=False), w20, min_pre=12, allow_coarse=True)
+    assert (coarse.ci95_low, coarse.ci95_high, coarse.ci_connected) == (-math.inf, math.inf, True)

@@ -362,11 +362,13 @@ def origin_notes(w: Writer, o: str) -> list[Sentence]:
             "regression, Newey-West SE ", w.n(f"{pt}.se", ".3f"), ", p = ",
             w.p(f"{pt}.p"), ")."))
         parts: list[str | Quote] = [f"What each design says ({OUTCOMES[y]}): "]
-        for k, d in enumerate(DESIGN_BY_KEY):
+        for d in DESIGN_BY_KEY:
             b = f"{o}.designs.{d}.{y}"
             if not w.has(f"{b}.coef"):
                 continue
-            parts += [("; " if k else "") + f"{DESIGN_BY_KEY[d].label} ", w.n(f"{b}.coef")]
+            # "; " before every design but the first one reported (not the first one listed)
+            parts += [("; " if len(parts) > 1 else "") + f"{DESIGN_BY_KEY[d].label} ",
+                      w.n(f"{b}.coef")]
             if w.has(f"{b}.ci95_low") and w.has(f"{b}.ci95_high"):
                 parts += [" [", w.n(f"{b}.ci95_low"), ", ", w.n(f"{b}.ci95_high"), "]"]
             parts += [", p = ", w.p(f"{b}.p")]
