@@ -98,3 +98,23 @@ def test_tolerance_below_the_floating_point_floor_warns_or_raises():
     assert np.max(np.abs(got - _dummy_residual(m, codes, None)) / np.abs(m).max(axis=0)) < 1e-9
     with pytest.raises(DemeanNotConverged, match="stalls"):
         Absorber(codes, tol=1e-22).residualize(m)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_rows_in_panel_order_equal_dummy_variable_least_squares(weighted):
+    """Rows sorted by the fixed effects (a panel in id order, repeated cells included) take the
+    no-sort path of the level cross-tabulation; its residuals must still be the exact ones, and
+    the same as for the rows shuffled."""
+    m, codes = _panel(11, levels=(30, 20))
+    order = np.lexsort((codes[0], codes[1]))  # sorted by the FE with most levels, then the other
+    m, codes = m[order], [c[order] for c in codes]
+    assert not (np.diff(codes[1]) < 0).any()  # the fixture really is in panel order
+    w = np.random.default_rng(3).uniform(0.5, 2.0, len(m)) if weighted else None
+    got = Absorber(codes, weighted=weighted, tol=1e-13).residualize(m, w)
+    np.testing.assert_allclose(got, _dummy_residual(m, codes, w), atol=1e-7 * np.abs(m).max())
+    shuffle = np.random.default_rng(4).permutation(len(m))
+    back = np.empty_like(shuffle)
+    back[shuffle] = np.arange(len(m))
+    shuffled = Absorber([c[shuffle] for c in codes], weighted=weighted, tol=1e-13).residualize(
+        m[shuffle], None if w is None else w[shuffle])
+    np.testing.assert_allclose(shuffled[back], got, atol=1e-7 * np.abs(m).max())

@@ -26,14 +26,17 @@ class DemeanNotConverged(AutotariffsError, RuntimeError):
     """Conjugate gradients did not reach the demeaning tolerance within ``maxiter`` steps."""
 
 
-def _argsort_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted keys, the order that sorts them) for non-negative int64 ``keys``.
+def _argsort_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(sorted keys, the order that sorts them) for non-negative int64 ``keys``; the order is
+    None when the keys are already sorted (rows in panel order: no sort, no scatter).
 
     Why: when key and position fit in 63 bits together, sorting ``key << b | position`` with
     ``np.sort`` (vectorised) and unpacking is ~7x faster than ``np.argsort`` at 5M rows. Equal
     keys come out in position order; callers only need equal keys adjacent.
     """
     n = len(keys)
+    if n < 2 or not (keys[1:] < keys[:-1]).any():
+        return keys, None
     shift = max(int(n - 1).bit_length(), 1)
     if n and int(keys.max()).bit_length() + shift <= 63:
         packed = np.sort((keys << shift) | np.arange(n, dtype=np.int64))
@@ -56,18 +59,23 @@ class _Pair:
         new = np.empty(len(sk), dtype=bool)
         new[:1] = True
         np.not_equal(sk[1:], sk[:-1], out=new[1:])
-        self.idx = np.empty(len(sk), dtype=np.int64)
-        self.idx[order] = np.cumsum(new) - 1
+        self.idx = np.cumsum(new) - 1
+        if order is not None:
+            idx, self.idx = self.idx, np.empty(len(sk), dtype=np.int64)
+            self.idx[order] = idx
         rows, cols = np.divmod(sk[new], gb)
         self.nnz = len(rows)
         itype = np.int32 if max(ga, gb, self.nnz) < 2**31 else np.int64
         self.cols = cols.astype(itype)
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=ga))])
         self.shape = (ga, gb)
-        # transpose: pairs in (b, a) order (the keys b * ga + a are distinct: any sort is exact)
-        self.tperm = _argsort_keys(cols * ga + rows)[1]
-        self.t_indices = rows.take(self.tperm).astype(itype)
-        self.t_indptr = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=gb))])
+        # transpose: pairs in (b, a) order, by scipy's CSR -> CSC conversion (a counting sort
+        # by b, stable in a: linear in nnz); its data carry each pair's CSR position
+        ids = sp.csr_matrix((np.arange(self.nnz, dtype=np.int64), cols, self.indptr),
+                            shape=(ga, gb)).tocsc()
+        self.tperm = ids.data
+        self.t_indices = ids.indices.astype(itype, copy=False)  # = rows.take(tperm)
+        self.t_indptr = ids.indptr
 
     def matrix(self, w: np.ndarray | None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """The weighted cross-tabulation C = D_a' W D_b and its transpose, both CSR."""
