@@ -68,3 +68,14 @@ def test_uneven_estimator_row_quotes_estimators_json():
                         f"(**{got[e]['ratio_ours_over_pyfixest']:.2f}×**)"
                         for e in ("feols", "fepois"))
     assert f"| `uneven_1000000` | {quoted} |" in rd.block(README, "runtime")
+
+
+def test_estimator_load_spans_every_rows_own_load():
+    """Rows re-measured at another time keep their own load; the sentence spans all of them
+    (loads written by hand here, not read from the file)."""
+    rows = [{"load_start": [4.8, 5.0, 5.1], "load_end": [6.0, 5.2, 5.1]},
+            {"load_start": [0.9, 1.0, 1.1], "load_end": [1.0, 1.0, 1.1]}]
+    assert rd._row_loads(rows, {}) == ("load average 0.9 to 6.0 across the rows "
+                                       "(each row's in the file)")
+    assert rd._row_loads(rows[1:2], {}) == "load average 0.9 to 1.0 across the rows (each row's in the file)"
+    assert rd._row_loads([{"load_start": [2.0], "load_end": [2.04]}], {}) == "load average 2.0"

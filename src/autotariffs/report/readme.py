@@ -77,6 +77,18 @@ def _status(value: float | None, target: dict | None, strict: bool = False) -> s
     return "ok" if ok else "**missed**"
 
 
+def _row_loads(rows: list[dict], machine: dict) -> str:
+    """The 1-minute load averages the estimator rows were timed at (rows re-measured with
+    ``--only`` keep their own), or the file's when the rows do not record one."""
+    loads = [float(r[k][0]) for r in rows for k in ("load_start", "load_end") if r.get(k)]
+    if not loads:
+        return (f"load average {_load_text(machine.get('load_start'))} → "
+                f"{_load_text(machine.get('load_end'))}")
+    lo, hi = min(loads), max(loads)
+    return (f"load average {lo:.1f}" if round(lo, 1) == round(hi, 1)
+            else f"load average {lo:.1f} to {hi:.1f} across the rows (each row's in the file)")
+
+
 def _load_text(load: list | None) -> str:
     return "?" if not load else f"{load[0]:.1f}"
 
@@ -179,8 +191,7 @@ def runtime_markdown(bench_dir: str | os.PathLike[str]) -> str:
         dates = sorted({str(r["measured"]) for r in est["results"] if r.get("measured")})
         lines += ["", "Estimators against pyfixest (`scripts/bench_estimators.py`, "
                   f"`reports/benchmarks/estimators.json`, measured {', '.join(dates) or '?'}, "
-                  f"load average {_load_text(m.get('load_start'))} → "
-                  f"{_load_text(m.get('load_end'))}; both timed in one process, interleaved; "
+                  f"{_row_loads(est['results'], m)}; both timed in one process, interleaved; "
                   "seconds, ours vs pyfixest's):", "", "| design | `feols` | `fepois` |",
                   "|---|---|---|"]
         by: dict[str, dict[str, dict]] = {}
