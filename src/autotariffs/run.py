@@ -155,8 +155,8 @@ def check_params(params_file: Path, notebook: str) -> dict[str, Any]:
 
     In a forked child (:func:`in_child`) where the platform has ``fork``: for 04 the check
     imports the models and builds a panel, ~200 MB that the runner would otherwise hold for as
-    long as its kernel runs (two 04 runs side by side took the build past 1 GB). A bad params file raises the same
-    :class:`~autotariffs.config.ParameterError` here."""
+    long as its kernel runs (two 04 runs side by side took the build past 1 GB). A bad params
+    file raises the same :class:`~autotariffs.config.ParameterError` here."""
     if not hasattr(os, "fork"):
         return check(notebook, params_file)
     return in_child(check, notebook, params_file)

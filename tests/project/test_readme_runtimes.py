@@ -77,5 +77,6 @@ def test_estimator_load_spans_every_rows_own_load():
             {"load_start": [0.9, 1.0, 1.1], "load_end": [1.0, 1.0, 1.1]}]
     assert rd._row_loads(rows, {}) == ("load average 0.9 to 6.0 across the rows "
                                        "(each row's in the file)")
-    assert rd._row_loads(rows[1:2], {}) == "load average 0.9 to 1.0 across the rows (each row's in the file)"
+    assert rd._row_loads(rows[1:2], {}) == ("load average 0.9 to 1.0 across the rows "
+                                            "(each row's in the file)")
     assert rd._row_loads([{"load_start": [2.0], "load_end": [2.04]}], {}) == "load average 2.0"

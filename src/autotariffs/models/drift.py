@@ -60,7 +60,8 @@ class Pretrend:
     def to_dict(self) -> dict:
         return {"slope_per_year": self.slope_per_year, "se": self.se, "p": self.p,
                 "t": self.t, "n": self.n, "hac_lags": self.hac_lags, "level": self.level,
-                "seasonal": [json_float(s) for s in self.seasonal], "origin_month": self.origin_month,
+                "seasonal": [json_float(s) for s in self.seasonal],
+                "origin_month": self.origin_month,
                 "baseline": list(self.baseline),
                 "method": "OLS of the baseline gap on a linear trend and month-of-year "
                           f"dummies, Newey-West SE ({self.hac_lags} lags)"}
