@@ -210,6 +210,26 @@ def nls_sandwich(
     return Hinv @ meat @ Hinv
 
 
+def newton_polish(X: np.ndarray, y: np.ndarray, b: np.ndarray, steps: int = 2) -> np.ndarray:
+    """``steps`` Newton steps on S(b) = 1/2 sum (y - exp(X b))^2 from ``b`` (lm's stop).
+
+    Why Newton, not Gauss-Newton: with large residuals (trade flows; the RESET term's
+    ill-conditioned design) Gauss-Newton converges only linearly (its J'J drops the
+    e_i mu_i term of the Hessian): on the SST RESET fit each step cut the gradient by just
+    ~30%, so whether lm's stopping point plus two GN steps passed the convergence check
+    depended on the CPU's floating point. Newton's step uses the exact Hessian (the observed
+    bread of :func:`nls_sandwich`) and converges quadratically: one step reaches the
+    floating-point floor from lm's stop, the second confirms it on any machine.
+    """
+    b = np.asarray(b, dtype=float).copy()
+    for _ in range(steps):
+        mu = np.exp(X @ b)
+        grad = X.T @ (mu * (mu - y))
+        hess = (X * (mu * (2.0 * mu - y))[:, None]).T @ X
+        b -= np.linalg.solve(hess, grad)
+    return b
+
+
 def _nls(
     y: np.ndarray,
     X: pd.DataFrame,
@@ -239,12 +259,7 @@ def _nls(
     sol = optimize.least_squares(
         resid, b0, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=2000
     )
-    b = sol.x.copy()
-    # Gauss-Newton polish: lm stops at its own tolerances; two exact GN steps reach machine
-    # precision from there, making the estimate independent of lm's stopping rule.
-    for _ in range(2):
-        step, *_ = np.linalg.lstsq(jac(b), -resid(b), rcond=None)
-        b = b + step
+    b = newton_polish(Xv, ys, sol.x)
     grad = jac(b).T @ resid(b)
     converged = bool(sol.success) and float(np.max(np.abs(grad))) < 1e-8
     b[k_const] += np.log(s)
