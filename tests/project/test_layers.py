@@ -25,7 +25,8 @@ PKG = ROOT / "src" / "autotariffs"
 # stage -> rank; core is the package's top-level leaf modules
 RANKS = {
     "core": 0,  # paths, errors, atomic (file writes), outputs (registry), design (study design),
-    #             labels (printed names and the one number formatter), timings (opt-in profile)
+    #             labels (printed names and the one number formatter), timings (opt-in profile),
+    #             threads (the estimators' thread pool)
     "data": 1,  # raw sources, adapters, schemas, countries, build, reconcile
     "tariffs": 2,  # statutory schedule, effective and collected rates, control exposure
     "panel": 3,  # the analysis panel from flows, tariffs and FX
@@ -37,7 +38,7 @@ RANKS = {
 }
 CORE = {"autotariffs", "autotariffs.paths", "autotariffs.errors", "autotariffs.atomic",
         "autotariffs.outputs", "autotariffs.design", "autotariffs.logs", "autotariffs.labels",
-        "autotariffs.timings"}
+        "autotariffs.timings", "autotariffs.threads"}
 APP = {"autotariffs.run", "autotariffs.config", "autotariffs.cli", "autotariffs.__main__"}
 
 

@@ -9,17 +9,46 @@ ARCHITECTURE.md ("Estimator notes: demean.py") has the algebra, convergence rule
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 from autotariffs.errors import AutotariffsError
+from autotariffs.threads import chunks, parts, row_blocks, run_tasks
 
 __all__ = ["Absorber", "DemeanNotConverged"]
 
 
 _STALL = 200  # CG steps without a new smallest residual = stagnation at the floating-point floor
+class _SplitCSR:
+    """A CSR matrix stored as row blocks of about equal nonzeros, multiplied block by block in
+    threads (each output row is the same dot product as in the unsplit matrix)."""
+
+    def __init__(self, m: sp.csr_matrix) -> None:
+        self.shape = m.shape
+        nnz = m.nnz
+        cuts = np.searchsorted(m.indptr, np.linspace(0, nnz, parts(nnz) + 1)[1:-1])
+        edges = [0, *sorted(set(int(c) for c in cuts) - {0, m.shape[0]}), m.shape[0]]
+        self.blocks = []
+        for a, b in zip(edges[:-1], edges[1:], strict=True):
+            lo, hi = m.indptr[a], m.indptr[b]
+            self.blocks.append((a, b, sp.csr_matrix(
+                (m.data[lo:hi], m.indices[lo:hi], m.indptr[a:b + 1] - lo),
+                shape=(b - a, m.shape[1]))))
+
+    def __matmul__(self, x: np.ndarray) -> np.ndarray:
+        if len(self.blocks) == 1:
+            return self.blocks[0][2] @ x
+        out = np.empty((self.shape[0], x.shape[1]))
+
+        def task(a: int, b: int, blk: sp.csr_matrix) -> Callable[[], None]:
+            def run() -> None:
+                out[a:b] = blk @ x
+            return run
+
+        run_tasks([task(*blk) for blk in self.blocks])
+        return out
 
 
 class DemeanNotConverged(AutotariffsError, RuntimeError):
@@ -63,7 +92,8 @@ class _Pair:
         if order is not None:
             idx, self.idx = self.idx, np.empty(len(sk), dtype=np.int64)
             self.idx[order] = idx
-        rows, cols = np.divmod(sk[new], gb)
+        first = np.flatnonzero(new) if order is None else order[new]  # each pair's first row
+        rows, cols = a.take(first), b.take(first)  # = divmod(key, gb), without int64 division
         self.nnz = len(rows)
         itype = np.int32 if max(ga, gb, self.nnz) < 2**31 else np.int64
         self.cols = cols.astype(itype)
@@ -77,10 +107,13 @@ class _Pair:
         self.t_indices = ids.indices.astype(itype, copy=False)  # = rows.take(tperm)
         self.t_indptr = ids.indptr
 
-    def matrix(self, w: np.ndarray | None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """The weighted cross-tabulation C = D_a' W D_b and its transpose, both CSR."""
-        data = (np.bincount(self.idx, minlength=self.nnz).astype(np.float64) if w is None
+    def pair_sums(self, w: np.ndarray | None) -> np.ndarray:
+        """Each level pair's row count (``w`` None) or weight sum: C's data in CSR order."""
+        return (np.bincount(self.idx, minlength=self.nnz).astype(np.float64) if w is None
                 else np.bincount(self.idx, weights=w, minlength=self.nnz))
+
+    def from_data(self, data: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """C and its transpose (both CSR) from C's data in CSR order."""
         c = sp.csr_matrix((data, self.cols, self.indptr), shape=self.shape)
         ct = sp.csr_matrix((data.take(self.tperm), self.t_indices, self.t_indptr),
                            shape=self.shape[::-1])
@@ -125,20 +158,34 @@ class Absorber:
 
     # -- weighted set-up --------------------------------------------------------------------
     def _setup(self, w: np.ndarray | None) -> None:
-        self._wf = [np.bincount(c, weights=w, minlength=lv) if w is not None
-                    else np.bincount(c, minlength=lv).astype(np.float64)
-                    for c, lv in zip(self.codes, self.levels, strict=True)]
+        sums: dict[object, np.ndarray] = {}
+
+        def level_sums(f: int) -> Callable[[], None]:
+            def run() -> None:
+                c, lv = self.codes[f], self.levels[f]
+                sums[f] = (np.bincount(c, weights=w, minlength=lv) if w is not None
+                           else np.bincount(c, minlength=lv).astype(np.float64))
+            return run
+
+        def pair_sums(key: tuple[int, int]) -> Callable[[], None]:
+            def run() -> None:
+                sums[key] = self._pairs[key].pair_sums(w)
+            return run
+
+        run_tasks([level_sums(f) for f in range(self.n_fe)] + [pair_sums(k) for k in self._pairs])
+        self._wf = [sums[f] for f in range(self.n_fe)]
         for wf in self._wf:
             wf[wf <= 0] = 1.0  # cannot happen with positive weights; guards empty levels
         self._C, self._Ct = {}, {}
+        csr = {}
         for key, p in self._pairs.items():
-            self._C[key], self._Ct[key] = p.matrix(w)
-        inv_we = 1.0 / self._wf[self.e]
+            csr[key], ct = p.from_data(sums[key])
+            self._C[key], self._Ct[key] = _SplitCSR(csr[key]), _SplitCSR(ct)
+        inv_we = self._inv_we = 1.0 / self._wf[self.e]
         diag = []
         for f in self.rest:
-            c = self._C[(f, self.e)]
-            sq = c.copy()
-            sq.data = sq.data * sq.data
+            c = csr[(f, self.e)]
+            sq = sp.csr_matrix((c.data * c.data, c.indices, c.indptr), shape=c.shape)
             d = self._wf[f] - sq @ inv_we
             # levels nested in the eliminated FE have S row ~ 0: they are absorbed already
             d[d <= 1e-11 * self._wf[f]] = np.inf
@@ -147,20 +194,20 @@ class Absorber:
 
     def _schur_matvec(self, x: np.ndarray) -> np.ndarray:
         """S @ x for x of shape (m, k)."""
-        inv_we = 1.0 / self._wf[self.e]
-        parts = [x[self.offsets[i]:self.offsets[i + 1]] for i in range(len(self.rest))]
+        inv_we = self._inv_we
+        pieces = [x[self.offsets[i]:self.offsets[i + 1]] for i in range(len(self.rest))]
         ce = np.zeros((self.levels[self.e], x.shape[1]))
-        for f, xf in zip(self.rest, parts, strict=True):
+        for f, xf in zip(self.rest, pieces, strict=True):
             ce += self._Ct[(f, self.e)] @ xf
         ce *= inv_we[:, None]
         out = []
         for i, f in enumerate(self.rest):
-            o = self._wf[f][:, None] * parts[i] - self._C[(f, self.e)] @ ce
+            o = self._wf[f][:, None] * pieces[i] - self._C[(f, self.e)] @ ce
             for j, g in enumerate(self.rest):
                 if g == f:
                     continue
-                o += (self._C[(f, g)] @ parts[j]) if (f, g) in self._C else (
-                    self._Ct[(g, f)] @ parts[j])
+                o += (self._C[(f, g)] @ pieces[j]) if (f, g) in self._C else (
+                    self._Ct[(g, f)] @ pieces[j])
             out.append(o)
         return np.vstack(out)
 
@@ -275,15 +322,29 @@ class Absorber:
         # one contiguous row per column, scaled to unit weighted RMS: bincount and take read
         # contiguous memory (element for element the same arithmetic as on the (N, k) matrix)
         yc = np.empty((k, self.n))
-        for j in range(k):
-            np.divide(matrix[:, j], ms[j], out=yc[j])
-        b = [np.empty((lv, k)) for lv in self.levels]
-        buf = np.empty(self.n)  # one scratch column, reused (fresh N-arrays cost page faults)
-        for j in range(k):
-            wy = yc[j] if w is None else np.multiply(yc[j], w, out=buf)
-            for c, lv, bf in zip(self.codes, self.levels, b, strict=True):
-                bf[:, j] = np.bincount(c, weights=wy, minlength=lv)
-        inv_we = 1.0 / self._wf[self.e]
+        wy = yc if w is None else np.empty((k, self.n))
+        blocks = row_blocks(self.n)
+
+        def scale(a: int, b: int) -> Callable[[], None]:
+            def run() -> None:
+                for j in range(k):
+                    np.divide(matrix[a:b, j], ms[j], out=yc[j, a:b])
+                    if w is not None:
+                        np.multiply(yc[j, a:b], w[a:b], out=wy[j, a:b])
+            return run
+
+        run_tasks([scale(a, b) for a, b in blocks])
+        sums = [np.empty((lv, k)) for lv in self.levels]
+
+        def group_sums(j: int, f: int) -> Callable[[], None]:
+            def run() -> None:
+                sums[f][:, j] = np.bincount(self.codes[f], weights=wy[j],
+                                            minlength=self.levels[f])
+            return run
+
+        run_tasks([group_sums(j, f) for j in range(k) for f in range(self.n_fe)])
+        b = sums
+        inv_we = self._inv_we
         be = b[self.e] * inv_we[:, None]
         rhs = np.vstack([b[f] - self._C[(f, self.e)] @ be for f in self.rest])
         theta_r, its = self._pcg(rhs, atol=self.tol * np.sqrt(self.n))
@@ -298,10 +359,20 @@ class Absorber:
         theta_e = be - ce * inv_we[:, None]
         thetas.append((self.e, np.ascontiguousarray(theta_e.T)))
         out = np.empty((self.n, k))
-        for j in range(k):
-            r = yc[j]
-            for f, t in thetas:
-                r -= np.take(t[j], self.codes[f], out=buf)
-            r *= ms[j]
-            out[:, j] = r
+
+        def residual(a: int, b: int) -> Callable[[], None]:
+            def run() -> None:
+                gather = np.empty(b - a)  # scratch (fresh N-arrays cost page faults)
+                for s, e in chunks(a, b):  # a chunk of rows stays in cache for every column
+                    g = gather[:e - s]
+                    for j in range(k):
+                        r = yc[j, s:e]
+                        for f, t in thetas:
+                            # mode="clip": codes are valid, and "raise" buffers the output
+                            r -= np.take(t[j], self.codes[f][s:e], out=g, mode="clip")
+                        r *= ms[j]
+                    out[s:e] = yc[:, s:e].T
+            return run
+
+        run_tasks([residual(a, b) for a, b in blocks])
         return out

@@ -9,7 +9,7 @@ singleton rule.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -21,6 +21,7 @@ from scipy import stats
 
 from autotariffs import design
 from autotariffs.models.demean import Absorber
+from autotariffs.threads import chunks, map_tasks, row_blocks, run_tasks
 
 __all__ = [
     "SSC",
@@ -138,9 +139,13 @@ class Sample:
         v = self.data[col].to_numpy(dtype=dtype)
         return v if self.rows is None else v[self.rows]
 
-    def codes(self, col: str) -> np.ndarray:
-        s = self.data[col]
-        return _factorize(s if self.rows is None else s.iloc[self.rows])
+    def coded(self, cols: Sequence[str]) -> dict[str, np.ndarray]:
+        """Integer codes of each distinct column in ``cols`` (one thread per column: large
+        integer columns are coded with numpy, which releases the GIL; the frame is read here)."""
+        names = list(dict.fromkeys(cols))
+        series = [self.data[c] for c in names]
+        sub = [s if self.rows is None else s.iloc[self.rows] for s in series]
+        return dict(zip(names, map_tasks(_factorize, sub), strict=True))
 
     def numeric(self, cols: Sequence[str]) -> np.ndarray:
         """The columns as a C-ordered (n, k) float64 matrix; non-numeric columns are an error."""
@@ -150,8 +155,17 @@ class Sample:
                                 "regressors and outcome must be numeric (encode categories as "
                                 "fixed effects or dummies)")
         out = np.empty((self.n, len(cols)))
-        for j, c in enumerate(cols):
-            out[:, j] = self.values(c, np.float64)
+        src = [self.data[c].to_numpy(dtype=np.float64) for c in cols]
+        rows = self.rows
+
+        def fill(a: int, b: int) -> Callable[[], None]:
+            def go() -> None:
+                for s, e in chunks(a, b):  # the chunk's rows of every column stay in cache
+                    for j, v in enumerate(src):
+                        out[s:e, j] = v[s:e] if rows is None else v.take(rows[s:e])
+            return go
+
+        run_tasks([fill(a, b) for a, b in row_blocks(self.n)])
         return out
 
     def drop_zero_weights(self, weights: str | None) -> int:
@@ -197,19 +211,24 @@ def singleton_mask(fe_codes: Sequence[np.ndarray]) -> np.ndarray:
     keep = np.ones(n, dtype=bool)
     if not fe_codes:
         return keep
-    # level counts over the kept rows, updated by the (few) dropped rows instead of recounted
+    # level counts over the kept rows, updated by the (few) dropped rows instead of recounted;
+    # a fixed effect is scanned again only if a drop left one of its levels with one row (the
+    # result is the same: the largest subset without singletons, whatever the order)
     cnts = [np.bincount(c, minlength=int(c.max()) + 1) for c in fe_codes]
-    while True:
-        changed = False
-        for codes, cnt in zip(fe_codes, cnts, strict=True):
+    pending = [True] * len(fe_codes)
+    while any(pending) and keep.any():
+        for g, (codes, cnt) in enumerate(zip(fe_codes, cnts, strict=True)):
+            if not pending[g]:
+                continue
+            pending[g] = False
             bad = np.flatnonzero((cnt.take(codes) == 1) & keep)
             if bad.size:
                 keep[bad] = False
-                for c, ct in zip(fe_codes, cnts, strict=True):
-                    ct -= np.bincount(c.take(bad), minlength=len(ct))
-                changed = True
-        if not changed or not keep.any():
-            return keep
+                for h, (c, ct) in enumerate(zip(fe_codes, cnts, strict=True)):
+                    hit = c.take(bad)
+                    ct -= np.bincount(hit, minlength=len(ct))
+                    pending[h] = pending[h] or bool((ct.take(hit) == 1).any())
+    return keep
 
 
 def _factorize(col: pd.Series) -> np.ndarray:
@@ -249,6 +268,8 @@ def _is_nested(fe_codes: np.ndarray, cl_codes: np.ndarray) -> bool:
 
     One representative cluster per level (any row's); nested iff every row has its level's.
     """
+    if fe_codes is cl_codes:  # the same column (e.g. unit FE, clustered by unit)
+        return True
     rep = np.empty(int(fe_codes.max()) + 1, dtype=cl_codes.dtype)
     rep[fe_codes] = cl_codes
     return bool(np.array_equal(rep.take(fe_codes), cl_codes))
@@ -257,15 +278,19 @@ def _is_nested(fe_codes: np.ndarray, cl_codes: np.ndarray) -> bool:
 def _ls_qr(xt: np.ndarray, yt: np.ndarray, w: np.ndarray | None) -> np.ndarray:
     """OLS/WLS coefficients by Householder QR: ``solve(R, Q'y)`` on the sqrt(w)-scaled data.
 
-    Why not statsmodels: ``OLS/WLS.fit(method="qr")`` computes exactly this (the same numpy calls,
-    so the same bits) but also a pseudo-inverse (an SVD of the N x k design) and its singular
-    values, which feols never reads; at 1M rows that was a tenth of feols' time.
+    Why not statsmodels: ``OLS/WLS.fit(method="qr")`` computes exactly this (numpy's QR: the same
+    LAPACK calls as scipy's below, so the same bits) but also a pseudo-inverse (an SVD of the
+    N x k design) and its singular values, which feols never reads; at 1M rows that was a tenth
+    of feols' time.
     """
     if w is not None:
         sw = np.sqrt(w)
         xt, yt = sw[:, None] * xt, yt * sw
-    q, r = np.linalg.qr(xt)
-    return np.linalg.solve(r, np.dot(q.T, yt))
+    # scipy's qr: the same LAPACK calls (geqrf, orgqr) as numpy.linalg.qr at a third of its
+    # time (numpy copies the N x k data in and out of LAPACK's layout twice); Q made C-ordered
+    # so that Q'y is the same BLAS product, bit for bit, as with numpy's Q
+    q, r = scipy.linalg.qr(xt, mode="economic")
+    return np.linalg.solve(r, np.dot(np.ascontiguousarray(q).T, yt))
 
 
 def fe_design_rank(fe_codes: Sequence[np.ndarray]) -> int:
@@ -360,15 +385,19 @@ def drop_collinear(xt: np.ndarray, names: list[str], x_raw: np.ndarray, fn: str,
     # RMS of each raw column (one pass; it only scales the rank decision, never the estimates)
     raw_scale = np.sqrt(np.einsum("ij,ij->j", x_raw, x_raw) / max(len(x_raw), 1))
     raw_scale[raw_scale == 0] = 1.0
-    xs = xt / raw_scale
-    _, r, piv = scipy.linalg.qr(xs, mode="raw", pivoting=True)  # Q (N x k) is never formed
+    xs = np.empty(xt.shape, order="F")  # LAPACK's layout: no copy inside qr
+    np.divide(xt, raw_scale, out=xs)
+    _, r, piv = scipy.linalg.qr(xs, mode="raw", pivoting=True, overwrite_a=True)  # no Q
     diag = np.abs(np.diag(r)) / np.sqrt(xs.shape[0])
     keep_sorted = diag > tol
     keep = np.sort(piv[keep_sorted])
     dropped = [names[i] for i in range(len(names)) if i not in set(keep.tolist())]
     if len(keep) == 0:
         raise ValueError(f"{fn}: all regressors {names} are collinear with the fixed effects")
-    return xt[:, keep], [names[i] for i in keep], dropped
+    # column-major either way, as numpy's fancy indexing returns it (later BLAS products keep
+    # their bits); a plain copy when every column is kept is ~4x faster than fancy indexing
+    kept = np.asfortranarray(xt) if len(keep) == xt.shape[1] else xt[:, keep]
+    return kept, [names[i] for i in keep], dropped
 
 
 def dropped_text(n_dropped: dict[str, int]) -> str:
@@ -545,7 +574,7 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     sample = Sample(data, cols, fn)
     n_drop = {"missing": sample.n_missing, "zero_weight": sample.drop_zero_weights(weights),
               "singletons": 0, "fe_all_zero": 0, "separated": 0}
-    coded = {c: sample.codes(c) for c in dict.fromkeys([*fe, *cl])}
+    coded = sample.coded([*fe, *cl])
     fe_codes = [coded[c] for c in fe]
     keep = None
     if drop_singletons and fe:
@@ -559,7 +588,8 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
             keep = None
     if keep is not None:  # narrow the sample; codes are renumbered, not recomputed
         sample.keep(keep)
-        coded = {c: subset_codes(v, keep) for c, v in coded.items()}
+        coded = dict(zip(coded, map_tasks(lambda v: subset_codes(v, keep), list(coded.values())),
+                         strict=True))
         fe_codes = [coded[c] for c in fe]
     yx = sample.numeric([y, *x])
     w = sample.weights(weights) if weights else None
@@ -583,18 +613,22 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     n = len(index)
     k = xt.shape[1]
     df_k = dof_k(k, fe_codes, cl_codes, ssc)
-    wv = np.ones(n) if w is None else w
-    xtw = xt * wv[:, None]
+
+    def wtd(a: np.ndarray) -> np.ndarray:
+        """w * a; without weights a contiguous copy of a (the same numbers as 1.0 * a, without
+        an N-vector of ones; a copy, not a view, keeps every later sum and product bit-equal)."""
+        return np.ascontiguousarray(a) if w is None else (w[:, None] if a.ndim == 2 else w) * a
+
+    xtw = xt.copy() if w is None else wtd(xt)
     bread = np.linalg.inv(xt.T @ xtw)
     scores = xtw * u[:, None]
-    v, df_t, fac = sandwich(bread, scores, vcov, ssc, n, df_k, cl_codes,
-                            sigma2_sum=float(np.sum(wv * u * u)))
+    ssr = float(np.sum(wtd(u) * u))
+    v, df_t, fac = sandwich(bread, scores, vcov, ssc, n, df_k, cl_codes, sigma2_sum=ssr)
     n_clusters = {c: int(codes.max()) + 1 for c, codes in zip(cl, cl_codes, strict=True)}
     yraw = yx[:, 0]
-    ybar = np.sum(wv * yraw) / wv.sum()
-    ssr = float(np.sum(wv * u * u))
-    tss = float(np.sum(wv * (yraw - ybar) ** 2))
-    tss_within = float(np.sum(wv * yt * yt))
+    ybar = np.sum(wtd(yraw)) / (n if w is None else w.sum())
+    tss = float(np.sum(wtd((yraw - ybar) ** 2)))
+    tss_within = float(np.sum(wtd(yt) * yt))
     st = {"r2": 1 - ssr / tss if tss > 0 else np.nan,
           "r2_within": 1 - ssr / tss_within if fe and tss_within > 0 else np.nan,
           "ssr": ssr}

@@ -211,7 +211,7 @@ def fepois(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     xv = sample.numeric(x)
     n_drop = {"missing": sample.n_missing, "zero_weight": n_w0, "singletons": 0,
               "fe_all_zero": 0, "separated": 0}
-    coded = {c: sample.codes(c) for c in dict.fromkeys([*fe, *cl])}
+    coded = sample.coded([*fe, *cl])
     keep = _ppml_sample(yv, xv, [coded[c] for c in fe], methods, drop_singletons and bool(fe),
                         n_drop)
     if not keep.any():
