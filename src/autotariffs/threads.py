@@ -41,12 +41,14 @@ def workers() -> int:
     return max(1, min(4, cpus))
 
 
-def run_tasks(tasks: Sequence[Callable[[], None]]) -> None:
+def run_tasks(tasks: Sequence[Callable[[], None]], size: int) -> None:
     """Run ``tasks`` (each writes its own slice of a result) on the thread pool, or inline when
-    there is one task or one thread. The first exception of a task is raised here."""
+    there is one task, one thread, or ``size`` (the rows or nonzeros a task passes over) is
+    below ``PARALLEL_MIN``, where handing tasks to threads costs more than it saves. The first
+    exception of a task is raised here."""
     global _pool, _pool_size
     n = workers()
-    if len(tasks) < 2 or n < 2:
+    if len(tasks) < 2 or n < 2 or size < PARALLEL_MIN:
         for t in tasks:
             t()
         return
@@ -84,8 +86,9 @@ def chunks(a: int, b: int) -> Iterator[tuple[int, int]]:
         yield s, min(s + CHUNK, b)
 
 
-def map_tasks(fn: Callable, items: Sequence) -> list:
-    """``[fn(x) for x in items]``, one task per item (for a few large, independent items)."""
+def map_tasks(fn: Callable, items: Sequence, size: int) -> list:
+    """``[fn(x) for x in items]``, one task per item of ``size`` rows (threads as in
+    :func:`run_tasks`)."""
     out: list = [None] * len(items)
 
     def task(i: int) -> Callable[[], None]:
@@ -93,5 +96,5 @@ def map_tasks(fn: Callable, items: Sequence) -> list:
             out[i] = fn(items[i])
         return go
 
-    run_tasks([task(i) for i in range(len(items))])
+    run_tasks([task(i) for i in range(len(items))], size)
     return out

@@ -19,6 +19,22 @@ def test_setting_parsed_and_bad_value_names_the_variable(monkeypatch):
         threads.workers()
 
 
+def test_small_work_runs_inline_large_work_on_the_pool(monkeypatch):
+    import threading
+
+    monkeypatch.setenv("AUTOTARIFFS_THREADS", "2")
+    seen: list[str] = []
+
+    def task():
+        seen.append(threading.current_thread().name)
+
+    threads.run_tasks([task, task], threads.PARALLEL_MIN - 1)
+    assert seen == [threading.current_thread().name] * 2
+    seen.clear()
+    threads.run_tasks([task, task], threads.PARALLEL_MIN)
+    assert all(name.startswith("autotariffs") for name in seen) and len(seen) == 2
+
+
 def test_blocks_and_chunks_cover_every_row_once(monkeypatch):
     monkeypatch.setattr(threads, "PARALLEL_MIN", 10)
     monkeypatch.setattr(threads, "CHUNK", 7)
@@ -33,7 +49,7 @@ def test_blocks_and_chunks_cover_every_row_once(monkeypatch):
 
 def test_map_tasks_keeps_order_and_raises_a_tasks_error(monkeypatch):
     monkeypatch.setenv("AUTOTARIFFS_THREADS", "2")
-    assert threads.map_tasks(lambda x: x * x, [3, 1, 2]) == [9, 1, 4]
+    assert threads.map_tasks(lambda x: x * x, [3, 1, 2], threads.PARALLEL_MIN) == [9, 1, 4]
 
     def boom(x):
         if x == 2:
@@ -41,7 +57,7 @@ def test_map_tasks_keeps_order_and_raises_a_tasks_error(monkeypatch):
         return x
 
     with pytest.raises(KeyError, match="task 2"):
-        threads.map_tasks(boom, [1, 2, 3])
+        threads.map_tasks(boom, [1, 2, 3], threads.PARALLEL_MIN)
 
 
 def _design(n: int, seed: int = 7):

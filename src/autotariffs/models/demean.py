@@ -27,7 +27,7 @@ class _SplitCSR:
 
     def __init__(self, m: sp.csr_matrix) -> None:
         self.shape = m.shape
-        nnz = m.nnz
+        self.nnz = nnz = m.nnz
         cuts = np.searchsorted(m.indptr, np.linspace(0, nnz, parts(nnz) + 1)[1:-1])
         edges = [0, *sorted(set(int(c) for c in cuts) - {0, m.shape[0]}), m.shape[0]]
         self.blocks = []
@@ -47,7 +47,7 @@ class _SplitCSR:
                 out[a:b] = blk @ x
             return run
 
-        run_tasks([task(*blk) for blk in self.blocks])
+        run_tasks([task(*blk) for blk in self.blocks], self.nnz)
         return out
 
 
@@ -172,7 +172,8 @@ class Absorber:
                 sums[key] = self._pairs[key].pair_sums(w)
             return run
 
-        run_tasks([level_sums(f) for f in range(self.n_fe)] + [pair_sums(k) for k in self._pairs])
+        run_tasks([level_sums(f) for f in range(self.n_fe)] + [pair_sums(k) for k in self._pairs],
+                  self.n)
         self._wf = [sums[f] for f in range(self.n_fe)]
         for wf in self._wf:
             wf[wf <= 0] = 1.0  # cannot happen with positive weights; guards empty levels
@@ -333,7 +334,7 @@ class Absorber:
                         np.multiply(yc[j, a:b], w[a:b], out=wy[j, a:b])
             return run
 
-        run_tasks([scale(a, b) for a, b in blocks])
+        run_tasks([scale(a, b) for a, b in blocks], self.n)
         sums = [np.empty((lv, k)) for lv in self.levels]
 
         def group_sums(j: int, f: int) -> Callable[[], None]:
@@ -342,7 +343,7 @@ class Absorber:
                                             minlength=self.levels[f])
             return run
 
-        run_tasks([group_sums(j, f) for j in range(k) for f in range(self.n_fe)])
+        run_tasks([group_sums(j, f) for j in range(k) for f in range(self.n_fe)], self.n)
         b = sums
         inv_we = self._inv_we
         be = b[self.e] * inv_we[:, None]
@@ -374,5 +375,5 @@ class Absorber:
                     out[s:e] = yc[:, s:e].T
             return run
 
-        run_tasks([residual(a, b) for a, b in blocks])
+        run_tasks([residual(a, b) for a, b in blocks], self.n)
         return out

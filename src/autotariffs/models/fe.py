@@ -145,7 +145,7 @@ class Sample:
         names = list(dict.fromkeys(cols))
         series = [self.data[c] for c in names]
         sub = [s if self.rows is None else s.iloc[self.rows] for s in series]
-        return dict(zip(names, map_tasks(_factorize, sub), strict=True))
+        return dict(zip(names, map_tasks(_factorize, sub, self.n), strict=True))
 
     def numeric(self, cols: Sequence[str]) -> np.ndarray:
         """The columns as a C-ordered (n, k) float64 matrix; non-numeric columns are an error."""
@@ -165,7 +165,7 @@ class Sample:
                         out[s:e, j] = v[s:e] if rows is None else v.take(rows[s:e])
             return go
 
-        run_tasks([fill(a, b) for a, b in row_blocks(self.n)])
+        run_tasks([fill(a, b) for a, b in row_blocks(self.n)], self.n)
         return out
 
     def drop_zero_weights(self, weights: str | None) -> int:
@@ -588,8 +588,8 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
             keep = None
     if keep is not None:  # narrow the sample; codes are renumbered, not recomputed
         sample.keep(keep)
-        coded = dict(zip(coded, map_tasks(lambda v: subset_codes(v, keep), list(coded.values())),
-                         strict=True))
+        coded = dict(zip(coded, map_tasks(lambda v: subset_codes(v, keep), list(coded.values()),
+                                          len(keep)), strict=True))
         fe_codes = [coded[c] for c in fe]
     yx = sample.numeric([y, *x])
     w = sample.weights(weights) if weights else None
