@@ -551,6 +551,15 @@ def main(argv: list[str] | None = None) -> int:
     if "make" in only:  # written last, with benchmarks.json: the test suite (above) ran on a
         write_profile(made, info)  # copy whose README quotes the files as they were
         print(f"[bench] wrote {PROFILE_JSON}")
+    if "make" not in only and args.output.is_file():
+        # a partial re-measure (e.g. --only estimators) keeps the clean-build and test-suite
+        # numbers of the last full run, and the machine they were measured on (estimator rows
+        # record their own CPU in estimators.json)
+        old = json.loads(args.output.read_text(encoding="utf-8"))
+        results = {**old.get("results", {}), **results}
+        info = old.get("machine", info)
+        print(f"[bench] kept the other measurements of {args.output.name} (measured "
+              f"{info.get('date_utc', '?')} on {info.get('cpu') or 'an unrecorded CPU'})")
     sys.path.insert(0, str(ROOT / "src"))
     from autotariffs.atomic import write_json
 

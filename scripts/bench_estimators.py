@@ -253,10 +253,21 @@ def _run(args: list[str], timeout: float) -> dict:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def _cpu_model() -> str:
+    """The CPU's model name (rows re-measured with --only may come from another machine)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
 def _row(est: str, dataset: str, reps: int, timeout: float, rss: bool) -> dict:
     out = _run(["--worker", est, dataset, str(reps)], timeout)
     row: dict = {"estimator": est, "dataset": dataset, "reps": reps,
-                 "measured": time.strftime("%Y-%m-%d"), "nobs": out.get("nobs"),
+                 "measured": time.strftime("%Y-%m-%d"), "cpu": _cpu_model(), "nobs": out.get("nobs"),
                  "load_start": out.get("load_start"), "load_end": out.get("load_end")}
     if "error" in out and "autotariffs" not in out:
         row["error"] = out["error"]

@@ -93,6 +93,11 @@ def _load_text(load: list | None) -> str:
     return "?" if not load else f"{load[0]:.1f}"
 
 
+def _cpu_text(info: dict) -> str:
+    """", <CPU model>" as the benchmark recorded it, or "" (older files have no model)."""
+    return f", {info['cpu']}" if info.get("cpu") else ""
+
+
 def runtime_summary(bench_dir: str | os.PathLike[str]) -> str:
     """One sentence for the README's requirements: clean make and make test, when measured."""
     bench_dir = Path(bench_dir)
@@ -107,7 +112,8 @@ def runtime_summary(bench_dir: str | os.PathLike[str]) -> str:
         parts.append(f"`make test` **{test['median']:.0f} s**")
     if not parts:
         return "Runtime: not measured yet (`make bench`)."
-    return (f"Runtime on the reference machine (2 cores, measured {info.get('date_utc', '?')} "
+    return (f"Runtime on the reference machine (2 cores{_cpu_text(info)}, measured "
+            f"{info.get('date_utc', '?')} "
             f"at load average {_load_text(info.get('load_avg_at_start'))}; see Runtime and "
             "benchmarks): " + ", ".join(parts) + ".")
 
@@ -124,9 +130,11 @@ def runtime_markdown(bench_dir: str | os.PathLike[str]) -> str:
     est = _load(bench_dir, "estimators.json")
     lines = [
         "", f"Measured by `make bench` on {info.get('date_utc', '?')} ({info.get('logical_cores', '?')}"
-        f" cores, {info.get('ram_gb', '?')} GB, Python {info.get('python', '?')}; load average "
-        f"{_load_text(info.get('load_avg_at_start'))} when it started: other jobs shared the "
-        "machine when it is above 0). Written from `reports/benchmarks/*.json` by `make readme`.",
+        f" cores{_cpu_text(info)}, {info.get('ram_gb', '?')} GB, Python {info.get('python', '?')}; "
+        f"load average {_load_text(info.get('load_avg_at_start'))} when it started: other jobs "
+        "shared the machine when it is above 0). Times depend on the CPU: compare a new "
+        "machine's `make bench` with these by their ratios to pyfixest and between steps, not by "
+        "seconds. Written from `reports/benchmarks/*.json` by `make readme`.",
         "", "| measurement | measured | target | |", "|---|---|---|---|"]
 
     def runs(m: dict, unit: str, fmt: str = ".1f") -> str:
@@ -189,8 +197,10 @@ def runtime_markdown(bench_dir: str | os.PathLike[str]) -> str:
     if est.get("results"):
         m = est.get("machine", {})
         dates = sorted({str(r["measured"]) for r in est["results"] if r.get("measured")})
+        cpus = sorted({str(r.get("cpu") or "CPU not recorded") for r in est["results"]})
         lines += ["", "Estimators against pyfixest (`scripts/bench_estimators.py`, "
-                  f"`reports/benchmarks/estimators.json`, measured {', '.join(dates) or '?'}, "
+                  f"`reports/benchmarks/estimators.json`, measured {', '.join(dates) or '?'} "
+                  f"on {' and '.join(cpus)}, "
                   f"{_row_loads(est['results'], m)}; both timed in one process, interleaved; "
                   "seconds, ours vs pyfixest's):", "", "| design | `feols` | `fepois` |",
                   "|---|---|---|"]
