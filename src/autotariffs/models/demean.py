@@ -21,6 +21,8 @@ __all__ = ["Absorber", "DemeanNotConverged"]
 
 
 _STALL = 200  # CG steps without a new smallest residual = stagnation at the floating-point floor
+
+
 class _SplitCSR:
     """A CSR matrix stored as row blocks of about equal nonzeros, multiplied block by block in
     threads (each output row is the same dot product as in the unsplit matrix)."""
@@ -344,10 +346,9 @@ class Absorber:
             return run
 
         run_tasks([group_sums(j, f) for j in range(k) for f in range(self.n_fe)], self.n)
-        b = sums
         inv_we = self._inv_we
-        be = b[self.e] * inv_we[:, None]
-        rhs = np.vstack([b[f] - self._C[(f, self.e)] @ be for f in self.rest])
+        be = sums[self.e] * inv_we[:, None]
+        rhs = np.vstack([sums[f] - self._C[(f, self.e)] @ be for f in self.rest])
         theta_r, its = self._pcg(rhs, atol=self.tol * np.sqrt(self.n))
         self.iterations.append(its)
         # eliminated FE from the others; residual = y - sum_f theta_f[codes_f]

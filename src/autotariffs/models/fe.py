@@ -615,11 +615,11 @@ def feols(data: pd.DataFrame, y: str, x: list[str], fe: list[str],
     df_k = dof_k(k, fe_codes, cl_codes, ssc)
 
     def wtd(a: np.ndarray) -> np.ndarray:
-        """w * a; without weights a contiguous copy of a (the same numbers as 1.0 * a, without
-        an N-vector of ones; a copy, not a view, keeps every later sum and product bit-equal)."""
-        return np.ascontiguousarray(a) if w is None else (w[:, None] if a.ndim == 2 else w) * a
+        """w * a for a vector; without weights a contiguous a: the numbers of 1.0 * a without an
+        N-vector of ones (contiguous, as the product was, so later sums keep their bits)."""
+        return np.ascontiguousarray(a) if w is None else w * a
 
-    xtw = xt.copy() if w is None else wtd(xt)
+    xtw = xt.copy() if w is None else xt * w[:, None]  # a copy keeps xt's (column-major) layout
     bread = np.linalg.inv(xt.T @ xtw)
     scores = xtw * u[:, None]
     ssr = float(np.sum(wtd(u) * u))
