@@ -64,13 +64,14 @@ def _interrupt(signum: int, frame: Any) -> None:  # pragma: no cover - exercised
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from autotariffs import run
-    from autotariffs.config import ParameterError
+    from autotariffs.errors import ParameterError
 
     signal.signal(signal.SIGTERM, _interrupt)
     label = args.output.stem
     log.info("[run ] %s", label)
     try:
-        secs = run.execute(args.notebook, args.params, args.output, kernel=args.kernel)
+        secs = run.execute(args.notebook, args.params, args.output, kernel=args.kernel,
+                           warm_kernel=os.environ.get(run.WARM_ENV, "1") != "0")
     except ParameterError as exc:
         log.error("[fail] %s: %s", label, one_line(exc))
         return EXIT_USAGE

@@ -17,11 +17,7 @@ from typing import Any
 import yaml
 
 from autotariffs import design
-from autotariffs.errors import AutotariffsError
-
-
-class ParameterError(AutotariffsError, ValueError):
-    """A notebook parameter is unknown, of the wrong type or out of range."""
+from autotariffs.errors import AutotariffsError, ParameterError  # noqa: F401 - raised here, defined in core
 
 
 @dataclass(frozen=True)

@@ -80,3 +80,9 @@ class DataContractError(AutotariffsError):
         if extra:
             msg += f". {extra}"
         super().__init__(msg)
+
+
+class ParameterError(AutotariffsError, ValueError):
+    """A notebook parameter is unknown, of the wrong type or out of range (raised by
+    :mod:`autotariffs.config`; defined here so that the runner can catch it without importing
+    the study design, and with it pandas, before it preloads the notebook's imports)."""

@@ -7,7 +7,9 @@
    and against the data (origins in the chosen source, start/end within its months, a baseline
    long enough for the inference) *before* starting a kernel;
 2. executes with papermill on the project kernel (IPC transport, ``AUTOTARIFFS_BUILD=1`` so the
-   notebook writes the build, not scratch/) into a temporary file next to the target;
+   notebook writes the build, not scratch/) into a temporary file next to the target; the kernel
+   is forked from the runner after the notebook's imports (:mod:`autotariffs.warm`), so they are
+   imported once per step, not by the runner's check and the kernel each;
 3. strips volatile metadata (timings, absolute paths, progress-bar output) so executed copies are
    byte-stable; 4. renames onto the target. Every file the kernel writes goes through
    :mod:`autotariffs.atomic`, which records it in the step's journal: on any failure or interrupt
@@ -40,11 +42,14 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 import nbformat  # noqa: E402
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 
-from autotariffs import paths, timings  # noqa: E402
+from autotariffs import paths, timings, warm  # noqa: E402
 from autotariffs.atomic import JOURNAL_ENV, atomic_path, commit, rollback  # noqa: E402
-from autotariffs.config import ParameterError, check  # noqa: E402
+from autotariffs.errors import ParameterError  # noqa: E402
 
 KERNEL = "autotariffs"
+#: ``AUTOTARIFFS_WARM_KERNEL=0`` starts each kernel as a new process instead of forking it from
+#: the runner (:mod:`autotariffs.warm`), e.g. to rule the fork out when a kernel misbehaves
+WARM_ENV = "AUTOTARIFFS_WARM_KERNEL"
 # errors raised on purpose by the package or its notebooks: one line on the terminal is enough
 # (by name: the runner sees only papermill's ename; tests/core/test_error_classes.py checks that every
 # AutotariffsError subclass of the package is listed)
@@ -122,11 +127,12 @@ class QuietShutdownKernelManager(AsyncKernelManager):
         await super()._async_interrupt_kernel()
 
 
-def _ipc_kernel_manager(ipc_dir: str) -> type:
+def _ipc_kernel_manager(ipc_dir: str, seed: warm.KernelSeed | None = None) -> type:
     """The runner's kernel manager: IPC (Unix socket) transport, sockets in ``ipc_dir`` (local by
     construction, so ipykernel has no reason to warn "running over TCP without encryption"), the
     shutdown of :class:`QuietShutdownKernelManager`, and the kernel's own stderr in a log beside
-    the sockets, whose tail :func:`execute` shows if the kernel dies."""
+    the sockets, whose tail :func:`execute` shows if the kernel dies. With a ``seed``
+    (:mod:`autotariffs.warm`) the kernel is that forked child instead of a new process."""
     class IPCKernelManager(QuietShutdownKernelManager):
         def __init__(self, **kw: Any) -> None:
             kw.setdefault("transport", "ipc")
@@ -136,6 +142,16 @@ def _ipc_kernel_manager(ipc_dir: str) -> type:
         async def _async_pre_start_kernel(self, **kw: Any):
             kw.setdefault("stderr", open(kernel_log(ipc_dir), "ab"))  # noqa: SIM115
             return await super()._async_pre_start_kernel(**kw)
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            from jupyter_client.provisioning import LocalProvisioner
+
+            prov = self.provisioner
+            if (seed is not None and isinstance(prov, LocalProvisioner)
+                    and warm.launch(seed, prov, kernel_cmd, LocalProvisioner._scrub_kwargs(kw))):
+                self._reconcile_connection_info(prov.connection_info)
+                return
+            await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return IPCKernelManager
 
@@ -157,6 +173,8 @@ def check_params(params_file: Path, notebook: str) -> dict[str, Any]:
     imports the models and builds a panel, ~200 MB that the runner would otherwise hold for as
     long as its kernel runs (two 04 runs side by side took the build past 1 GB). A bad params
     file raises the same :class:`~autotariffs.config.ParameterError` here."""
+    from autotariffs.config import check  # (after the preload: it imports pandas)
+
     if not hasattr(os, "fork"):
         return check(notebook, params_file)
     return in_child(check, notebook, params_file)
@@ -206,13 +224,26 @@ def in_child(func: Any, *args: Any) -> Any:
     return value
 
 
-def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNEL) -> float:
+def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNEL,
+            warm_kernel: bool = True) -> float:
     """Check, execute and store one notebook step; a failed or interrupted step leaves the
     previous outputs (executed notebook, results, tables, figures, data) as they were, plus
     ``<output>.failed.ipynb`` with the traceback when a cell failed. With profiling on
     (:mod:`autotariffs.timings`), records where the step's time went."""
     started = timings.process_age()
     t0 = time.perf_counter()
+    seed = warm.seed_for(notebook, enabled=warm_kernel)  # before papermill: see autotariffs.warm
+    t_preload = time.perf_counter()
+    try:
+        return _execute(notebook, params_file, output, kernel, seed, started, t0, t_preload)
+    finally:
+        if seed is not None:
+            seed.discard()  # unused (a bad params file, an interrupt before the kernel's start)
+
+
+def _execute(notebook: Path, params_file: Path, output: Path, kernel: str,
+             seed: warm.KernelSeed | None, started: float | None, t0: float,
+             t_preload: float) -> float:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -241,7 +272,7 @@ def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNE
                         progress_bar=sys.stderr.isatty(),
                         log_output=False,
                         report_mode=False,
-                        kernel_manager_class=_ipc_kernel_manager(ipc),
+                        kernel_manager_class=_ipc_kernel_manager(ipc, seed),
                     )
                 except PapermillExecutionError:
                     if tmp.is_file() and tmp.stat().st_size:
@@ -272,7 +303,8 @@ def execute(notebook: Path, params_file: Path, output: Path, kernel: str = KERNE
     if timings.enabled():
         timings.record("step", step=output.stem, started_s=started,
                        wall_s=timings.process_age(),
-                       runner_import_s=round(t_import - t0, 3),
+                       runner_import_s=round(t_import - t_preload, 3),
+                       preload_s=round(t_preload - t0, 3),
                        params_check_s=round(t_check - t_import, 3), **cells, **timings.usage())
     return secs
 

@@ -37,7 +37,7 @@ def defined_exceptions() -> dict[str, type[BaseException]]:
 def test_the_walk_finds_the_package_errors():
     found = defined_exceptions()
     assert "autotariffs.errors.DataContractError" in found
-    assert "autotariffs.config.ParameterError" in found
+    assert "autotariffs.errors.ParameterError" in found
     assert len(found) >= 15
 
 

@@ -31,6 +31,8 @@ import psutil
 import pytest
 from support.project import clean_env, copy_fixture, run_make
 
+from autotariffs.warm import KERNEL_NAME
+
 STAGE1 = ("03_descriptives.ipynb", "desc.csv")
 STAGE2 = ("06_report.ipynb", "report.json")
 ALL = STAGE1 + STAGE2
@@ -114,13 +116,15 @@ def _wait_for(cond, proc: subprocess.Popen, log: Path, what: str) -> None:
 
 
 def _kernel_of(proc: subprocess.Popen) -> tuple[psutil.Process, psutil.Process]:
-    """The (papermill runner, kernel) pair below make: the kernel is a child of the runner."""
+    """The (papermill runner, kernel) pair below make: the kernel is a child of the runner,
+    started as ``ipykernel_launcher`` or forked from the runner (autotariffs.warm names it)."""
     for child in psutil.Process(proc.pid).children(recursive=True):
         try:
             cmd = " ".join(child.cmdline())
+            name = child.name()
         except psutil.NoSuchProcess:
             continue
-        if "ipykernel_launcher" in cmd:
+        if "ipykernel_launcher" in cmd or name == KERNEL_NAME:
             parent = child.parent()
             assert parent is not None and "autotariffs run" in " ".join(parent.cmdline()), cmd
             return parent, child

@@ -19,7 +19,7 @@ README = (paths.ROOT / "README.md").read_text(encoding="utf-8")
 BENCH = paths.ROOT / "reports" / "benchmarks"
 #: the limits of "Fast enough to iterate" (seconds, CPU-seconds, MB, ratio to pyfixest)
 LIMITS = {"clean_make_s": 30.0, "clean_make_cpu_s": 45.0, "noop_make_s": 0.1,
-          "make_peak_rss_mb": 1024.0, "make_test_s": 240.0, "estimator_vs_pyfixest_max": 0.5}
+          "make_peak_pss_mb": 1024.0, "make_test_s": 240.0, "estimator_vs_pyfixest_max": 0.5}
 
 
 def _json(name: str) -> dict:

@@ -156,10 +156,15 @@ def runtime_markdown(bench_dir: str | os.PathLike[str]) -> str:
     if "noop_make_s" in res:
         cells.append(("noop_make_s", "no-op `make`", runs(res["noop_make_s"], "s", ".3f"),
                       res["noop_make_s"]["median"], True))
+    if "make_peak_pss_mb" in res:
+        cells.append(("make_peak_pss_mb", "peak memory of the `make` process tree (PSS: a page "
+                      "shared by n processes counts 1/n in each; sampled every 50 ms)",
+                      runs(res["make_peak_pss_mb"], "MB", ".0f"),
+                      res["make_peak_pss_mb"]["median"], False))
     if "make_peak_rss_mb" in res:
         single = res.get("make_peak_single_process_rss_mb", {}).get("median")
-        cells.append(("make_peak_rss_mb", "peak RSS of the `make` process tree (sampled every "
-                      "50 ms)", runs(res["make_peak_rss_mb"], "MB", ".0f")
+        cells.append(("make_peak_rss_mb", "sum of the peak RSS of the `make` process tree (counts "
+                      "shared pages once per process)", runs(res["make_peak_rss_mb"], "MB", ".0f")
                       + (f"; largest single process {single:.0f} MB" if single else ""),
                       res["make_peak_rss_mb"]["median"], False))
     if "make_test_s" in res:
