@@ -26,6 +26,7 @@ import argparse
 import logging
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -297,9 +298,25 @@ def _cmd_readme(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- forkserver (internal) ----------------------------------------------------------------------
+def _add_forkserver(sub: Any) -> None:
+    # (no help line: the `run` client starts it, see autotariffs.forkserver)
+    p = sub.add_parser("forkserver", description="The build's fork server (started by `run`; "
+                       "exits when idle). See autotariffs.forkserver.")
+    p.add_argument("socket", type=Path)
+    p.add_argument("root", type=Path, help="the project whose notebooks' imports it preloads")
+    p.set_defaults(func=_cmd_forkserver)
+
+
+def _cmd_forkserver(args: argparse.Namespace) -> int:
+    from autotariffs import forkserver
+
+    return forkserver.main(args.socket, args.root)
+
+
 SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (
     _add_run, _add_check_params, _add_raw, _add_build_data, _add_replicate, _add_fetch,
-    _add_refresh_notebook, _add_readme,
+    _add_refresh_notebook, _add_readme, _add_forkserver,
 )
 
 
@@ -313,13 +330,28 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse, run the subcommand; a known error prints one line (no traceback) and exits 1."""
+#: subcommands a build step runs through the fork server (:mod:`autotariffs.forkserver`)
+SERVED = frozenset({"run", "replicate"})
+
+
+def main(argv: Sequence[str] | None = None, serve: bool | None = None) -> int:
+    """Parse, run the subcommand; a known error prints one line (no traceback) and exits 1.
+
+    The subcommands in :data:`SERVED` go to a worker of the fork server where one can be used
+    (:mod:`autotariffs.forkserver`) if ``serve``, which is by default true for the command line
+    (``argv`` None) and false for a call from Python (tests; the worker itself)."""
     logger = logging.getLogger(logs.NAME)
     before = logger.level
     logs.configure()
     try:
         args = parser().parse_args(argv)
+        if (argv is None if serve is None else serve) and args.command in SERVED:
+            from autotariffs import forkserver
+
+            code = forkserver.call(list(sys.argv[1:] if argv is None else argv),
+                                   paths.project_root(), entry=f"{__name__}:main")
+            if code is not None:
+                return code
         try:
             return int(args.func(args))
         except AutotariffsError as exc:

@@ -67,6 +67,13 @@ def preload(notebook: Path) -> None:
     """Import here what the notebook's first cells import, so that a kernel forked from this
     process finds them loaded. A statement that fails is skipped: the kernel runs it again and
     reports the error in its cell, as it always did."""
+    import_as_kernel(["import ipykernel.kernelapp", *import_source(notebook).splitlines()],
+                     str(notebook))
+
+
+def import_as_kernel(statements: list[str], where: str = "<preload>") -> None:
+    """Run import ``statements`` the way a kernel would import them: matplotlib sees the
+    kernel's backend, and a library asking whether it runs in a Jupyter kernel hears yes."""
     import builtins
 
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
@@ -74,9 +81,9 @@ def preload(notebook: Path) -> None:
     if not had:  # what a kernel's modules see when they import: see _KernelShell
         builtins.get_ipython = _KernelShell  # type: ignore[attr-defined]
     try:
-        for stmt in ["import ipykernel.kernelapp", *import_source(notebook).splitlines()]:
+        for stmt in statements:
             try:
-                exec(compile(stmt, str(notebook), "exec"), {"__name__": "__preload__"})  # noqa: S102
+                exec(compile(stmt, where, "exec"), {"__name__": "__preload__"})  # noqa: S102
             except Exception:  # noqa: BLE001, S112 - the kernel raises it where the user sees it
                 continue
     finally:
@@ -230,9 +237,6 @@ def _become_kernel(r: int) -> None:  # pragma: no cover - runs in the forked chi
         # sys.path as ipykernel_launcher leaves it: without the runner's own first entry
         if sys.path and (sys.path[0] in ("", here) or Path(sys.path[0]) == Path(here)):
             del sys.path[0]
-        pkg = logging.getLogger("autotariffs")  # a fresh interpreter's logger: no handlers yet
-        pkg.handlers.clear()
-        pkg.setLevel(logging.NOTSET)
         forget_env_readers()
         import importlib.util
 
@@ -272,9 +276,15 @@ ENV_READERS = ("autotariffs", "tqdm")
 def forget_env_readers() -> None:
     """Drop :data:`ENV_READERS` and their submodules from ``sys.modules``: the kernel imports them
     again in its own environment, as a fresh kernel would (they are light; the libraries they
-    import stay loaded)."""
+    import stay loaded). The package's logger is reset too (it outlives its modules, in
+    :mod:`logging`): no handlers, no level, as in a new interpreter."""
+    import logging
+
     for name in [m for m in sys.modules if m.split(".", 1)[0] in ENV_READERS]:
         del sys.modules[name]
+    pkg = logging.getLogger("autotariffs")
+    pkg.handlers.clear()
+    pkg.setLevel(logging.NOTSET)
 
 
 def seed_for(notebook: Path, enabled: bool = True) -> KernelSeed | None:

@@ -16,83 +16,20 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import nbformat
 import pytest
-from support.project import clean_env
+from support.kernel_facts import run_facts
 
 from autotariffs import warm
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the warm kernel needs fork")
 
-FACTS = r'''
-import atexit, builtins, logging, signal, sys
-from pathlib import Path
-import matplotlib
-from ipykernel.kernelapp import IPKernelApp
-app = IPKernelApp.instance()
-facts = {
-    "max_columns": pd.get_option("display.max_columns"),
-    "build": os.environ.get("AUTOTARIFFS_BUILD"),
-    "out": paths.OUT.relative_to(paths.ROOT).as_posix(),
-    "backend": matplotlib.get_backend(),
-    "tqdm_disable": os.environ.get("TQDM_DISABLE"),
-    "parent_handle_is_the_runner": app.parent_handle == os.getppid(),
-    "sigterm": str(signal.getsignal(signal.SIGTERM)),
-    "sigint": getattr(signal.getsignal(signal.SIGINT), "__name__", "?"),
-    "package_log_handlers": len(logging.getLogger("autotariffs").handlers),
-    "argv0": Path(sys.argv[0]).name,
-    "path0": sys.path[0],
-    "cwd": Path.cwd().name,
-    "stdin": repr(os.read(0, 1)),
-    "own_session": os.getsid(0) == os.getpid(),
-    "get_ipython_is_the_shell": type(builtins.get_ipython()).__name__,
-}
-print(json.dumps(facts, sort_keys=True, indent=1))
-'''
-
-
-def _facts_notebook() -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_code_cell("import json, os\nimport pandas as pd\n\n"
-                                      "from autotariffs import paths"),
-            nbformat.v4.new_code_cell('title = "t"', metadata={"tags": ["parameters"]}),
-            nbformat.v4.new_code_cell(FACTS),
-            nbformat.v4.new_code_cell("pd.DataFrame({f'c{i}': range(3) for i in range(30)})"),
-        ],
-        metadata={"kernelspec": {"name": "autotariffs", "display_name": "p", "language": "python"}},
-    )
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{i}"  # (nbformat draws random ids: both runs get the same notebook)
-    return nb
-
-
-def _run(tmp_path: Path, warm_kernel: bool) -> tuple[bytes, str]:
-    folder = tmp_path / ("warm" if warm_kernel else "cold")
-    (folder / "nb").mkdir(parents=True)
-    nbformat.write(_facts_notebook(), folder / "nb" / "06_report.ipynb")
-    (folder / "p.yaml").write_text('title: "t"\n')
-    out = folder / "out" / "06_report.ipynb"
-    # (the project root is the test's folder: the build's output root is then decided by
-    # AUTOTARIFFS_BUILD alone, which the runner sets for its kernel only)
-    env = clean_env(("AUTOTARIFFS_",), AUTOTARIFFS_ROOT=str(folder),
-                    AUTOTARIFFS_WARM_KERNEL="1" if warm_kernel else "0")
-    env.pop("MPLBACKEND", None)
-    res = subprocess.run([sys.executable, "-m", "autotariffs", "run", "nb/06_report.ipynb",
-                          "p.yaml", str(out)], cwd=folder, env=env, capture_output=True,
-                         text=True, timeout=300)
-    assert res.returncode == 0, res.stdout + res.stderr
-    return out.read_bytes(), res.stdout + res.stderr
-
-
 def test_a_forked_kernel_runs_cells_exactly_as_a_new_kernel_process(tmp_path):
-    cold, _ = _run(tmp_path, warm_kernel=False)
-    warm_nb, log = _run(tmp_path, warm_kernel=True)
+    cold, _ = run_facts(tmp_path / "cold", AUTOTARIFFS_WARM_KERNEL="0", AUTOTARIFFS_FORKSERVER="0")
+    warm_nb, log = run_facts(tmp_path / "warm", AUTOTARIFFS_FORKSERVER="0")
     cell = next(c for c in nbformat.reads(cold.decode(), as_version=4).cells
                 if "facts = {" in c.source)
     facts = json.loads(cell.outputs[0]["text"])

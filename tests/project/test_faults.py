@@ -48,7 +48,9 @@ def _copy(tmp_path: Path, name: str) -> Path:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    return clean_env(("FIXTURE_", "AUTOTARIFFS_"), **extra)
+    # (the runner's own rollback is tested here, on the process tree a runner started by make
+    # has; the fork server's passing on of signals is tested in tests/app/test_forkserver.py)
+    return clean_env(("FIXTURE_", "AUTOTARIFFS_"), **{"AUTOTARIFFS_FORKSERVER": "0", **extra})
 
 
 def _make(proj: Path, *targets: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -39,8 +39,8 @@ RANKS = {
 CORE = {"autotariffs", "autotariffs.paths", "autotariffs.errors", "autotariffs.atomic",
         "autotariffs.outputs", "autotariffs.design", "autotariffs.logs", "autotariffs.labels",
         "autotariffs.timings", "autotariffs.threads"}
-APP = {"autotariffs.run", "autotariffs.warm", "autotariffs.config", "autotariffs.cli",
-       "autotariffs.__main__"}
+APP = {"autotariffs.run", "autotariffs.warm", "autotariffs.forkserver", "autotariffs.config",
+       "autotariffs.cli", "autotariffs.__main__"}
 
 
 def module_name(path: Path, root: Path = PKG.parent) -> str:

@@ -138,7 +138,13 @@ def add_source_note(fig: plt.Figure, text: str) -> None:
     fixed offset, so the note never collides with rotated tick labels or an x-axis label.
     """
     fig._autotariffs_source_note = text  # type: ignore[attr-defined]
-    place_source_note(fig)
+    old = getattr(fig, "_autotariffs_source_artist", None)
+    if old is not None:
+        old.remove()
+    # in the figure's texts from now on; placed (one layout pass) by save(), when the figure's
+    # layout is final: placing it here too cost a full draw of the figure for nothing
+    fig._autotariffs_source_artist = fig.text(  # type: ignore[attr-defined]
+        0.01, 0.0, text, ha="left", va="top", fontsize=MIN_FONT_PT, color="#444444")
 
 
 def place_source_note(fig: plt.Figure) -> bool:
