@@ -51,7 +51,8 @@ log = logging.getLogger(__name__)
 # nbformat's schema needs none)
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-#: ``AUTOTARIFFS_FORKSERVER=0`` runs every command in its own process
+#: ``AUTOTARIFFS_FORKSERVER=0`` runs every command in its own process, ``=1`` uses a server outside
+#: Make too (by default only commands that Make runs use one: :func:`enabled`)
 SERVER_ENV = "AUTOTARIFFS_FORKSERVER"
 #: seconds without a worker after which the server exits
 IDLE_S = 3.0
@@ -72,7 +73,11 @@ PRELOAD = ("numpy", "pandas", "pyarrow.parquet", "matplotlib.pyplot", "yaml", "n
 
 
 def enabled(env: dict[str, str] | os._Environ[str] = os.environ) -> bool:
-    return (env.get(SERVER_ENV, "1") != "0" and hasattr(os, "fork")
+    """Use a server: under Make (a build runs several steps; one step alone gains nothing from
+    a server that first imports the libraries it then shares) unless ``AUTOTARIFFS_FORKSERVER``
+    is 0, or anywhere if it is 1; only where the platform can fork and pass descriptors."""
+    want = env.get(SERVER_ENV, "")
+    return ((want == "1" or (want != "0" and "MAKELEVEL" in env)) and hasattr(os, "fork")
             and hasattr(socket, "send_fds") and hasattr(socket, "AF_UNIX"))
 
 

@@ -21,14 +21,15 @@ from support.project import clean_env
 
 from autotariffs import forkserver
 
-pytestmark = pytest.mark.skipif(not forkserver.enabled({}), reason="needs fork and Unix sockets")
+pytestmark = pytest.mark.skipif(not forkserver.enabled({forkserver.SERVER_ENV: "1"}),
+                                reason="needs fork and Unix sockets")
 
 TIMEOUT = 120
 
 
 def test_a_served_step_equals_the_step_run_in_its_own_process(tmp_path):
     alone, _ = run_facts(tmp_path / "alone", AUTOTARIFFS_FORKSERVER="0")
-    served, log = run_facts(tmp_path / "served")
+    served, log = run_facts(tmp_path / "served", AUTOTARIFFS_FORKSERVER="1")
     assert served == alone
     assert "[ ok ] 06_report" in log  # the worker wrote to the client's own stream
     # (the run above started a server for its project, which waits IDLE_S seconds for more)
@@ -56,7 +57,8 @@ def _sleeper(folder: Path) -> tuple[Path, Path, Path]:
 def _start(folder: Path) -> tuple[subprocess.Popen, Path, Path]:
     nb, params, mark = _sleeper(folder)
     out = folder / "out" / "06_report.ipynb"
-    env = clean_env(("AUTOTARIFFS_",), AUTOTARIFFS_OUTPUT_ROOT=str(folder / "out"))
+    env = clean_env(("AUTOTARIFFS_",), AUTOTARIFFS_OUTPUT_ROOT=str(folder / "out"),
+                    AUTOTARIFFS_FORKSERVER="1")
     proc = subprocess.Popen([sys.executable, "-m", "autotariffs", "run", str(nb), str(params),
                              str(out)], cwd=folder, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
@@ -126,10 +128,13 @@ def test_the_servers_key_is_the_environment_less_what_differs_between_steps():
     assert forkserver._key(env) != forkserver._key(other_make), "each make run has its server"
 
 
-def test_no_server_when_switched_off(monkeypatch, tmp_path):
+def test_a_server_under_make_or_when_asked_never_when_switched_off(monkeypatch, tmp_path):
     monkeypatch.setenv(forkserver.SERVER_ENV, "0")
     assert forkserver.call(["run", "a", "b", "c"], tmp_path, "autotariffs.cli:main") is None
-    assert not forkserver.enabled({forkserver.SERVER_ENV: "0"})
+    on = forkserver.SERVER_ENV
+    assert not forkserver.enabled({on: "0", "MAKELEVEL": "1"})
+    assert forkserver.enabled({"MAKELEVEL": "1"}) and forkserver.enabled({on: "1"})
+    assert not forkserver.enabled({}), "a single command outside make starts no server"
 
 
 def test_a_request_names_the_clients_streams_folder_environment_and_ignored_signals(tmp_path):
@@ -142,7 +147,7 @@ def test_a_request_names_the_clients_streams_folder_environment_and_ignored_sign
             "signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
             f"forkserver._connect = lambda p: socket.socket(fileno={b.fileno()})\n"
             "print(forkserver.call(['run', 'x'], __import__('pathlib').Path('.'), 'm:f'))\n")
-    env = clean_env(("AUTOTARIFFS_",), MARK="m")
+    env = clean_env(("AUTOTARIFFS_",), MARK="m", AUTOTARIFFS_FORKSERVER="1")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=env, pass_fds=[b.fileno()],
                             stdout=subprocess.PIPE, text=True)
     b.close()
