@@ -131,8 +131,10 @@ def _add_raw(sub: Any) -> None:
 
 
 def _cmd_raw_verify(args: argparse.Namespace) -> int:
-    from autotariffs import timings
+    from autotariffs import forkserver, timings
     from autotariffs.data.sources.manifest import verify_manifest
+
+    forkserver.start(paths.project_root())  # the build's first step: its server imports meanwhile
 
     n = len(verify_manifest())
     timings.record("step", step="raw_verify", wall_s=timings.process_age(), **timings.usage())

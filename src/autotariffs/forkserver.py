@@ -136,6 +136,23 @@ def _start_server(path: Path, root: Path) -> socket.socket | None:
     return None
 
 
+def start(root: Path) -> bool:
+    """Start this environment's server now if there is none, without waiting for its imports
+    (the build's first step calls it, so that the server imports while that step works); true
+    if a server is running or starting."""
+    if not enabled():
+        return False
+    try:
+        path = socket_path()
+        conn = _connect(path) or _start_server(path, root)
+    except OSError:
+        return False
+    if conn is None:
+        return False
+    conn.close()  # (the server reads an empty request and drops it)
+    return True
+
+
 def call(argv: Sequence[str], root: Path, entry: str) -> int | None:
     """Run ``entry(argv, serve=False)`` (``entry``: ``"module:function"``, the command's main)
     in a worker of this environment's server, as this process would run it, and return its exit

@@ -162,3 +162,24 @@ def test_a_request_names_the_clients_streams_folder_environment_and_ignored_sign
     a.sendall(b"exit 7")
     assert proc.communicate(timeout=TIMEOUT)[0].strip() == "7"
     a.close()
+
+
+def test_the_first_step_starts_the_server_and_goes_on(tmp_path):
+    """``raw verify`` (the first step of a build) starts the server and returns without a request
+    of its own; the server drops the empty connection and exits when idle. Switched off: none."""
+    code = ("from pathlib import Path; from autotariffs import forkserver; "
+            f"print(forkserver.start(Path({str(tmp_path)!r})))")
+
+    def start(switch: str) -> str:
+        env = clean_env(("AUTOTARIFFS_",), AUTOTARIFFS_FORKSERVER=switch)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, timeout=TIMEOUT)
+        return out.stdout.strip() + out.stderr
+
+    assert start("1") == "True"
+    servers = [p for p in psutil.process_iter(["cmdline"])
+               if "forkserver" in (p.info["cmdline"] or [])
+               and (p.info["cmdline"] or [])[-1] == str(tmp_path)]
+    assert len(servers) == 1
+    servers[0].wait(timeout=TIMEOUT)  # idle exit, after its imports
+    assert start("0") == "False"

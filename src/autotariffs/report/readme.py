@@ -71,8 +71,10 @@ def _load(bench_dir: Path, name: str) -> dict:
 
 
 def _status(value: float | None, target: dict | None, strict: bool = False) -> str:
-    if value is None or not target:
+    if value is None:
         return "not measured"
+    if not target:
+        return "(information)"
     ok = value < target["limit"] if strict else value <= target["limit"]
     return "ok" if ok else "**missed**"
 
@@ -191,10 +193,12 @@ def runtime_markdown(bench_dir: str | os.PathLike[str]) -> str:
         cols = dict(prof["columns"])  # [key, heading] pairs, in the table's order
         lines += ["", f"Where a clean build's time goes (`reports/benchmarks/build_profile.json`; "
                   f"median of {len(prof.get('runs', []))} builds; seconds: began = after `make` "
-                  "started, runner = Python start and the runner's imports, params = the "
-                  "parameter check, kernel = the kernel's start, imports = the notebook's import "
-                  "cells, compute = its other cells less figure saving; RSS = runner + kernel "
-                  "peaks):", "", "| step | " + " | ".join(cols.values()) + " |",
+                  "started, runner = from the step's process start to its work (a worker "
+                  "forked from the build's fork server: no Python start, no imports), params = "
+                  "the parameter check, kernel = the kernel's start (forked from the runner), "
+                  "imports = the notebook's imports (the runner's preload before that fork and "
+                  "the kernel's import cells), compute = its other cells less figure saving; RSS "
+                  "= runner + kernel peaks, each counting the pages they share):", "", "| step | " + " | ".join(cols.values()) + " |",
                   "|---|" + "---:|" * len(cols)]
         for step, r in sorted(med.items(), key=lambda kv: (kv[1].get("began_s") or 0, kv[0])):
             vals = ["-" if r.get(c) is None else f"{r[c]:g}" for c in cols]
