@@ -136,17 +136,23 @@ def _start_server(path: Path, root: Path) -> socket.socket | None:
     return None
 
 
+def _server(root: Path) -> socket.socket | None:
+    """A connection to this environment's server, started if there is none (it accepts once its
+    first imports are done); ``None`` where none can be used."""
+    if not enabled():
+        return None
+    try:
+        path = socket_path()
+        return _connect(path) or _start_server(path, root)
+    except OSError:
+        return None
+
+
 def start(root: Path) -> bool:
     """Start this environment's server now if there is none, without waiting for its imports
     (the build's first step calls it, so that the server imports while that step works); true
     if a server is running or starting."""
-    if not enabled():
-        return False
-    try:
-        path = socket_path()
-        conn = _connect(path) or _start_server(path, root)
-    except OSError:
-        return False
+    conn = _server(root)
     if conn is None:
         return False
     conn.close()  # (the server reads an empty request and drops it)
@@ -158,13 +164,7 @@ def call(argv: Sequence[str], root: Path, entry: str) -> int | None:
     in a worker of this environment's server, as this process would run it, and return its exit
     code; ``None`` if there is no server to use (the caller then runs the command itself).
     ``root``: the project whose notebooks' imports a server started here preloads."""
-    if not enabled():
-        return None
-    try:
-        path = socket_path()
-        conn = _connect(path) or _start_server(path, root)
-    except OSError:
-        return None
+    conn = _server(root)
     if conn is None:
         return None
     with conn:
