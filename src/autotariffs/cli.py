@@ -132,9 +132,12 @@ def _add_raw(sub: Any) -> None:
 
 def _cmd_raw_verify(args: argparse.Namespace) -> int:
     from autotariffs import forkserver, timings
-    from autotariffs.data.sources.manifest import verify_manifest
 
-    forkserver.start(paths.project_root())  # the build's first step: its server imports meanwhile
+    # the build's first step: its fork server imports meanwhile. Started before this step's own
+    # imports: pandera sets environment variables on import, and the server's key is the
+    # environment the build's commands start with
+    forkserver.start(paths.project_root())
+    from autotariffs.data.sources.manifest import verify_manifest
 
     n = len(verify_manifest())
     timings.record("step", step="raw_verify", wall_s=timings.process_age(), **timings.usage())

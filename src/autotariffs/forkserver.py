@@ -17,8 +17,11 @@ the worker's exit code; Ctrl-C or SIGTERM on the client is passed on to the work
 whose client disappeared is stopped.
 
 Scope and lifetime. The server's key is a hash of the interpreter, its installed packages and the
-client's environment (Make's ``MAKEFLAGS`` included, so each ``make`` run has its own server);
-it exits when it has had no worker for :data:`IDLE_S` seconds. Nothing the build writes depends
+environment the client started with (Make's ``MAKEFLAGS`` included: a ``make -j1`` has another
+server than a ``make -j2``); it exits when it has had no worker for :data:`IDLE_S` seconds, so
+builds run back to back in one environment may share it (each worker imports the package afresh
+from the source on disk). A command must ask for the server before it imports libraries that set
+environment variables on import (pandera does). Nothing the build writes depends
 on it: with ``AUTOTARIFFS_FORKSERVER=0``, or where it cannot start, each command runs in its own
 process as before, and the outputs are byte-identical either way (``tests/app/test_forkserver.py``).
 Its CPU time is counted where its parent reaps it; ``scripts/bench.py`` adopts it (Linux
@@ -91,7 +94,8 @@ def _key(env: dict[str, str] | os._Environ[str]) -> str:
     except OSError:
         stamp = 0
     kept = sorted((k, v) for k, v in env.items() if k not in VOLATILE_ENV)
-    blob = json.dumps([os.path.realpath(sys.executable), sys.path, site, stamp, kept])
+    # (sys.path less its first entry, which is the folder or '' depending on how Python started)
+    blob = json.dumps([os.path.realpath(sys.executable), sys.path[1:], site, stamp, kept])
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:24]
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
+from support import ROOT
 from support.kernel_facts import run_facts
 from support.project import clean_env
 
@@ -130,8 +131,8 @@ def test_the_servers_key_is_the_environment_less_what_differs_between_steps():
     same = {**env, "PWD": "/elsewhere", "_": "/usr/bin/make", "SHLVL": "3"}
     assert forkserver._key(env) == forkserver._key(same)
     assert forkserver._key(env) != forkserver._key({**env, "OPENBLAS_NUM_THREADS": "4"})
-    other_make = {**env, "MAKEFLAGS": " -j2 --jobserver-auth=fifo:/tmp/GMfifo2"}
-    assert forkserver._key(env) != forkserver._key(other_make), "each make run has its server"
+    other_make = {**env, "MAKEFLAGS": " -j1"}
+    assert forkserver._key(env) != forkserver._key(other_make)
 
 
 def test_a_server_under_make_or_when_asked_never_when_switched_off(monkeypatch, tmp_path):
@@ -189,3 +190,22 @@ def test_the_first_step_starts_the_server_and_goes_on(tmp_path):
     assert len(servers) == 1
     servers[0].wait(timeout=TIMEOUT)  # idle exit, after its imports
     assert start("0") == "False"
+
+
+def test_the_first_step_starts_the_server_the_next_steps_use():
+    """``raw verify`` starts the server under the key a ``run`` client then computes: the key is
+    the environment a command starts with, so raw verify asks for it before its own imports
+    (pandera sets PYARROW_IGNORE_TIMEZONE on import; asked after them, it started a server no
+    later step used)."""
+    env = clean_env(("AUTOTARIFFS_",), AUTOTARIFFS_FORKSERVER="1", AUTOTARIFFS_ROOT=str(ROOT))
+    env.pop("PYARROW_IGNORE_TIMEZONE", None)
+    res = subprocess.run([sys.executable, "-m", "autotariffs", "raw", "verify"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert res.returncode == 0, res.stderr
+    client = subprocess.run([sys.executable, "-c", "from autotariffs import forkserver; "
+                             "print(forkserver.socket_path())"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=TIMEOUT)
+    sock = client.stdout.strip()
+    servers = [p for p in psutil.process_iter(["cmdline"]) if sock in (p.info["cmdline"] or [])]
+    assert servers, f"no server on {sock}: raw verify started one under another key"
+    servers[0].wait(timeout=TIMEOUT)
