@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 # reads and writes; without this, autotariffs.paths would point an outside-make process at the
 # scratch/ sandbox. Tests that start kernels set AUTOTARIFFS_OUTPUT_ROOT or their own environment.
 os.environ.setdefault("AUTOTARIFFS_BUILD", "1")
+# Under `make test` pytest inherits Make's variables, and a command a test starts would then act
+# as a build step (autotariffs.forkserver serves build steps: one server per test environment,
+# each importing every notebook's libraries for one notebook run). Tests run the same under
+# `make test` as under plain pytest; a test that wants Make starts make itself.
+for _var in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS"):
+    os.environ.pop(_var, None)
 
 _ALLOWED_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
