@@ -147,22 +147,20 @@ def add_source_note(fig: plt.Figure, text: str) -> None:
         0.01, 0.0, text, ha="left", va="top", fontsize=MIN_FONT_PT, color="#444444")
 
 
-def place_source_note(fig: plt.Figure) -> bool:
-    """(Re)place the source note under everything drawn; True if it drew the figure to do so
-    (then the layout is current but for the note itself)."""
+def place_source_note(fig: plt.Figure) -> None:
+    """(Re)place the source note under every axes' tight box (tick labels, axis labels, legends),
+    measured without drawing (:func:`layout_renderer`)."""
     text = getattr(fig, "_autotariffs_source_note", None)
     if not text:
-        return False
+        return
     old = getattr(fig, "_autotariffs_source_artist", None)
     if old is not None:
         old.remove()
-    fig.draw_without_rendering()  # layout and text extents, no rasterization
-    renderer = fig.canvas.get_renderer()
+    renderer = layout_renderer(fig)
     inv = fig.transFigure.inverted()
-    bottoms = [
-        inv.transform(ax.get_tightbbox(renderer).p0)[1] for ax in fig.axes if ax.get_visible()
-    ]
-    lefts = [inv.transform(ax.get_tightbbox(renderer).p0)[0] for ax in fig.axes if ax.get_visible()]
+    corners = [inv.transform(ax.get_tightbbox(renderer).p0) for ax in fig.axes if ax.get_visible()]
+    bottoms = [c[1] for c in corners]
+    lefts = [c[0] for c in corners]
     y = (min(bottoms) if bottoms else 0.0) - 0.01
     x = max(min(lefts), 0.0) if lefts else 0.01
     artist = fig.text(x, y, text, ha="left", va="top", fontsize=MIN_FONT_PT, color="#444444",
@@ -172,7 +170,6 @@ def place_source_note(fig: plt.Figure) -> bool:
     artist.set_text(artist._get_wrapped_text())
     artist.set_wrap(False)
     fig._autotariffs_source_artist = artist  # type: ignore[attr-defined]
-    return True
 
 
 def mark_events(ax: plt.Axes, events: dict[str, str] | None = None, label: bool = True) -> None:
@@ -218,6 +215,21 @@ def mark_events(ax: plt.Axes, events: dict[str, str] | None = None, label: bool 
         _stagger(ax, labels)
 
 
+def layout_renderer(fig: plt.Figure) -> Any:
+    """The renderer ``savefig`` will draw ``fig`` with, every axes' limits brought up to date:
+    what the extents of texts, ticks and axes (``get_window_extent``, ``get_tightbbox``) need.
+
+    Why not ``fig.draw_without_rendering()``: that lays out every artist of the figure (0.1-0.2 s
+    a figure), and the extents used here compute their own layout (ticks, title position,
+    aspect, legend offset) when asked. Placing labels and the note this way gave byte-identical
+    PNGs for every figure of the build, with one draw per figure (the one ``savefig`` makes)
+    instead of four or five.
+    """
+    for ax in fig.axes:
+        ax._unstale_viewLim()  # autoscaled limits, as a draw would apply them first
+    return fig.canvas.get_renderer()
+
+
 EVENT_ROW_PT = 10.5
 #: event lines carry this gid, so that the headroom computation can leave them out
 EVENT_GID = "autotariffs-event"
@@ -227,8 +239,7 @@ def _stagger(ax: plt.Axes, labels: list, renderer: Any = None) -> None:
     """Put each label (left to right) in the first row where it overlaps no placed label, then
     raise the top of the y-axis so that no data reaches the rows of labels."""
     if renderer is None:
-        ax.figure.draw_without_rendering()
-        renderer = ax.figure.canvas.get_renderer()
+        renderer = layout_renderer(ax.figure)
     placed: list = []
     for ann in sorted(labels, key=lambda a: a.xy[0]):
         for row in range(len(labels)):
@@ -253,12 +264,11 @@ def _headroom(ax: plt.Axes, lowest_label_px: float, gap: float = 0.02) -> None:
 
 
 def arrange_event_labels(fig: plt.Figure) -> None:
-    """Re-place the event labels of every axes for the figure's current layout (one draw)."""
+    """Re-place the event labels of every axes for the figure's current layout (no draw)."""
     axes = [ax for ax in fig.axes if getattr(ax, "_autotariffs_event_labels", None)]
     if not axes:
         return
-    fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()
+    renderer = layout_renderer(fig)
     for ax in axes:
         _stagger(ax, ax._autotariffs_event_labels, renderer)
 
@@ -274,15 +284,11 @@ def smallest_font_pt(fig: plt.Figure) -> float:
     return float(min(sizes)) if sizes else float("nan")
 
 
-def png_extent(fig: plt.Figure, max_px: int = MAX_PNG_PX,
-               drawn: bool = False) -> tuple[int, Bbox]:
+def png_extent(fig: plt.Figure, max_px: int = MAX_PNG_PX) -> tuple[int, Bbox]:
     """The resolution that makes the tightly cropped PNG at most ``max_px`` wide (at most
-    :data:`MAX_DPI`), and that crop (inches, padded as ``savefig.pad_inches``). ``drawn``: the
-    figure was just drawn and only a text added since (the source note), whose extent the crop
-    measures itself: no second draw (about a tenth of a second per figure)."""
-    if not drawn:
-        fig.draw_without_rendering()
-    bbox = fig.get_tightbbox(fig.canvas.get_renderer())
+    :data:`MAX_DPI`), and that crop (inches, padded as ``savefig.pad_inches``), measured without
+    drawing (:func:`layout_renderer`)."""
+    bbox = fig.get_tightbbox(layout_renderer(fig))
     bbox = bbox.padded(float(plt.rcParams["savefig.pad_inches"]))
     return int(min(MAX_DPI, (max_px - 4) // bbox.width)), bbox
 
@@ -306,7 +312,7 @@ def save(
     t0 = time.perf_counter()
     outdir = Path(outdir) if outdir is not None else paths.FIGURES
     arrange_event_labels(fig)
-    drawn = place_source_note(fig)
+    place_source_note(fig)
     note = getattr(fig, "_autotariffs_source_note", None)
     out: dict[str, Path] = {}
     meta = dict(_METADATA["png"])
@@ -315,7 +321,7 @@ def save(
         meta[PNG_NOTE_KEY] = note
     meta[PNG_MIN_FONT_KEY] = f"{smallest_font_pt(fig):g}"
     out["png"] = outdir / f"{fig_id}.png"
-    dpi, bbox = png_extent(fig, drawn=drawn)
+    dpi, bbox = png_extent(fig)
     with atomic_path(out["png"]) as tmp:  # the crop is passed: savefig then draws only once
         fig.savefig(tmp, format="png", dpi=dpi, bbox_inches=bbox, metadata=meta)
     target = outdir / f"{fig_id}.pdf"
