@@ -48,11 +48,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from autotariffs import optional_imports  # noqa: F401  (before the preload imports nbformat)
+
 log = logging.getLogger(__name__)
 
-# (as in autotariffs.run: jsonschema's optional IRI checker compiles a grammar on import, ~1.6 s;
-# nbformat's schema needs none)
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 #: ``AUTOTARIFFS_FORKSERVER=0`` runs every command in its own process, ``=1`` uses a server outside
 #: Make too (by default only commands that Make runs use one: :func:`enabled`)

@@ -34,10 +34,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-# nbformat -> jsonschema imports the optional IRI format checker ``rfc3987_syntax``, which compiles
-# a Lark grammar on import (~1 s of every notebook step on the reference machine). The notebook
-# schema uses no IRI formats, so the runner blocks that optional import and jsonschema skips it.
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+# before nbformat: jsonschema's optional IRI checker compiles a grammar on import (about 1 s of
+# every notebook step); the notebook schema needs none
+import autotariffs.optional_imports  # noqa: F401  # isort: skip
 
 import nbformat  # noqa: E402
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402

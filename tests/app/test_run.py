@@ -338,3 +338,20 @@ def test_in_child_returns_raises_and_reports_a_dead_child():
 
 def _raise(exc: BaseException) -> None:
     raise exc
+
+
+def test_the_runner_server_and_pytest_skip_the_optional_iri_checker():
+    """jsonschema's optional ``rfc3987_syntax`` (a grammar compiled on import) is blocked in the
+    runner, the fork server and every pytest process (addopts loads the blocker before nbval
+    imports nbformat); nbformat still validates notebooks without it."""
+    from autotariffs import optional_imports
+
+    assert "rfc3987_syntax" in optional_imports.SKIPPED
+    assert "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None  # this process
+    for mod in ("autotariffs.run", "autotariffs.forkserver"):
+        out = subprocess.run(
+            [sys.executable, "-c", f"import sys, {mod}, nbformat; "
+             "print(repr(sys.modules.get('rfc3987_syntax', 'absent')))"],
+            capture_output=True, text=True, timeout=120, check=True).stdout.strip()
+        assert out == "None", (mod, out)
+    nbformat.validate(new_notebook(cells=[new_code_cell("1")]))

@@ -40,7 +40,7 @@ CORE = {"autotariffs", "autotariffs.paths", "autotariffs.errors", "autotariffs.a
         "autotariffs.outputs", "autotariffs.design", "autotariffs.logs", "autotariffs.labels",
         "autotariffs.timings", "autotariffs.threads"}
 APP = {"autotariffs.run", "autotariffs.warm", "autotariffs.forkserver", "autotariffs.config",
-       "autotariffs.cli", "autotariffs.__main__"}
+       "autotariffs.cli", "autotariffs.__main__", "autotariffs.optional_imports"}
 
 
 def module_name(path: Path, root: Path = PKG.parent) -> str:
