@@ -228,10 +228,13 @@ $(EXE)/06_report.ipynb $(REPORT_OUT) &: $(NB)/06_report.ipynb $(PAR)/06_report.y
 # ---- checks -----------------------------------------------------------------------------------------
 NBVAL_OPTS := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
               -p no:cacheprovider -c pyproject.toml
-# pytest on both cores (pytest-xdist). --dist loadfile keeps each test module on one worker, so a
-# module-scoped fixture (Yotov's 11 fits, the fault pipeline's clean build, ...) is computed once;
-# the run's shared project build (tests/project/conftest.py) is built once across workers (a lock).
-PYTEST_N    ?= 2
+# pytest on three workers for two cores (pytest-xdist): about a sixth of a worker's time is spent
+# waiting (for a kernel's handshake, a server's idle exit, a Jupyter server's start), and a third
+# worker runs in those gaps (make test, back to back on 2 cores: 206 s with 2 workers, 195 s with
+# 3). --dist loadfile keeps each test module on one worker, so a module-scoped fixture (Yotov's 11
+# fits, the fault pipeline's clean build, ...) is computed once; the run's shared project build
+# (tests/project/conftest.py) is built once across workers (a lock).
+PYTEST_N    ?= 3
 PYTEST_OPTS := -n $(PYTEST_N) --dist loadfile
 
 # After ruff, the three phases run side by side, two at a time (the jobserver's -j2): pytest (itself
@@ -244,7 +247,7 @@ test: $(ENV) ## ruff + pytest (unit, reproduction, browser, Jupyter) + nbval + q
 	@echo "[test] pytest -n $(PYTEST_N), nbval and verify-quick side by side (each prints when it ends)"
 	@$(MAKE) --output-sync=target test-unit test-nbval verify-quick
 
-test-unit: $(ENV) ## pytest only (no nbval), on PYTEST_N workers (default 2)
+test-unit: $(ENV) ## pytest only (no nbval), on PYTEST_N workers (default 3)
 	$(PY) -m pytest -q $(PYTEST_OPTS) tests
 
 # nbval over notebooks/ (each with its own defaults), then over every other run of a notebook (04

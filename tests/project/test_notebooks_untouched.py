@@ -121,7 +121,7 @@ def _throwaway(tmp_path: Path, test_body: str, *opts: str) -> subprocess.Complet
                           text=True, timeout=300)
 
 
-# `make test` runs pytest with xdist (-n 2): the guard must hold there as well as in one process
+# `make test` runs pytest with xdist (-n 3): the guard must hold there as well as in one process
 # (one worker is enough to split the session into a controller and a worker, at half the cost)
 SESSIONS = {"one process": ("-p", "no:xdist"), "xdist": ("-n", "1")}
 

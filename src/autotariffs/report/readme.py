@@ -177,7 +177,7 @@ def runtime_markdown(bench_dir: str | os.PathLike[str]) -> str:
             extra = (f" ({suite['make_test_cpu_s']['median']:.0f} CPU-s; load average "
                      f"{_load_text(first['load_avg_before'])} → "
                      f"{_load_text(first['load_avg_after'])}; pytest's summaries: {tests})")
-        cells.append(("make_test_s", "`make test` (ruff; pytest on 2 workers beside nbval, "
+        cells.append(("make_test_s", "`make test` (ruff; pytest on 3 workers beside nbval, "
                       "then the quick determinism check)", runs(res["make_test_s"], "s", ".0f")
                       + extra, res["make_test_s"]["median"], False))
     worst = res.get("estimator_vs_pyfixest_max")
