@@ -50,7 +50,8 @@ def _project(tmp: Path, perturb: bool) -> Path:
 def _nbval(root: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "AUTOTARIFFS_ROOT": str(root), "AUTOTARIFFS_OUTPUT_ROOT": str(root)}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-vv", "-p", "no:cacheprovider", "--nbval-lax",
+        [sys.executable, "-m", "pytest", "-q", "-vv", "-p", "no:cacheprovider",
+         "-p", "autotariffs.optional_imports", "--nbval-lax",
          "--nbval-current-env", "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"),
          str(root / "notebooks" / NB.name)],
         cwd=root, env=env, capture_output=True, text=True, timeout=600,

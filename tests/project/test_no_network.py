@@ -95,7 +95,8 @@ def test_swallowed_attempt_still_fails_the_test(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "-p", "autotariffs.optional_imports", str(tmp_path)],
         cwd=tmp_path,
         capture_output=True,
         text=True,

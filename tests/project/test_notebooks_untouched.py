@@ -117,7 +117,7 @@ def _throwaway(tmp_path: Path, test_body: str, *opts: str) -> subprocess.Complet
     env = {**os.environ, "AUTOTARIFFS_ROOT": str(proj)}
     env.pop("AUTOTARIFFS_OUTPUT_ROOT", None)
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           *opts, str(tests)], cwd=tmp_path, env=env, capture_output=True,
+                           "-p", "autotariffs.optional_imports", *opts, str(tests)], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=300)
 
 
