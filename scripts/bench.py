@@ -15,7 +15,7 @@
   (began, wall, CPU, peak RSS, runner start, parameter check, kernel start, import cells,
   compute, figure saving) is printed and written to reports/benchmarks/build_profile.json.
 * ``test``: ``make test`` in a built copy (its own outputs never touch the project),
-  ``--test-runs`` times; with ``--phases`` then each
+  ``--test-runs`` times, timed without the memory sampler (:func:`measure`); with ``--phases`` then each
   of its phases alone (``make lint``, ``test-unit``, ``test-nbval``, ``verify-quick``: ruff,
   pytest, nbval, the quick determinism check), with the load average before and after each and
   pytest's own summary line (so a faster run that ran fewer tests shows). Written to
@@ -92,8 +92,14 @@ def _verify_module():
 
 
 def measure(cmd: list[str], cwd: Path, env: dict[str, str], log: Path,
-            interval: float = 0.05) -> dict[str, Any]:
-    """Run ``cmd``; return wall seconds, exit code and peak RSS of its whole process tree."""
+            interval: float | None = 0.05) -> dict[str, Any]:
+    """Run ``cmd``; return wall seconds, exit code and peak RSS of its whole process tree
+    (sampled every ``interval`` seconds; ``None``: not sampled, the peaks are ``None``).
+
+    Sampling costs this process CPU that the two cores then lack: reading the memory (PSS) of 8
+    Python processes took 42 ms of CPU here, so at 20 samples a second the sampler alone used
+    about a fifth of the machine while ``make test`` (10-15 processes) ran (make test: 231 s
+    sampled, 184 s unsampled in the same hour). ``make test`` is therefore timed unsampled."""
     with log.open("a", encoding="utf-8") as fh:
         fh.write("$ " + " ".join(cmd) + "\n")
         fh.flush()
@@ -101,16 +107,20 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str], log: Path,
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         try:
-            peak_tree, peak_single, peak_pss = _poll(proc, psutil.Process(), interval)
+            if interval is None:
+                proc.wait()
+                peaks = None
+            else:
+                peaks = _poll(proc, psutil.Process(), interval)
         except BaseException:
             _verify_module().stop_group(proc)
             raise
         secs = time.perf_counter() - t0
         _reap_adopted()
-    return {"seconds": round(secs, 3), "returncode": proc.returncode,
-            "peak_tree_rss_mb": round(peak_tree / MB, 1),
-            "peak_tree_pss_mb": round(peak_pss / MB, 1),
-            "peak_single_rss_mb": round(peak_single / MB, 1)}
+    out: dict[str, Any] = {"seconds": round(secs, 3), "returncode": proc.returncode}
+    for i, name in enumerate(("peak_tree_rss_mb", "peak_single_rss_mb", "peak_tree_pss_mb")):
+        out[name] = None if peaks is None else round(peaks[i] / MB, 1)
+    return out
 
 
 def adopt_orphans() -> bool:
@@ -394,7 +404,7 @@ def _timed(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> dict[st
     since = log.stat().st_size if log.exists() else 0
     load0 = [round(x, 2) for x in os.getloadavg()]
     cpu0 = _children_cpu()
-    res = measure(cmd, cwd, env, log)
+    res = measure(cmd, cwd, env, log, interval=None)  # (timed without sampling: see measure)
     res["cpu_s"] = round(_children_cpu() - cpu0, 1)
     res["load_avg_before"] = load0
     res["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]

@@ -211,6 +211,23 @@ def test_bench_peak_rss_sees_a_grandchild_allocation(tmp_path):
     assert 290 <= res["peak_tree_pss_mb"] <= res["peak_tree_rss_mb"] + 1  # (not shared: ~ RSS)
 
 
+def test_bench_times_make_test_without_sampling_memory(tmp_path, monkeypatch):
+    """The test suite is timed without the memory sampler (whose reads of every process's PSS
+    took a fifth of the two cores from make test); its CPU seconds are still counted."""
+    bench = _load_bench()
+
+    def sampler(*_a, **_k):
+        raise AssertionError("make test was sampled")
+
+    monkeypatch.setattr(bench, "_poll", sampler)
+    burn = "import time; t = time.process_time(); exec('while time.process_time() - t < 0.3: pass')"
+    res = bench._timed([sys.executable, "-c", burn], tmp_path, dict(os.environ), tmp_path / "log")
+    assert res["returncode"] == 0 and res["cpu_s"] >= 0.2
+    assert res["peak_tree_rss_mb"] is None and res["peak_tree_pss_mb"] is None
+    with pytest.raises(AssertionError, match="sampled"):  # a build is still sampled
+        bench.measure([sys.executable, "-c", "pass"], tmp_path, dict(os.environ), tmp_path / "l2")
+
+
 def test_bench_ratio_and_table():
     bench = _load_bench()
     # the schema scripts/bench_estimators.py writes (dataset = requested size as a string)
