@@ -239,7 +239,8 @@ def bench_make(runs: int, cpus: int, work: Path, with_test: bool, with_make: boo
         if with_make:
             prof = work / f"run{i}.profile.jsonl"
             t_make = time.time()
-            res = _timed(_pin(make + [target], cpus), copy, {**env, PROFILE_ENV: str(prof)}, log)
+            res = _timed(_pin(make + [target], cpus), copy, {**env, PROFILE_ENV: str(prof)}, log,
+                         sample_memory=True)
             if res["returncode"] != 0:
                 _fail("clean make", res, log)
             clean.append(res["seconds"])
@@ -254,7 +255,7 @@ def bench_make(runs: int, cpus: int, work: Path, with_test: bool, with_make: boo
                 _fail("no-op make", res, log)
             noop.append(res["seconds"])
         if with_test:
-            res = measure(_pin(make + ["test"], cpus), copy, env, log)
+            res = measure(_pin(make + ["test"], cpus), copy, env, log, interval=None)
             if res["returncode"] != 0:
                 _fail("make test", res, log)
             test.append(res["seconds"])
@@ -397,14 +398,16 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _timed(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> dict[str, Any]:
+def _timed(cmd: list[str], cwd: Path, env: dict[str, str], log: Path,
+           sample_memory: bool = False) -> dict[str, Any]:
     """``measure`` plus the CPU seconds of the process tree (user + system, every descendant that
     was waited for: far less sensitive than wall time to other users of a shared machine), the
-    load average before and after, and pytest's summary lines."""
+    load average before and after, and pytest's summary lines. The tree's memory is sampled only
+    with ``sample_memory`` (a build, whose peak memory has a target; see :func:`measure`)."""
     since = log.stat().st_size if log.exists() else 0
     load0 = [round(x, 2) for x in os.getloadavg()]
     cpu0 = _children_cpu()
-    res = measure(cmd, cwd, env, log, interval=None)  # (timed without sampling: see measure)
+    res = measure(cmd, cwd, env, log, interval=0.05 if sample_memory else None)
     res["cpu_s"] = round(_children_cpu() - cpu0, 1)
     res["load_avg_before"] = load0
     res["load_avg_after"] = [round(x, 2) for x in os.getloadavg()]

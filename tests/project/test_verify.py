@@ -224,8 +224,12 @@ def test_bench_times_make_test_without_sampling_memory(tmp_path, monkeypatch):
     res = bench._timed([sys.executable, "-c", burn], tmp_path, dict(os.environ), tmp_path / "log")
     assert res["returncode"] == 0 and res["cpu_s"] >= 0.2
     assert res["peak_tree_rss_mb"] is None and res["peak_tree_pss_mb"] is None
-    with pytest.raises(AssertionError, match="sampled"):  # a build is still sampled
-        bench.measure([sys.executable, "-c", "pass"], tmp_path, dict(os.environ), tmp_path / "l2")
+    for build in (lambda: bench.measure([sys.executable, "-c", "pass"], tmp_path,
+                                        dict(os.environ), tmp_path / "l2"),
+                  lambda: bench._timed([sys.executable, "-c", "pass"], tmp_path,
+                                       dict(os.environ), tmp_path / "l3", sample_memory=True)):
+        with pytest.raises(AssertionError, match="sampled"):  # a build is still sampled
+            build()
 
 
 def test_bench_ratio_and_table():
