@@ -178,7 +178,8 @@ def runtime_markdown(bench_dir: str | os.PathLike[str]) -> str:
                      f"{_load_text(first['load_avg_before'])} → "
                      f"{_load_text(first['load_avg_after'])}; pytest's summaries: {tests})")
         cells.append(("make_test_s", "`make test` (ruff; pytest on 3 workers beside nbval, "
-                      "then the quick determinism check)", runs(res["make_test_s"], "s", ".0f")
+                      "then the quick determinism check; timed without the memory sampler, "
+                      "which would take CPU from it)", runs(res["make_test_s"], "s", ".0f")
                       + extra, res["make_test_s"]["median"], False))
     worst = res.get("estimator_vs_pyfixest_max")
     if worst is not None:
