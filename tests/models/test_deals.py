@@ -75,6 +75,18 @@ def test_event_study_equals_gap_relative_to_reference(wide):
     assert (es.loc[~es["is_ref"], "se_iid"] > 0).all()
 
 
+def test_event_study_with_one_control_gives_the_gap_and_no_standard_errors(wide):
+    """One control: a dummy per month fits every row exactly (no residual degrees of freedom).
+    The coefficients are still the gap relative to the reference month; the SEs and intervals
+    are NaN (they used to raise a bare ZeroDivisionError)."""
+    es = deals.event_study(wide, controls=["CAN"])
+    gap = wide["USA"] - wide["CAN"]
+    np.testing.assert_allclose(es["coef"].to_numpy(), (gap - gap.loc["2025-03-01"]).to_numpy(),
+                               atol=1e-8)
+    post = es.loc[~es["is_ref"]]
+    assert post["se_iid"].isna().all() and post["ci95_low"].isna().all()
+
+
 def test_implied_elasticities_hand_values():
     e = deals.implied_elasticities(-0.2231435513, 0.0833816089)
     assert e["step_dln1p_tau"] == pytest.approx(np.log(1.25))

@@ -127,3 +127,18 @@ def test_actionable_errors(sim, kwargs, match):
 def test_ssc_validation():
     with pytest.raises(ValueError, match="k_fixef"):
         SSC(k_fixef="exact")
+
+
+@pytest.mark.parametrize("vcov", ["iid", "HC1", "CRV1"])
+def test_a_saturated_design_fits_exactly_with_nan_standard_errors(vcov):
+    """As many parameters as observations (2 slopes + 2 group effects, 4 rows, no singleton):
+    the coefficients are the exact solution of the dummy system (numpy), the variance is not
+    estimable: NaN, not a ZeroDivisionError (statsmodels' bse is NaN there too)."""
+    d = pd.DataFrame({"y": [1.0, 3.0, 2.0, 7.0], "x1": [1.0, 2.0, 3.0, 5.0],
+                      "x2": [2.0, 1.0, 7.0, 3.0], "g": [0, 0, 1, 1], "c": [0, 1, 0, 1]})
+    dummies = np.column_stack([d[["x1", "x2"]].to_numpy(), d["g"].eq(0), d["g"].eq(1)])
+    exact = np.linalg.solve(dummies.astype(float), d["y"].to_numpy())
+    # (clusters that do not nest g: a nested FE would not count in K, as in fixest)
+    res = feols(d, "y", ["x1", "x2"], ["g"], cluster="c" if vcov == "CRV1" else None, vcov=vcov)
+    assert res.params[["x1", "x2"]].to_numpy() == pytest.approx(exact[:2], abs=1e-9)
+    assert res.bse[["x1", "x2"]].isna().all()

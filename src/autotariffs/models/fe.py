@@ -348,7 +348,15 @@ def _cluster_meat(scores: np.ndarray, codes: np.ndarray) -> np.ndarray:
 def sandwich(bread: np.ndarray, scores: np.ndarray, vcov: str, s: SSC, n: int, df_k: int,
           cl_codes: list[np.ndarray], sigma2_sum: float | None = None
           ) -> tuple[np.ndarray, int, float | list[float]]:
-    """Sandwich covariance. Returns (V, df_t for t-tests, ssc factor(s))."""
+    """Sandwich covariance. Returns (V, df_t for t-tests, ssc factor(s)).
+
+    A saturated design (``n <= df_k``: as many parameters as observations, e.g. an event study
+    of one treated and one control unit with a dummy per month) leaves no residual degrees of
+    freedom: the coefficients fit exactly and no variance is estimable, so V is all NaN (as
+    statsmodels' ``bse``), not a ZeroDivisionError from the small-sample factor."""
+    if n - df_k <= 0:
+        nan = float("nan")
+        return np.full_like(bread, nan), n - df_k, nan
     kfac_crv = (n - 1) / (n - df_k) if s.k_adj else 1.0
     if vcov == "iid":
         fac = (n - 1) / (n - df_k) if s.k_adj else 1.0
