@@ -18,6 +18,7 @@ from pyfixest.demeaners import MapDemeaner
 from support import designs
 
 from autotariffs.models.fe import SSC, feols, ssc
+from autotariffs.models.ppml import fepois
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +143,9 @@ def test_a_saturated_design_fits_exactly_with_nan_standard_errors(vcov):
     res = feols(d, "y", ["x1", "x2"], ["g"], cluster="c" if vcov == "CRV1" else None, vcov=vcov)
     assert res.params[["x1", "x2"]].to_numpy() == pytest.approx(exact[:2], abs=1e-9)
     assert res.bse[["x1", "x2"]].isna().all()
+    # Poisson fits a saturated design exactly too (mu = y): log y = X b; same NaN variance
+    pois = fepois(d.assign(x1=d["x1"] / 10, x2=d["x2"] / 10), "y", ["x1", "x2"], ["g"],
+                  cluster="c" if vcov == "CRV1" else None, vcov=vcov)
+    exact_log = np.linalg.solve(dummies * np.r_[0.1, 0.1, 1, 1], np.log(d["y"].to_numpy()))
+    assert pois.params[["x1", "x2"]].to_numpy() == pytest.approx(exact_log[:2], abs=1e-6)
+    assert pois.bse[["x1", "x2"]].isna().all()

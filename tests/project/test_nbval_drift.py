@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from support import ROOT
+from support import PYTEST, ROOT
 
 from autotariffs.data.sources.manifest import sha256_file
 
@@ -50,8 +49,7 @@ def _project(tmp: Path, perturb: bool) -> Path:
 def _nbval(root: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "AUTOTARIFFS_ROOT": str(root), "AUTOTARIFFS_OUTPUT_ROOT": str(root)}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-vv", "-p", "no:cacheprovider",
-         "-p", "autotariffs.optional_imports", "--nbval-lax",
+        [*PYTEST, "-q", "-vv", "--nbval-lax",
          "--nbval-current-env", "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"),
          str(root / "notebooks" / NB.name)],
         cwd=root, env=env, capture_output=True, text=True, timeout=600,

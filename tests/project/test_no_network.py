@@ -6,13 +6,12 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
-from support import TESTS
+from support import PYTEST, TESTS
 
 from autotariffs.data.sources.http import ApiSession, NoNetworkError
 
@@ -95,8 +94,7 @@ def test_swallowed_attempt_still_fails_the_test(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "-p", "autotariffs.optional_imports", str(tmp_path)],
+        [*PYTEST, "-q", str(tmp_path)],
         cwd=tmp_path,
         capture_output=True,
         text=True,

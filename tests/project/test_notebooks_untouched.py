@@ -19,10 +19,10 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import PYTEST
 
 from autotariffs import paths
 
@@ -116,8 +116,8 @@ def _throwaway(tmp_path: Path, test_body: str, *opts: str) -> subprocess.Complet
         f"    {test_body}\n")
     env = {**os.environ, "AUTOTARIFFS_ROOT": str(proj)}
     env.pop("AUTOTARIFFS_OUTPUT_ROOT", None)
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "-p", "autotariffs.optional_imports", *opts, str(tests)], cwd=tmp_path, env=env, capture_output=True,
+    return subprocess.run([*PYTEST, "-q", *opts, str(tests)], cwd=tmp_path, env=env,
+                          capture_output=True,
                           text=True, timeout=300)
 
 
